@@ -1,0 +1,31 @@
+"""The budget ledger: the only way a campaign's spend changes.
+
+Every implementation (in memory now, Redis later) reserves atomically and
+idempotently by request id, never lets a day's spend pass the budget, and starts
+each campaign's day afresh when a reservation names a newer day.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+
+class BudgetLedger(Protocol):
+    def reserve(
+        self, campaign_id: str, day: int, request_id: str, amount: int, budget: int
+    ) -> bool:
+        """Add `amount` to the campaign's spend for `day` if it stays within `budget`.
+
+        Repeating a request id that was reserved answers True and changes nothing;
+        a request id that was refused may be tried again. A day older than the
+        campaign's current day is refused.
+        """
+        ...
+
+    def spent(self, campaign_id: str, day: int) -> int:
+        """Spend of the campaign on `day` (0 for any day but its current one)."""
+        ...
+
+
+def fits_budget(spent: int, amount: int, budget: int) -> bool:
+    return amount >= 0 and spent + amount <= budget

@@ -1,0 +1,110 @@
+"""Entities and value types of the ad network."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from urllib.parse import urlsplit
+
+from promovolve.pacing.config import PacingConfig
+
+DEFAULT_BID_WEIGHT = 0.5
+
+
+class CampaignStatus(StrEnum):
+    ACTIVE = "active"
+    PAUSED = "paused"
+
+
+class CreativeStatus(StrEnum):
+    ACTIVE = "active"
+    PAUSED = "paused"
+
+
+class ApprovalStatus(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+class Outcome(StrEnum):
+    """The seed's four serve outcomes."""
+
+    SELECTED = "selected"
+    PACING_SKIPPED = "pacingSkipped"
+    BUDGET_EXHAUSTED = "budgetExhausted"
+    NO_CANDIDATES = "noCandidates"
+
+
+@dataclass(frozen=True, slots=True)
+class Publisher:
+    id: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Site:
+    id: str
+    publisher_id: str
+    domain: str
+    name: str = ""
+    bid_weight: float = DEFAULT_BID_WEIGHT
+    pacing: PacingConfig = field(default_factory=PacingConfig)
+
+
+@dataclass(frozen=True, slots=True)
+class Advertiser:
+    id: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Campaign:
+    id: str
+    advertiser_id: str
+    name: str
+    daily_budget_micros: int
+    cpm_micros: int
+    categories: frozenset[str] = frozenset()
+    keywords: frozenset[str] = frozenset()
+    status: CampaignStatus = CampaignStatus.ACTIVE
+
+    @property
+    def is_active(self) -> bool:
+        return self.status is CampaignStatus.ACTIVE
+
+
+@dataclass(frozen=True, slots=True)
+class Creative:
+    id: str
+    campaign_id: str
+    advertiser_id: str
+    asset_url: str
+    landing_url: str
+    width: int
+    height: int
+    status: CreativeStatus = CreativeStatus.ACTIVE
+
+    @property
+    def landing_domain(self) -> str:
+        return host_of(self.landing_url)
+
+
+@dataclass(frozen=True, slots=True)
+class SlotSpec:
+    id: str
+    width: int
+    height: int
+
+
+@dataclass(frozen=True, slots=True)
+class PageContext:
+    """What the page is about; never who the reader is."""
+
+    url: str
+    categories: frozenset[str] = frozenset()
+    keywords: frozenset[str] = frozenset()
+
+
+def host_of(url: str) -> str:
+    return (urlsplit(url).hostname or "").lower().rstrip(".")

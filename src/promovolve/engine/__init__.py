@@ -1,0 +1,1 @@
+"""Promovolve engine package."""

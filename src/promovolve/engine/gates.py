@@ -1,0 +1,225 @@
+"""Pacing gates: the step of the serve path that runs before Thompson sampling.
+
+A gate sees the request's candidate campaigns (each with its remaining budget) and
+returns the ones that may compete. Site-level strategies (the seed's) admit all or
+none; the project's default admits campaign by campaign.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from random import Random
+from typing import Protocol
+
+from promovolve.domain.model import Campaign, Creative
+from promovolve.pacing.context import PacingContext
+from promovolve.pacing.controller import PacingController
+from promovolve.pacing.forecast import ForecastPacing
+from promovolve.pacing.strategy import PacingStrategy
+
+logger = logging.getLogger("promovolve.pacing.gate")
+
+
+@dataclass(slots=True)
+class Candidate:
+    """A campaign that may fill the slot, with its approved creatives that fit it."""
+
+    campaign: Campaign
+    price: int
+    cpm_usd: float
+    creatives: list[Creative]
+    remaining: int = 0
+
+
+class PacingGate(Protocol):
+    @property
+    def name(self) -> str: ...
+
+    def start_day(self, controller: PacingController) -> None: ...
+
+    def admit(
+        self,
+        now: float,
+        controller: PacingController,
+        candidates: Sequence[Candidate],
+        rng: Random,
+    ) -> list[Candidate]: ...
+
+    def on_served(self, campaign_id: str) -> None: ...
+
+    def throttle(self) -> float:
+        """The share of requests the gate is currently holding back, for stats."""
+        ...
+
+
+class StrategyGate:
+    """Wraps a site-level PacingStrategy: one decision on the pooled budget of all candidates."""
+
+    def __init__(self, strategy: PacingStrategy, use_traffic_shape: bool = True) -> None:
+        self.strategy = strategy
+        self.use_traffic_shape = use_traffic_shape
+        self._last_throttle = 0.0
+
+    @property
+    def name(self) -> str:
+        return self.strategy.name
+
+    def start_day(self, controller: PacingController) -> None:
+        self.strategy.reset()
+
+    def context(
+        self, now: float, controller: PacingController, candidates: Sequence[Candidate]
+    ) -> PacingContext:
+        budget = spend = cpm_total = 0
+        for c in candidates:
+            budget += c.campaign.daily_budget_micros
+            spend += c.campaign.daily_budget_micros - c.remaining
+            cpm_total += c.campaign.cpm_micros
+        return PacingContext(
+            daily_budget=budget,
+            today_spend=spend,
+            day_start=controller.day_start if controller.day_start is not None else now,
+            now=now,
+            request_arrival_rate=controller.observer.rate(now),
+            competing_campaigns=len(candidates),
+            avg_cpm=cpm_total // max(1, len(candidates)),
+            day_duration_seconds=controller.clock.day_duration_seconds,
+            traffic_shape=controller.tracker if self.use_traffic_shape else None,
+            request_count=controller.requests_today,
+            ms_since_last_request=controller.gap_before_request * 1000.0,
+        )
+
+    def admit(
+        self,
+        now: float,
+        controller: PacingController,
+        candidates: Sequence[Candidate],
+        rng: Random,
+    ) -> list[Candidate]:
+        ctx = self.context(now, controller, candidates)
+        throttle = self.strategy.throttle_probability(ctx)
+        self._last_throttle = throttle
+        passes = rng.random() >= throttle
+        if logger.isEnabledFor(logging.DEBUG):
+            verdict = "passes" if passes else "throttled"
+            logger.debug(
+                "PACING GATE: Request %s (aggregateThrottle=%.1f%%)", verdict, throttle * 100
+            )
+        return list(candidates) if passes else []
+
+    def on_served(self, campaign_id: str) -> None:
+        return None
+
+    def throttle(self) -> float:
+        return self._last_throttle
+
+
+class ForecastGate:
+    """The project's default: per-campaign credits from the remaining-traffic forecast."""
+
+    def __init__(self, pacing: ForecastPacing | None = None) -> None:
+        self.pacing = pacing if pacing is not None else ForecastPacing()
+        self._admitted = 0
+        self._asked = 0
+
+    @property
+    def name(self) -> str:
+        return self.pacing.name
+
+    def start_day(self, controller: PacingController) -> None:
+        weekend = controller.tracker.is_weekend
+        self.pacing.start_day(
+            controller.past_day_requests(weekend), controller.past_day_requests(not weekend)
+        )
+        self._admitted = self._asked = 0
+
+    def admit(
+        self,
+        now: float,
+        controller: PacingController,
+        candidates: Sequence[Candidate],
+        rng: Random,
+    ) -> list[Candidate]:
+        requests = controller.requests_today
+        remaining_requests = self.pacing.remaining_requests(
+            requests, controller.expected_fraction(now)
+        )
+        admit = self.pacing.admit
+        passed = [
+            c
+            for c in candidates
+            if admit(c.campaign.id, c.remaining, c.price, requests, remaining_requests)
+        ]
+        self._asked += 1
+        if passed:
+            self._admitted += 1
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug("PACING GATE: %d of %d campaigns pass", len(passed), len(candidates))
+        return passed
+
+    def on_served(self, campaign_id: str) -> None:
+        self.pacing.on_served(campaign_id)
+
+    def throttle(self) -> float:
+        return 0.0 if self._asked == 0 else 1.0 - self._admitted / self._asked
+
+
+@dataclass(slots=True)
+class ConstantRateGate:
+    """Fixed per-campaign pass rates for a whole day, delivered by error diffusion (the oracle)."""
+
+    rates: Mapping[str, float]
+    name: str = "oracle"
+    credits: dict[str, float] = field(default_factory=dict)
+
+    def start_day(self, controller: PacingController) -> None:
+        self.credits.clear()
+
+    def admit(
+        self,
+        now: float,
+        controller: PacingController,
+        candidates: Sequence[Candidate],
+        rng: Random,
+    ) -> list[Candidate]:
+        passed: list[Candidate] = []
+        credits = self.credits
+        for c in candidates:
+            cid = c.campaign.id
+            credit = min(credits.get(cid, 0.0) + self.rates.get(cid, 1.0), 2.0)
+            credits[cid] = credit
+            if credit >= 1.0:
+                passed.append(c)
+        return passed
+
+    def on_served(self, campaign_id: str) -> None:
+        self.credits[campaign_id] = max(0.0, self.credits.get(campaign_id, 0.0) - 1.0)
+
+    def throttle(self) -> float:
+        return 0.0
+
+
+class OpenGate:
+    """No pacing at all (the lab's `asap` baseline; the server always paces)."""
+
+    name = "asap"
+
+    def start_day(self, controller: PacingController) -> None:
+        return None
+
+    def admit(
+        self,
+        now: float,
+        controller: PacingController,
+        candidates: Sequence[Candidate],
+        rng: Random,
+    ) -> list[Candidate]:
+        return list(candidates)
+
+    def on_served(self, campaign_id: str) -> None:
+        return None
+
+    def throttle(self) -> float:
+        return 0.0

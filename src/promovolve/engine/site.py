@@ -1,0 +1,360 @@
+"""The site engine: the one owner of a site's serve-time state and the serve decision.
+
+Serve path, per slot: record the request → warmup? → candidates (active, approved,
+matching, fitting, not blocked) → budget left? → pacing gate → Thompson sampling →
+reserve in the budget ledger → answer.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from random import Random
+
+from promovolve.domain.eligibility import creative_can_run, matches_context
+from promovolve.domain.ledger import BudgetLedger
+from promovolve.domain.model import (
+    ApprovalStatus,
+    Campaign,
+    Creative,
+    Outcome,
+    PageContext,
+    Site,
+    SlotSpec,
+)
+from promovolve.domain.money import MICROS_PER_USD, impression_price_micros
+from promovolve.domain.thompson import CreativeStats, bid_multiplier
+from promovolve.engine.catalog import Catalog
+from promovolve.engine.gates import Candidate, PacingGate, StrategyGate
+from promovolve.engine.policies import PacingPolicy, policy_named
+from promovolve.pacing.clock import DayClock
+from promovolve.pacing.config import SECONDS_PER_DAY, PacingConfig
+from promovolve.pacing.controller import PacingController
+from promovolve.pacing.observer import TrafficObserver
+from promovolve.pacing.strategy import FixedThrottlePacing
+
+logger = logging.getLogger(__name__)
+
+WARMUP = "warmup"
+OBSERVER_TIME_CONSTANT_SECONDS = 10.0
+OUTCOME_NAMES: tuple[str, ...] = (*(o.value for o in Outcome), WARMUP)
+
+
+@dataclass(frozen=True, slots=True)
+class ServeRequest:
+    request_id: str
+    page: PageContext
+    slots: tuple[SlotSpec, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SlotDecision:
+    slot_id: str
+    outcome: str
+    campaign: Campaign | None = None
+    creative: Creative | None = None
+    price_micros: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class ServeResult:
+    request_id: str
+    day_index: int
+    slots: tuple[SlotDecision, ...]
+
+
+@dataclass(slots=True)
+class CampaignDay:
+    """One campaign's delivery on this site today."""
+
+    impressions_served: int = 0
+    spend: int = 0
+
+
+@dataclass(slots=True)
+class SiteCounters:
+    outcomes: dict[str, int] = field(default_factory=lambda: dict.fromkeys(OUTCOME_NAMES, 0))
+    impressions: int = 0
+    clicks: int = 0
+
+
+def observer_for(day_duration_seconds: int) -> TrafficObserver:
+    scaled = OBSERVER_TIME_CONSTANT_SECONDS * day_duration_seconds / SECONDS_PER_DAY
+    return TrafficObserver(time_constant_seconds=max(1.0, scaled))
+
+
+class SiteEngine:
+    def __init__(
+        self,
+        site: Site,
+        catalog: Catalog,
+        ledger: BudgetLedger,
+        policy: PacingPolicy | None = None,
+        origin: float = 0.0,
+    ) -> None:
+        self.site = site
+        self.catalog = catalog
+        self.ledger = ledger
+        self.policy = policy if policy is not None else policy_named("default")
+        self.approvals: dict[str, ApprovalStatus] = {}
+        self.blocklist: frozenset[str] = frozenset()
+        self.creative_stats: dict[str, CreativeStats] = {}
+        self.lifetime = SiteCounters()
+        self.today = SiteCounters()
+        self.campaign_days: dict[str, CampaignDay] = {}
+        self.newly_pending: list[str] = []
+        self._origin = origin
+        self._candidate_cache: dict[tuple[object, ...], list[Candidate]] = {}
+        self._cache_version: tuple[int, int] = (-1, -1)
+        self._local_version = 0
+        self.gate: PacingGate = self.policy.make_gate()
+        self.controller = self._new_controller(site.pacing)
+
+    # -- configuration ------------------------------------------------------------
+    def _new_controller(self, config: PacingConfig) -> PacingController:
+        tracker = self.policy.make_tracker()
+        tracker.configure(config.weekday_shape_volumes, config.weekend_shape_volumes)
+        clock = DayClock(config.day_duration_seconds, self._origin)
+        return PacingController(clock, tracker, observer_for(config.day_duration_seconds))
+
+    @property
+    def _active_gate(self) -> PacingGate:
+        override = self.site.pacing.test_throttle_override
+        if override is not None:
+            return self._override_gate
+        return self.gate
+
+    def update_site(self, site: Site, now: float) -> None:
+        """Apply new site settings; a new day length restarts the day clock at `now`."""
+        old = self.site.pacing
+        self.site = site
+        new = site.pacing
+        if new.test_throttle_override is not None:
+            self._override_gate: PacingGate = StrategyGate(
+                FixedThrottlePacing(new.test_throttle_override)
+            )
+        if new.day_duration_seconds != old.day_duration_seconds:
+            self._origin = now
+            snapshot = self.controller.tracker.snapshot()
+            self.controller = self._new_controller(new)
+            self.controller.tracker.restore(snapshot)
+        if (new.weekday_shape_volumes, new.weekend_shape_volumes) != (
+            old.weekday_shape_volumes,
+            old.weekend_shape_volumes,
+        ):
+            self.controller.tracker.configure(new.weekday_shape_volumes, new.weekend_shape_volumes)
+        self._local_version += 1
+
+    def set_approval(self, creative_id: str, status: ApprovalStatus | None) -> None:
+        if status is None:
+            self.approvals.pop(creative_id, None)
+        else:
+            self.approvals[creative_id] = status
+        self._local_version += 1
+
+    def set_blocklist(self, domains: Iterable[str]) -> None:
+        self.blocklist = frozenset(d.lower() for d in domains)
+        self._local_version += 1
+
+    def drain_pending(self) -> list[str]:
+        """Creatives that entered this site's pending queue since the last call."""
+        pending, self.newly_pending = self.newly_pending, []
+        return pending
+
+    # -- serving ------------------------------------------------------------------------
+    def serve(self, request: ServeRequest, now: float, rng: Random) -> ServeResult:
+        controller = self.controller
+        if controller.observe_request(now):
+            self._start_day()
+        day = controller.day_index if controller.day_index is not None else 0
+        if self.site.pacing.warmup_mode:
+            decisions = tuple(SlotDecision(s.id, WARMUP) for s in request.slots)
+            self._count(WARMUP, len(decisions))
+            return ServeResult(request.request_id, day, decisions)
+        used: set[str] = set()
+        decisions_list: list[SlotDecision] = []
+        for slot in request.slots:
+            decision = self._serve_slot(request, slot, day, used, now, rng)
+            decisions_list.append(decision)
+            self._count(decision.outcome, 1)
+        return ServeResult(request.request_id, day, tuple(decisions_list))
+
+    def _serve_slot(
+        self,
+        request: ServeRequest,
+        slot: SlotSpec,
+        day: int,
+        used: set[str],
+        now: float,
+        rng: Random,
+    ) -> SlotDecision:
+        matching = self._candidates(request.page, slot.width, slot.height)
+        if used:
+            matching = [c for c in matching if c.campaign.id not in used]
+        if not matching:
+            return SlotDecision(slot.id, Outcome.NO_CANDIDATES.value)
+        spent = self.ledger.spent
+        funded: list[Candidate] = []
+        for c in matching:
+            c.remaining = c.campaign.daily_budget_micros - spent(c.campaign.id, day)
+            if c.remaining >= c.price:
+                funded.append(c)
+        if not funded:
+            return SlotDecision(slot.id, Outcome.BUDGET_EXHAUSTED.value)
+        passed = self._active_gate.admit(now, self.controller, funded, rng)
+        if not passed:
+            return SlotDecision(slot.id, Outcome.PACING_SKIPPED.value)
+        for campaign, creative, price in self._ranked(passed, rng):
+            reservation = f"{request.request_id}/{slot.id}"
+            if self.ledger.reserve(
+                campaign.id, day, reservation, price, campaign.daily_budget_micros
+            ):
+                self._on_selected(campaign, price)
+                used.add(campaign.id)
+                return SlotDecision(slot.id, Outcome.SELECTED.value, campaign, creative, price)
+        return SlotDecision(slot.id, Outcome.BUDGET_EXHAUSTED.value)
+
+    def _ranked(self, passed: list[Candidate], rng: Random) -> list[tuple[Campaign, Creative, int]]:
+        """Thompson sampling: every creative draws a CTR; rank by CTR × CPM^bidWeight."""
+        stats = self.creative_stats
+        weight = self.site.bid_weight
+        scored: list[tuple[float, int, Campaign, Creative, int]] = []
+        order = 0
+        for c in passed:
+            multiplier = bid_multiplier(c.cpm_usd, weight)
+            for creative in c.creatives:
+                s = stats.get(creative.id)
+                if s is None:
+                    s = stats[creative.id] = CreativeStats()
+                scored.append(
+                    (s.sample_ctr(rng) * multiplier, order, c.campaign, creative, c.price)
+                )
+                order += 1
+        if len(scored) > 1:
+            scored.sort(key=lambda item: (-item[0], item[1]))
+            # One entry per campaign: a refused reservation moves on to the next campaign.
+            seen: set[str] = set()
+            unique = []
+            for item in scored:
+                if item[2].id not in seen:
+                    seen.add(item[2].id)
+                    unique.append(item)
+            scored = unique
+        return [(campaign, creative, price) for _, _, campaign, creative, price in scored]
+
+    def _on_selected(self, campaign: Campaign, price: int) -> None:
+        self._active_gate.on_served(campaign.id)
+        day = self.campaign_days.get(campaign.id)
+        if day is None:
+            day = self.campaign_days[campaign.id] = CampaignDay()
+        day.impressions_served += 1
+        day.spend += price
+
+    def _count(self, outcome: str, n: int) -> None:
+        self.lifetime.outcomes[outcome] += n
+        self.today.outcomes[outcome] += n
+
+    def _start_day(self) -> None:
+        self.gate.start_day(self.controller)
+        if self.site.pacing.test_throttle_override is not None:
+            self._override_gate.start_day(self.controller)
+        self.today = SiteCounters()
+        self.campaign_days = {}
+
+    # -- candidates -------------------------------------------------------------------------
+    def _candidates(self, page: PageContext, width: int, height: int) -> list[Candidate]:
+        version = (self.catalog.version, self._local_version)
+        if version != self._cache_version:
+            self._candidate_cache.clear()
+            self._cache_version = version
+        key = (page.categories, page.keywords, width, height)
+        cached = self._candidate_cache.get(key)
+        if cached is None:
+            cached = self._candidate_cache[key] = self._build_candidates(page, width, height)
+        return cached
+
+    def _build_candidates(self, page: PageContext, width: int, height: int) -> list[Candidate]:
+        candidates: list[Candidate] = []
+        for campaign in self.catalog.campaigns.values():
+            if not campaign.is_active or not matches_context(campaign, page):
+                continue
+            approved: list[Creative] = []
+            for creative in self.catalog.creatives_of(campaign.id):
+                if not creative_can_run(creative, width, height, self.blocklist):
+                    continue
+                status = self.approvals.get(creative.id)
+                if status is None:
+                    # First time it would have competed here: into the publisher's queue.
+                    self.approvals[creative.id] = ApprovalStatus.PENDING
+                    self.newly_pending.append(creative.id)
+                elif status is ApprovalStatus.APPROVED:
+                    approved.append(creative)
+            price = impression_price_micros(campaign.cpm_micros)
+            if approved and price > 0:
+                candidates.append(
+                    Candidate(campaign, price, campaign.cpm_micros / MICROS_PER_USD, approved)
+                )
+        return candidates
+
+    # -- tracking -----------------------------------------------------------------------------
+    def record_impression(self, creative_id: str) -> None:
+        stats = self.creative_stats.setdefault(creative_id, CreativeStats())
+        stats.impressions += 1
+        self.lifetime.impressions += 1
+        self.today.impressions += 1
+
+    def record_click(self, creative_id: str) -> None:
+        stats = self.creative_stats.setdefault(creative_id, CreativeStats())
+        if stats.clicks < stats.impressions:
+            stats.clicks += 1
+        self.lifetime.clicks += 1
+        self.today.clicks += 1
+
+    # -- reading ----------------------------------------------------------------------------
+    def stats(self, now: float) -> dict[str, object]:
+        """The seed's site-stats fields (lifetime counters; spend is today's)."""
+        controller = self.controller
+        in_day = controller.day_start is not None and not controller.has_new_day_started(now)
+        clock = controller.clock
+        elapsed = clock.scaled_elapsed_seconds(now)
+        outcomes = self.lifetime.outcomes
+        total_spend = sum(d.spend for d in self.campaign_days.values()) if in_day else 0
+        return {
+            "siteId": self.site.id,
+            "selected": outcomes[Outcome.SELECTED.value],
+            "pacingSkipped": outcomes[Outcome.PACING_SKIPPED.value],
+            "budgetExhausted": outcomes[Outcome.BUDGET_EXHAUSTED.value],
+            "noCandidates": outcomes[Outcome.NO_CANDIDATES.value],
+            "totalSpend": total_spend / MICROS_PER_USD,
+            "elapsedHours": round(elapsed / 3600, 4),
+            "expectedSpendFraction": round(controller.tracker.cumulative_fraction_at(elapsed), 6),
+        }
+
+    def snapshot(self) -> dict[str, object]:
+        return {
+            "controller": self.controller.snapshot(),
+            "origin": self._origin,
+            "creativeStats": {k: [v.impressions, v.clicks] for k, v in self.creative_stats.items()},
+            "outcomes": dict(self.lifetime.outcomes),
+        }
+
+    def restore(self, data: Mapping[str, object]) -> None:
+        origin = data.get("origin")
+        if isinstance(origin, int | float) and origin != self._origin:
+            self._origin = float(origin)
+            self.controller = self._new_controller(self.site.pacing)
+        controller = data.get("controller")
+        if isinstance(controller, Mapping):
+            self.controller.restore(controller)
+            self.gate.start_day(self.controller)
+        stats = data.get("creativeStats")
+        if isinstance(stats, Mapping):
+            self.creative_stats = {
+                str(k): CreativeStats(int(v[0]), int(v[1])) for k, v in stats.items()
+            }
+        outcomes = data.get("outcomes")
+        if isinstance(outcomes, Mapping):
+            for name in OUTCOME_NAMES:
+                value = outcomes.get(name, 0)
+                self.lifetime.outcomes[name] = value if isinstance(value, int) else 0

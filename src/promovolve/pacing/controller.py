@@ -1,0 +1,132 @@
+"""Coordinates a site's pacing state across requests and day boundaries."""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections import deque
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from promovolve.pacing.clock import DayClock
+from promovolve.pacing.observer import TrafficObserver
+from promovolve.pacing.shape import TrafficShapeTracker
+
+logger = logging.getLogger(__name__)
+
+SNAPSHOTS_KEPT = 14
+
+
+@dataclass(frozen=True, slots=True)
+class DaySummary:
+    """What one finished day looked like, with the shape learned at its rollover."""
+
+    day_index: int
+    is_weekend: bool
+    requests: int
+    shape: tuple[float, ...]
+
+
+class PacingController:
+    """Tracks the day start, detects day boundaries, rolls the traffic shape over.
+
+    The owner calls `observe_request` for every request (warmup included) and resets
+    its strategy when it returns True.
+    """
+
+    def __init__(
+        self,
+        clock: DayClock,
+        tracker: TrafficShapeTracker,
+        observer: TrafficObserver,
+    ) -> None:
+        self.clock = clock
+        self.tracker = tracker
+        self.observer = observer
+        self.day_index: int | None = None
+        self.day_start: float | None = None
+        self.requests_today = 0
+        # Seconds between the latest request and the one before it (inf for the first).
+        self.gap_before_request = math.inf
+        self.history: deque[DaySummary] = deque(maxlen=SNAPSHOTS_KEPT)
+
+    def has_new_day_started(self, now: float) -> bool:
+        return self.day_index is not None and self.clock.day_index(now) != self.day_index
+
+    def begin_day(self, now: float) -> bool:
+        """Enter the day containing `now`; True when that is a new day (the first one too)."""
+        index = self.clock.day_index(now)
+        if index == self.day_index:
+            return False
+        if self.day_index is not None:
+            logger.debug("Day rollover detected, resetting pacing for new day")
+            self.tracker.rollover_day()
+            self.history.append(
+                DaySummary(
+                    day_index=self.day_index if self.day_index is not None else index,
+                    is_weekend=self.tracker.is_weekend,
+                    requests=self.requests_today,
+                    shape=tuple(self.tracker.shape),
+                )
+            )
+        self.day_index = index
+        self.day_start = self.clock.day_start(now)
+        self.requests_today = 0
+        self.tracker.set_day_type(self.clock.is_weekend(now))
+        return True
+
+    def observe_request(self, now: float) -> bool:
+        """Record one request; True when it began a new day."""
+        new_day = self.begin_day(now)
+        self.gap_before_request = self.observer.seconds_since_last_request(now)
+        self.tracker.record_request(self.clock.bucket(now))
+        self.observer.record_request(now)
+        self.requests_today += 1
+        return new_day
+
+    def expected_fraction(self, now: float) -> float:
+        """Share of today's traffic the learned shape expects before `now`."""
+        return self.tracker.cumulative_fraction_at(self.clock.scaled_elapsed_seconds(now))
+
+    def past_day_requests(self, is_weekend: bool) -> list[int]:
+        return [d.requests for d in self.history if d.is_weekend == is_weekend]
+
+    def snapshot(self) -> dict[str, object]:
+        return {
+            "dayIndex": self.day_index,
+            "dayStart": self.day_start,
+            "requestsToday": self.requests_today,
+            "tracker": self.tracker.snapshot(),
+            "history": [
+                {
+                    "dayIndex": d.day_index,
+                    "isWeekend": d.is_weekend,
+                    "requests": d.requests,
+                    "shape": list(d.shape),
+                }
+                for d in self.history
+            ],
+        }
+
+    def restore(self, data: Mapping[str, object]) -> None:
+        tracker = data.get("tracker")
+        if isinstance(tracker, Mapping):
+            self.tracker.restore(tracker)
+        index, start = data.get("dayIndex"), data.get("dayStart")
+        self.day_index = index if isinstance(index, int) else None
+        self.day_start = float(start) if isinstance(start, int | float) else None
+        requests = data.get("requestsToday", 0)
+        self.requests_today = requests if isinstance(requests, int) else 0
+        self.history.clear()
+        history = data.get("history", [])
+        if isinstance(history, list):
+            for item in history:
+                if isinstance(item, Mapping):
+                    self.history.append(
+                        DaySummary(
+                            day_index=int(item["dayIndex"]),
+                            is_weekend=bool(item["isWeekend"]),
+                            requests=int(item["requests"]),
+                            shape=tuple(float(v) for v in item["shape"]),
+                        )
+                    )

@@ -1,0 +1,1 @@
+"""Promovolve sim package."""
