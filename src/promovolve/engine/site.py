@@ -163,6 +163,14 @@ class SiteEngine:
         return pending
 
     # -- serving ------------------------------------------------------------------------
+    def tick(self, now: float) -> bool:
+        """Roll over to the day containing `now` without a request; True if a day began."""
+        if self.controller.day_index is None or not self.controller.has_new_day_started(now):
+            return False
+        self.controller.begin_day(now)
+        self._start_day()
+        return True
+
     def serve(self, request: ServeRequest, now: float, rng: Random) -> ServeResult:
         controller = self.controller
         if controller.observe_request(now):

@@ -8,7 +8,8 @@ from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from promovolve.pacing.clock import DayClock
+from promovolve.pacing.clock import SECONDS_PER_BUCKET, DayClock
+from promovolve.pacing.config import BUCKETS_PER_DAY
 from promovolve.pacing.observer import TrafficObserver
 from promovolve.pacing.shape import TrafficShapeTracker
 
@@ -45,18 +46,24 @@ class PacingController:
         self.observer = observer
         self.day_index: int | None = None
         self.day_start: float | None = None
+        self._day_end = -math.inf
+        # Day-clock seconds per real second, divided into hourly buckets.
+        self._buckets_per_second = clock.time_scale / SECONDS_PER_BUCKET
         self.requests_today = 0
         # Seconds between the latest request and the one before it (inf for the first).
         self.gap_before_request = math.inf
         self.history: deque[DaySummary] = deque(maxlen=SNAPSHOTS_KEPT)
 
     def has_new_day_started(self, now: float) -> bool:
-        return self.day_index is not None and self.clock.day_index(now) != self.day_index
+        return self.day_index is not None and self.clock.day_index(now) > self.day_index
 
     def begin_day(self, now: float) -> bool:
-        """Enter the day containing `now`; True when that is a new day (the first one too)."""
+        """Enter the day containing `now`; True when that is a new day (the first one too).
+
+        Days never go back: a late request stamped in an earlier day stays in the current one.
+        """
         index = self.clock.day_index(now)
-        if index == self.day_index:
+        if self.day_index is not None and index <= self.day_index:
             return False
         if self.day_index is not None:
             logger.debug("Day rollover detected, resetting pacing for new day")
@@ -71,22 +78,33 @@ class PacingController:
             )
         self.day_index = index
         self.day_start = self.clock.day_start(now)
+        self._day_end = self.clock.day_start(now) + self.clock.day_duration_seconds
         self.requests_today = 0
         self.tracker.set_day_type(self.clock.is_weekend(now))
         return True
 
     def observe_request(self, now: float) -> bool:
         """Record one request; True when it began a new day."""
-        new_day = self.begin_day(now)
+        start = self.day_start
+        if start is not None and start <= now < self._day_end:
+            new_day = False
+        else:
+            new_day = self.begin_day(now)
+            start = self.day_start if self.day_start is not None else now
         self.gap_before_request = self.observer.seconds_since_last_request(now)
-        self.tracker.record_request(self.clock.bucket(now))
+        bucket = int(max(0.0, now - start) * self._buckets_per_second)
+        self.tracker.record_request(bucket if bucket < BUCKETS_PER_DAY else BUCKETS_PER_DAY - 1)
         self.observer.record_request(now)
         self.requests_today += 1
         return new_day
 
     def expected_fraction(self, now: float) -> float:
         """Share of today's traffic the learned shape expects before `now`."""
-        return self.tracker.cumulative_fraction_at(self.clock.scaled_elapsed_seconds(now))
+        start = self.day_start
+        if start is None or now >= self._day_end:
+            return self.tracker.cumulative_fraction_at(self.clock.scaled_elapsed_seconds(now))
+        # A late request from an earlier day counts as the start of the current one.
+        return self.tracker.cumulative_fraction_at(max(0.0, now - start) * self.clock.time_scale)
 
     def past_day_requests(self, is_weekend: bool) -> list[int]:
         return [d.requests for d in self.history if d.is_weekend == is_weekend]
@@ -115,6 +133,11 @@ class PacingController:
         index, start = data.get("dayIndex"), data.get("dayStart")
         self.day_index = index if isinstance(index, int) else None
         self.day_start = float(start) if isinstance(start, int | float) else None
+        self._day_end = (
+            -math.inf
+            if self.day_start is None
+            else self.day_start + self.clock.day_duration_seconds
+        )
         requests = data.get("requestsToday", 0)
         self.requests_today = requests if isinstance(requests, int) else 0
         self.history.clear()

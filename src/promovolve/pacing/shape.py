@@ -6,13 +6,20 @@ seconds on the 24-hour clock (see DayClock.scaled_elapsed_seconds).
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Mapping, Sequence
 
 from promovolve.pacing.config import BUCKETS_PER_DAY, SECONDS_PER_DAY
 
+logger = logging.getLogger(__name__)
+
 SEED_INTRADAY_ALPHA = 0.1
 SEED_DAY_ALPHA = 0.2
+# Total-variation distance between today's and the learned shape that counts as a change
+# of traffic pattern (and at least this many times what Poisson noise alone would give).
+SHAPE_CHANGE_DISTANCE = 0.15
+SHAPE_CHANGE_NOISE_FACTOR = 4.0
 # Configured volumes count as this many days of observation for the adaptive blend,
 # so one day's traffic refines an operator's shape without overwriting it.
 CONFIGURED_PRIOR_DAYS = 4
@@ -35,7 +42,8 @@ class TrafficShapeTracker:
     - At rollover, today's counts (normalized to mean 1) are blended in with `day_alpha`.
       With `adaptive_rollover`, the blend weight is max(day_alpha, 1/(days seen + 1)):
       a running mean in the first days (fast convergence from a flat prior) that settles
-      to the fixed EMA, so it is no noisier later.
+      to the fixed EMA, so it is no noisier later; and a day type with nothing learned
+      starts from the other type's shape instead of flat.
     """
 
     def __init__(
@@ -80,6 +88,15 @@ class TrafficShapeTracker:
         if is_weekend != self.is_weekend:
             self.is_weekend = is_weekend
             self._prefix = None
+        if self.adaptive_rollover and self.days_learned == 0:
+            # Nothing learned for this day type yet: the other type's shape is a better
+            # guess than flat (both share the night trough). The first rollover of this
+            # type replaces it entirely (its blend weight is 1).
+            other = self.weekday_shape if is_weekend else self.weekend_shape
+            other_days = self.weekday_days if is_weekend else self.weekend_days
+            if other_days > 0:
+                self.shape[:] = other
+                self._prefix = None
 
     def configure(
         self, weekday: Sequence[float] | None, weekend: Sequence[float] | None = None
@@ -130,6 +147,13 @@ class TrafficShapeTracker:
         total = sum(self.today_count)
         if total > 0:
             today = normalized(self.today_count)
+            if self.adaptive_rollover and self._left_the_shape(today, total):
+                # Today's traffic did not follow the learned shape: learn afresh from it.
+                logger.debug("Traffic shape change detected, relearning the shape")
+                if self.is_weekend:
+                    self.weekend_days = 0
+                else:
+                    self.weekday_days = 0
             weight = self._rollover_weight(day_alpha)
             shape = self.shape
             for i in range(self.bucket_count):
@@ -140,6 +164,19 @@ class TrafficShapeTracker:
                 self.weekday_days += 1
             self._prefix = None
         self.today_count = [0] * self.bucket_count
+
+    def _left_the_shape(self, today: Sequence[float], total: int) -> bool:
+        """True when today's shape differs from the learned one by far more than noise."""
+        if self.days_learned == 0:
+            return False
+        learned = normalized(self.shape)
+        distance = 0.5 * math.fsum(abs(a - b) for a, b in zip(today, learned, strict=True))
+        distance /= self.bucket_count
+        # Expected distance from Poisson noise alone: ½ Σ sqrt(2λ/π) / N over the buckets.
+        noise = 0.5 * math.fsum(
+            math.sqrt(2 * total * v / self.bucket_count / math.pi) for v in learned
+        )
+        return distance > max(SHAPE_CHANGE_DISTANCE, SHAPE_CHANGE_NOISE_FACTOR * noise / total)
 
     def _rollover_weight(self, day_alpha: float | None) -> float:
         base = self.day_alpha if day_alpha is None else day_alpha

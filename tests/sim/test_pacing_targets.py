@@ -1,0 +1,54 @@
+"""The default strategy's pacing targets, checked on every scenario in the repo.
+
+From day 2 on, on every campaign-day the lab marks eligible (the campaign ran the whole
+day unchanged and the day's requests could carry 1.5x the budgets at their prices):
+overspend 0, utilization >= 0.99, pacingError <= 0.03; and the default's median
+pacingError is at most half the seed strategy's.
+"""
+
+from __future__ import annotations
+
+import statistics
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+from promovolve.sim.lab import run_lab
+from promovolve.sim.scenario import load_scenario
+
+SCENARIOS = sorted((Path(__file__).parents[2] / "scenarios").glob("*.json"))
+
+
+@cache
+def lab_result(path: Path, strategy: str) -> dict[str, object]:
+    scenario, _ = load_scenario(path)
+    return run_lab(scenario, strategy, seed=1)
+
+
+def eligible_campaign_days(result: dict[str, object]) -> list[dict[str, object]]:
+    days = result["days"]
+    assert isinstance(days, list)
+    return [c for d in days for c in d["campaigns"] if c["eligible"]]
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
+def test_default_meets_pacing_targets(path: Path) -> None:
+    failures = [
+        (c["campaignId"], c["utilization"], c["overspend"], c["pacingError"])
+        for c in eligible_campaign_days(lab_result(path, "default"))
+        if c["overspend"] > 0 or c["utilization"] < 0.99 or c["pacingError"] > 0.03
+    ]
+    assert failures == []
+
+
+def test_default_halves_the_seed_median_pacing_error() -> None:
+    default_errors: list[float] = []
+    seed_errors: list[float] = []
+    for path in SCENARIOS:
+        default_errors += [
+            c["pacingError"] for c in eligible_campaign_days(lab_result(path, "default"))
+        ]
+        seed_errors += [c["pacingError"] for c in eligible_campaign_days(lab_result(path, "seed"))]
+    assert default_errors and seed_errors
+    assert statistics.median(default_errors) <= 0.5 * statistics.median(seed_errors)
