@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml constraints.txt
 install: $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/promovolve lab scenarios/seed-shapes.json
+	$(BIN)/promovolve serve
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -17,7 +18,7 @@ SEED_WEEKDAY = [0.3, 0.2, 1.0, 0.2, 0.0, 0.3, 0.5, 2.5, 0.1, 2.0, 1.5, 2.0,
                 2.5, 3.0, 2.5, 2.0, 1.5, 1.2, 1.2, 1.0, 0.4, 2.0, 5.0, 0.4]  # fmt: skip
 
 
-def small_scenario(**overrides: object) -> dict[str, object]:
+def small_scenario(**overrides: object) -> dict[str, Any]:
     data: dict[str, object] = {
         "name": "small",
         "advertisers": 2,
@@ -32,16 +33,16 @@ def small_scenario(**overrides: object) -> dict[str, object]:
     return data
 
 
-def run(data: dict[str, object], strategy: str = "default", **kw: object) -> dict[str, object]:
+def run(data: dict[str, object], strategy: str = "default", **kw: Any) -> dict[str, Any]:
     scenario, warnings = parse_scenario(data, "small")
     assert warnings == []
-    return run_lab(scenario, strategy, **kw)  # type: ignore[arg-type]
+    return run_lab(scenario, strategy, **kw)
 
 
 def test_json_has_the_contract_fields() -> None:
     result = run(small_scenario())
     assert set(result) == {"scenario", "strategy", "seed", "simulation", "days", "summary"}
-    assert set(result["simulation"]) == {"requests", "wallSeconds", "requestsPerSecond"}  # type: ignore[arg-type]
+    assert set(result["simulation"]) == {"requests", "wallSeconds", "requestsPerSecond"}
     days = result["days"]
     assert isinstance(days, list) and [d["day"] for d in days] == [1, 2, 3]
     day = days[0]
@@ -53,7 +54,7 @@ def test_json_has_the_contract_fields() -> None:
     for key in ("campaignId", "budget", "spend", "utilization", "overspend", "pacingError",
                 "rmsPacingError", "exhaustedAt", "impressions", "clicks"):  # fmt: skip
         assert key in campaign
-    assert sum(d["requests"] for d in days) == result["simulation"]["requests"]  # type: ignore[index]
+    assert sum(d["requests"] for d in days) == result["simulation"]["requests"]
 
 
 def test_same_seed_same_result_and_other_seed_differs() -> None:
@@ -66,7 +67,7 @@ def test_same_seed_same_result_and_other_seed_differs() -> None:
 def test_spend_never_passes_the_budget_for_any_strategy() -> None:
     for strategy in ("default", "seed", "linear", "asap", "fixed:0.5", "oracle"):
         result = run(small_scenario(budget=1.0), strategy)
-        for day in result["days"]:  # type: ignore[attr-defined]
+        for day in result["days"]:
             for c in day["campaigns"]:
                 assert c["spend"] <= c["budget"] + 1e-9, (strategy, c)
                 assert c["overspend"] == 0
@@ -75,8 +76,8 @@ def test_spend_never_passes_the_budget_for_any_strategy() -> None:
 def test_asap_spends_early_and_default_spreads(tmp_path: Path) -> None:
     asap = run(small_scenario(budget=1.0), "asap")
     default = run(small_scenario(budget=1.0), "default")
-    first_asap = asap["days"][1]["campaigns"][0]  # type: ignore[index]
-    first_default = default["days"][1]["campaigns"][0]  # type: ignore[index]
+    first_asap = asap["days"][1]["campaigns"][0]
+    first_default = default["days"][1]["campaigns"][0]
     assert first_asap["exhaustedAt"] is not None and first_asap["exhaustedAt"] < 0.5
     assert first_default["pacingError"] < first_asap["pacingError"]
 
@@ -87,8 +88,8 @@ def test_trace_recomputes_spend_and_requests(tmp_path: Path) -> None:
     with trace.open() as f:
         rows = list(csv.DictReader(f))
     assert list(rows[0]) == ["t", "day", "outcome", "campaignId", "priceMicros"]
-    assert len(rows) == result["simulation"]["requests"]  # type: ignore[index]
-    for day in result["days"]:  # type: ignore[attr-defined]
+    assert len(rows) == result["simulation"]["requests"]
+    for day in result["days"]:
         day_rows = [r for r in rows if int(r["day"]) == day["day"]]
         assert len(day_rows) == day["requests"]
         for c in day["campaigns"]:
@@ -102,9 +103,12 @@ def test_trace_recomputes_spend_and_requests(tmp_path: Path) -> None:
 
 
 def test_churn_pauses_an_advertiser_for_a_day() -> None:
-    result = run(small_scenario(churn=[{"day": 2, "action": "pause", "advertiser": 1},
-                                       {"day": 3, "action": "resume", "advertiser": 1}]))  # fmt: skip
-    by_day = {d["day"]: {c["campaignId"]: c for c in d["campaigns"]} for d in result["days"]}  # type: ignore[attr-defined]
+    churn = [
+        {"day": 2, "action": "pause", "advertiser": 1},
+        {"day": 3, "action": "resume", "advertiser": 1},
+    ]
+    days: list[dict[str, Any]] = run(small_scenario(churn=churn))["days"]
+    by_day = {d["day"]: {c["campaignId"]: c for c in d["campaigns"]} for d in days}
     assert by_day[2]["adv-1-camp-1"]["spend"] == 0
     assert by_day[2]["adv-1-camp-1"]["eligible"] is False
     assert by_day[3]["adv-1-camp-1"]["spend"] > 0
@@ -113,7 +117,7 @@ def test_churn_pauses_an_advertiser_for_a_day() -> None:
 def test_set_budget_event_caps_spend_at_the_new_budget() -> None:
     event = {"day": 2, "hour": 6, "action": "setBudget", "advertiser": 1, "budget": 0.5}
     result = run(small_scenario(events=[event]))
-    day2 = {c["campaignId"]: c for c in result["days"][1]["campaigns"]}  # type: ignore[index]
+    day2 = {c["campaignId"]: c for c in result["days"][1]["campaigns"]}
     # Little is spent by hour 6 of this shape, so the new budget is what caps the day.
     assert day2["adv-1-camp-1"]["spend"] <= 0.5
     assert day2["adv-2-camp-1"]["spend"] > 1.5

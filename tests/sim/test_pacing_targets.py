@@ -11,6 +11,7 @@ from __future__ import annotations
 import statistics
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -21,12 +22,12 @@ SCENARIOS = sorted((Path(__file__).parents[2] / "scenarios").glob("*.json"))
 
 
 @cache
-def lab_result(path: Path, strategy: str) -> dict[str, object]:
+def lab_result(path: Path, strategy: str) -> dict[str, Any]:
     scenario, _ = load_scenario(path)
     return run_lab(scenario, strategy, seed=1)
 
 
-def eligible_campaign_days(result: dict[str, object]) -> list[dict[str, object]]:
+def eligible_campaign_days(result: dict[str, Any]) -> list[dict[str, Any]]:
     days = result["days"]
     assert isinstance(days, list)
     return [c for d in days for c in d["campaigns"] if c["eligible"]]

@@ -14,6 +14,7 @@ from random import Random
 from typing import Protocol
 
 from promovolve.domain.model import Campaign, Creative
+from promovolve.domain.thompson import CreativeStats
 from promovolve.pacing.context import PacingContext
 from promovolve.pacing.controller import PacingController
 from promovolve.pacing.forecast import ForecastPacing
@@ -24,13 +25,23 @@ logger = logging.getLogger("promovolve.pacing.gate")
 
 @dataclass(slots=True)
 class Candidate:
-    """A campaign that may fill the slot, with its approved creatives that fit it."""
+    """A campaign that may fill the slot, with its approved creatives that fit it.
+
+    `multiplier` is CPM^bidWeight; each creative comes with its Thompson statistics.
+    `remaining` is the campaign's budget left today, filled in per request.
+    """
 
     campaign: Campaign
     price: int
-    cpm_usd: float
-    creatives: list[Creative]
+    multiplier: float
+    creatives: list[tuple[Creative, CreativeStats]]
     remaining: int = 0
+    campaign_id: str = field(init=False)
+    budget: int = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.campaign_id = self.campaign.id
+        self.budget = self.campaign.daily_budget_micros
 
 
 class PacingGate(Protocol):
@@ -74,8 +85,8 @@ class StrategyGate:
     ) -> PacingContext:
         budget = spend = cpm_total = 0
         for c in candidates:
-            budget += c.campaign.daily_budget_micros
-            spend += c.campaign.daily_budget_micros - c.remaining
+            budget += c.budget
+            spend += c.budget - c.remaining
             cpm_total += c.campaign.cpm_micros
         return PacingContext(
             daily_budget=budget,
@@ -150,7 +161,7 @@ class ForecastGate:
         passed = [
             c
             for c in candidates
-            if admit(c.campaign.id, c.remaining, c.price, requests, remaining_requests)
+            if admit(c.campaign_id, c.remaining, c.price, requests, remaining_requests)
         ]
         self._asked += 1
         if passed:
@@ -187,7 +198,7 @@ class ConstantRateGate:
         passed: list[Candidate] = []
         credits = self.credits
         for c in candidates:
-            cid = c.campaign.id
+            cid = c.campaign_id
             credit = min(credits.get(cid, 0.0) + self.rates.get(cid, 1.0), 2.0)
             credits[cid] = credit
             if credit >= 1.0:

@@ -37,6 +37,10 @@ from promovolve.pacing.strategy import FixedThrottlePacing
 logger = logging.getLogger(__name__)
 
 WARMUP = "warmup"
+SELECTED = Outcome.SELECTED.value
+PACING_SKIPPED = Outcome.PACING_SKIPPED.value
+BUDGET_EXHAUSTED = Outcome.BUDGET_EXHAUSTED.value
+NO_CANDIDATES = Outcome.NO_CANDIDATES.value
 OBSERVER_TIME_CONSTANT_SECONDS = 10.0
 OUTCOME_NAMES: tuple[str, ...] = (*(o.value for o in Outcome), WARMUP)
 
@@ -109,6 +113,7 @@ class SiteEngine:
         self._cache_version: tuple[int, int] = (-1, -1)
         self._local_version = 0
         self.gate: PacingGate = self.policy.make_gate()
+        self._override_gate: PacingGate | None = self._override_for(site.pacing)
         self.controller = self._new_controller(site.pacing)
 
     # -- configuration ------------------------------------------------------------
@@ -119,21 +124,21 @@ class SiteEngine:
         return PacingController(clock, tracker, observer_for(config.day_duration_seconds))
 
     @property
-    def _active_gate(self) -> PacingGate:
-        override = self.site.pacing.test_throttle_override
-        if override is not None:
-            return self._override_gate
-        return self.gate
+    def _gate_in_use(self) -> PacingGate:
+        """The site's testThrottleOverride, when set, replaces the policy's gate."""
+        return self.gate if self._override_gate is None else self._override_gate
+
+    @staticmethod
+    def _override_for(config: PacingConfig) -> PacingGate | None:
+        override = config.test_throttle_override
+        return None if override is None else StrategyGate(FixedThrottlePacing(override))
 
     def update_site(self, site: Site, now: float) -> None:
         """Apply new site settings; a new day length restarts the day clock at `now`."""
         old = self.site.pacing
         self.site = site
         new = site.pacing
-        if new.test_throttle_override is not None:
-            self._override_gate: PacingGate = StrategyGate(
-                FixedThrottlePacing(new.test_throttle_override)
-            )
+        self._override_gate = self._override_for(new)
         if new.day_duration_seconds != old.day_duration_seconds:
             self._origin = now
             snapshot = self.controller.tracker.snapshot()
@@ -177,7 +182,7 @@ class SiteEngine:
             self._start_day()
         day = controller.day_index if controller.day_index is not None else 0
         if self.site.pacing.warmup_mode:
-            decisions = tuple(SlotDecision(s.id, WARMUP) for s in request.slots)
+            decisions = tuple(SlotDecision(slot.id, WARMUP) for slot in request.slots)
             self._count(WARMUP, len(decisions))
             return ServeResult(request.request_id, day, decisions)
         used: set[str] = set()
@@ -199,60 +204,49 @@ class SiteEngine:
     ) -> SlotDecision:
         matching = self._candidates(request.page, slot.width, slot.height)
         if used:
-            matching = [c for c in matching if c.campaign.id not in used]
+            matching = [c for c in matching if c.campaign_id not in used]
         if not matching:
-            return SlotDecision(slot.id, Outcome.NO_CANDIDATES.value)
+            return SlotDecision(slot.id, NO_CANDIDATES)
         spent = self.ledger.spent
         funded: list[Candidate] = []
         for c in matching:
-            c.remaining = c.campaign.daily_budget_micros - spent(c.campaign.id, day)
-            if c.remaining >= c.price:
+            remaining = c.budget - spent(c.campaign_id, day)
+            c.remaining = remaining
+            if remaining >= c.price:
                 funded.append(c)
         if not funded:
-            return SlotDecision(slot.id, Outcome.BUDGET_EXHAUSTED.value)
-        passed = self._active_gate.admit(now, self.controller, funded, rng)
+            return SlotDecision(slot.id, BUDGET_EXHAUSTED)
+        passed = self._gate_in_use.admit(now, self.controller, funded, rng)
         if not passed:
-            return SlotDecision(slot.id, Outcome.PACING_SKIPPED.value)
-        for campaign, creative, price in self._ranked(passed, rng):
-            reservation = f"{request.request_id}/{slot.id}"
-            if self.ledger.reserve(
-                campaign.id, day, reservation, price, campaign.daily_budget_micros
-            ):
-                self._on_selected(campaign, price)
+            return SlotDecision(slot.id, PACING_SKIPPED)
+        reservation = f"{request.request_id}/{slot.id}"
+        while passed:
+            winner, creative = self._thompson_pick(passed, rng)
+            campaign = winner.campaign
+            if self.ledger.reserve(campaign.id, day, reservation, winner.price, winner.budget):
+                self._on_selected(campaign, winner.price)
                 used.add(campaign.id)
-                return SlotDecision(slot.id, Outcome.SELECTED.value, campaign, creative, price)
-        return SlotDecision(slot.id, Outcome.BUDGET_EXHAUSTED.value)
+                return SlotDecision(slot.id, SELECTED, campaign, creative, winner.price)
+            # Refused (spent elsewhere meanwhile): the next best campaign may still fit.
+            passed = [c for c in passed if c is not winner]
+        return SlotDecision(slot.id, BUDGET_EXHAUSTED)
 
-    def _ranked(self, passed: list[Candidate], rng: Random) -> list[tuple[Campaign, Creative, int]]:
-        """Thompson sampling: every creative draws a CTR; rank by CTR × CPM^bidWeight."""
-        stats = self.creative_stats
-        weight = self.site.bid_weight
-        scored: list[tuple[float, int, Campaign, Creative, int]] = []
-        order = 0
+    def _thompson_pick(self, passed: list[Candidate], rng: Random) -> tuple[Candidate, Creative]:
+        """Every creative draws a CTR from its posterior; the best CTR × CPM^bidWeight wins."""
+        best_score = -1.0
+        best: tuple[Candidate, Creative] | None = None
         for c in passed:
-            multiplier = bid_multiplier(c.cpm_usd, weight)
-            for creative in c.creatives:
-                s = stats.get(creative.id)
-                if s is None:
-                    s = stats[creative.id] = CreativeStats()
-                scored.append(
-                    (s.sample_ctr(rng) * multiplier, order, c.campaign, creative, c.price)
-                )
-                order += 1
-        if len(scored) > 1:
-            scored.sort(key=lambda item: (-item[0], item[1]))
-            # One entry per campaign: a refused reservation moves on to the next campaign.
-            seen: set[str] = set()
-            unique = []
-            for item in scored:
-                if item[2].id not in seen:
-                    seen.add(item[2].id)
-                    unique.append(item)
-            scored = unique
-        return [(campaign, creative, price) for _, _, campaign, creative, price in scored]
+            multiplier = c.multiplier
+            for creative, stats in c.creatives:
+                sampled = stats.sample_ctr(rng) * multiplier
+                if sampled > best_score:
+                    best_score = sampled
+                    best = (c, creative)
+        assert best is not None  # every candidate has at least one creative
+        return best
 
     def _on_selected(self, campaign: Campaign, price: int) -> None:
-        self._active_gate.on_served(campaign.id)
+        self._gate_in_use.on_served(campaign.id)
         day = self.campaign_days.get(campaign.id)
         if day is None:
             day = self.campaign_days[campaign.id] = CampaignDay()
@@ -265,7 +259,7 @@ class SiteEngine:
 
     def _start_day(self) -> None:
         self.gate.start_day(self.controller)
-        if self.site.pacing.test_throttle_override is not None:
+        if self._override_gate is not None:
             self._override_gate.start_day(self.controller)
         self.today = SiteCounters()
         self.campaign_days = {}
@@ -300,8 +294,14 @@ class SiteEngine:
                     approved.append(creative)
             price = impression_price_micros(campaign.cpm_micros)
             if approved and price > 0:
+                stats = self.creative_stats
                 candidates.append(
-                    Candidate(campaign, price, campaign.cpm_micros / MICROS_PER_USD, approved)
+                    Candidate(
+                        campaign,
+                        price,
+                        bid_multiplier(campaign.cpm_micros / MICROS_PER_USD, self.site.bid_weight),
+                        [(c, stats.setdefault(c.id, CreativeStats())) for c in approved],
+                    )
                 )
         return candidates
 
@@ -361,6 +361,7 @@ class SiteEngine:
             self.creative_stats = {
                 str(k): CreativeStats(int(v[0]), int(v[1])) for k, v in stats.items()
             }
+            self._local_version += 1
         outcomes = data.get("outcomes")
         if isinstance(outcomes, Mapping):
             for name in OUTCOME_NAMES:

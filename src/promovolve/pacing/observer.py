@@ -23,7 +23,9 @@ class TrafficObserver:
 
     def record_request(self, now: float) -> None:
         self._level = self._decayed(now) + 1.0 / self.time_constant_seconds
-        self._last_time = now
+        # A request stamped earlier than the last one counts, but does not move time back.
+        if self._last_time is None or now > self._last_time:
+            self._last_time = now
         self.request_count += 1
 
     def rate(self, now: float) -> float:

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from random import Random
+from typing import Any
 
 from promovolve.domain.model import (
     ApprovalStatus,
@@ -155,9 +156,9 @@ class Lab:
         self._request_counter = 0
 
     # -- the run ---------------------------------------------------------------------
-    def run(self) -> dict[str, object]:
+    def run(self) -> dict[str, Any]:
         started = time.perf_counter()
-        days: list[dict[str, object]] = []
+        days: list[dict[str, Any]] = []
         with TraceWriter(self.trace_path) if self.trace_path else _NoTrace() as trace:
             for day in range(1, self.days + 1):
                 arrivals = generate_day_arrivals(
@@ -374,7 +375,7 @@ class Lab:
         engine.gate = ConstantRateGate(rates)
 
     # -- reporting ---------------------------------------------------------------------
-    def _day_report(self, day: int, run: DayRun) -> dict[str, object]:
+    def _day_report(self, day: int, run: DayRun) -> dict[str, Any]:
         scenario = self.scenario
         history = self.engine.controller.history
         learned = list(history[-1].shape) if history else [1.0] * BUCKETS_PER_DAY
@@ -389,7 +390,7 @@ class Lab:
         # "From day 2 on" per day type: the first weekend day has nothing learned either.
         weekend = scenario.is_weekend(day)
         seen_before = any(scenario.is_weekend(d) == weekend for d in range(1, day))
-        campaigns: list[dict[str, object]] = []
+        campaigns: list[dict[str, Any]] = []
         for cid, state in run.campaigns.items():
             budget = run.budgets[cid]
             m = campaign_day_metrics(
@@ -445,5 +446,5 @@ def run_lab(
     days: int | None = None,
     trace_path: Path | None = None,
     on_progress: ProgressCallback | None = None,
-) -> dict[str, object]:
+) -> dict[str, Any]:
     return Lab(scenario, strategy, seed, days, trace_path, on_progress).run()

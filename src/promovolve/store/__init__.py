@@ -1,1 +1,1 @@
-"""Promovolve store package."""
+"""Durable state: the SQL schema, its migrations and the repositories."""

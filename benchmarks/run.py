@@ -1,0 +1,105 @@
+"""``python -m benchmarks.run``: the serve-path benchmark with a Rich table (``make bench``).
+
+Options: ``--seconds N`` (per measurement), ``--pool-sizes 1,10,100``, ``--connections C``,
+``--python-loadgen`` (skip wrk), ``--json`` (print the results as JSON instead of a table).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+
+from rich.console import Console
+from rich.table import Table
+
+from benchmarks.serve_bench import (
+    TARGET_RATIO,
+    BenchConfig,
+    PoolResult,
+    SetupError,
+    results_json,
+    run_benchmark,
+)
+
+
+def parse_pool_sizes(text: str) -> tuple[int, ...]:
+    try:
+        sizes = tuple(int(part) for part in text.split(",") if part.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected e.g. 1,10,100, got {text!r}") from None
+    if not sizes or any(size < 1 or size > 10_000 for size in sizes):
+        raise argparse.ArgumentTypeError("pool sizes must be between 1 and 10000")
+    return sizes
+
+
+def results_table(tool: str, results: Sequence[PoolResult]) -> Table:
+    table = Table(
+        title=f"Promovolve serve benchmark (load generator: {tool})",
+        caption="serve = POST /v1/serve, healthz = GET /healthz; ratio = serve/healthz req/s",
+    )
+    table.add_column("pool", justify="right")
+    table.add_column("endpoint")
+    table.add_column("req/s", justify="right")
+    table.add_column("p50 ms", justify="right")
+    table.add_column("p99 ms", justify="right")
+    table.add_column("errors", justify="right")
+    table.add_column("selected", justify="right")
+    table.add_column("ratio", justify="right")
+    for r in results:
+        style = "green" if r.ratio >= TARGET_RATIO else "red"
+        for name, load in (("healthz", r.healthz), ("serve", r.serve)):
+            table.add_row(
+                str(r.pool_size),
+                name,
+                f"{load.requests_per_second:,.0f}",
+                f"{load.p50_ms:.2f}",
+                f"{load.p99_ms:.2f}",
+                str(load.errors),
+                f"{r.selected_share:.0%}" if load is r.serve else "",
+                f"[{style}]{r.ratio:.2f}[/]" if load is r.serve else "",
+            )
+        table.add_section()
+    return table
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__)
+    parser.add_argument("--seconds", type=float, default=10.0, help="per measurement")
+    parser.add_argument("--warmup", type=float, default=2.0, help="serve warm-up seconds")
+    parser.add_argument("--pool-sizes", type=parse_pool_sizes, default=(1, 10, 100))
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--python-loadgen", action="store_true", help="do not use wrk")
+    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    args = parser.parse_args(argv)
+    config = BenchConfig(
+        seconds=args.seconds,
+        warmup_seconds=args.warmup,
+        pool_sizes=args.pool_sizes,
+        connections=args.connections,
+        force_python=args.python_loadgen,
+    )
+    err = Console(stderr=True)
+    try:
+        tool, results = run_benchmark(config, progress=lambda m: err.print(f"[dim]{m}[/]"))
+    except (RuntimeError, SetupError) as error:
+        err.print(f"[bold red]benchmark failed:[/] {error}")
+        return 1
+    if args.json:
+        json.dump(results_json(tool, config, results), sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        console = Console()
+        console.print(results_table(tool, results))
+        worst = min((r.ratio for r in results), default=0.0)
+        verdict = "meets" if worst >= TARGET_RATIO else "misses"
+        console.print(
+            f"serve/healthz throughput ratio: worst {worst:.2f} — {verdict} the target "
+            f"≥ {TARGET_RATIO:.2f}"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,68 @@
+"""The ASGI app factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.responses import Response
+
+from promovolve.api.deps import RuntimeDep
+from promovolve.api.errors import JsonResponse, install_error_handlers
+from promovolve.api.middleware import ServerMiddleware
+from promovolve.api.routes import advertisers, publishers, serving, stats
+from promovolve.api.runtime import Runtime
+from promovolve.settings import Settings
+
+DESCRIPTION = """\
+Promovolve: a publisher-centric, context-based ad network.
+
+Management endpoints need `Authorization: Bearer KEY` (the admin key, or the API key
+returned once when the admin created the publisher or advertiser). `POST /v1/serve` and the
+tracking beacons are public. Errors are `{"error": code, "message": ..., "field": ...}`.
+"""
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app; the runtime (database, engines) starts in the lifespan."""
+    resolved = settings if settings is not None else Settings.from_env()
+    runtime = Runtime(resolved)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await runtime.start()
+        try:
+            yield
+        finally:
+            await runtime.stop()
+
+    app = FastAPI(
+        title="Promovolve",
+        version="0.1.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        default_response_class=JsonResponse,
+    )
+    app.state.runtime = runtime
+    install_error_handlers(app)
+    app.add_middleware(
+        ServerMiddleware, metrics=runtime.metrics, max_body_bytes=resolved.max_body_bytes
+    )
+    app.include_router(serving.router)
+    app.include_router(publishers.router)
+    app.include_router(advertisers.router)
+    app.include_router(stats.router)
+
+    @app.get("/healthz", tags=["ops"])
+    async def healthz() -> JsonResponse:
+        """Liveness: answers without touching the database (also the benchmark's baseline)."""
+        return JsonResponse({"status": "ok"})
+
+    @app.get("/metrics", tags=["ops"])
+    async def metrics(runtime: RuntimeDep) -> Response:
+        """Prometheus metrics: requests, latency, serve outcomes, spend, beacons, commits."""
+        return Response(generate_latest(runtime.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+    return app

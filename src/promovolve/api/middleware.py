@@ -1,0 +1,111 @@
+"""Pure ASGI middleware: request size limit (413) and request metrics."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import orjson
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from promovolve.api.metrics import Metrics
+
+
+class _TooLargeError(Exception):
+    pass
+
+
+def _error_body(code: str, message: str) -> bytes:
+    return orjson.dumps({"error": code, "message": message, "field": None})
+
+
+class ServerMiddleware:
+    def __init__(self, app: ASGIApp, metrics: Metrics, max_body_bytes: int) -> None:
+        self.app = app
+        self.metrics = metrics
+        self.max_body = max_body_bytes
+        self._children: dict[tuple[str, str, int], Any] = {}
+        self._latency: dict[str, Any] = {}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        start = time.perf_counter()
+        status = 500
+        started = False
+
+        async def send_wrapper(message: Message) -> None:
+            nonlocal status, started
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                started = True
+            await send(message)
+
+        limited_receive = receive
+        length = _content_length(scope)
+        if length is not None and length > self.max_body:
+            await self._too_large(send)
+            status = 413
+            self._observe(scope, status, start)
+            return
+        if length is None and scope["method"] in ("POST", "PUT", "PATCH", "DELETE"):
+            received = 0
+
+            async def counting_receive() -> Message:
+                nonlocal received
+                message = await receive()
+                if message["type"] == "http.request":
+                    received += len(message.get("body", b""))
+                    if received > self.max_body:
+                        raise _TooLargeError
+                return message
+
+            limited_receive = counting_receive
+        try:
+            await self.app(scope, limited_receive, send_wrapper)
+        except _TooLargeError:
+            if not started:
+                await self._too_large(send)
+            status = 413
+        finally:
+            self._observe(scope, status, start)
+
+    async def _too_large(self, send: Send) -> None:
+        body = _error_body("payload_too_large", f"request body exceeds {self.max_body} bytes")
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode()),
+                    (b"connection", b"close"),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
+
+    def _observe(self, scope: Scope, status: int, start: float) -> None:
+        route = scope.get("route")
+        path = getattr(route, "path", None) or "unmatched"
+        method = scope["method"]
+        key = (path, method, status)
+        child = self._children.get(key)
+        if child is None:
+            child = self._children[key] = self.metrics.requests.labels(path, method, str(status))
+        child.inc()
+        latency = self._latency.get(path)
+        if latency is None:
+            latency = self._latency[path] = self.metrics.latency.labels(path)
+        latency.observe(time.perf_counter() - start)
+
+
+def _content_length(scope: Scope) -> int | None:
+    for name, value in scope["headers"]:
+        if name == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return None
+    return None

@@ -1,0 +1,1 @@
+"""HTTP routes: management (publishers, advertisers), serve and tracking, stats."""

@@ -1,0 +1,187 @@
+"""Stats: the seed's `/test/site-stats`, and richer per-site and per-campaign views."""
+
+from __future__ import annotations
+
+import time
+
+from fastapi import APIRouter
+
+from promovolve.api.auth import require_advertiser, require_publisher
+from promovolve.api.deps import PrincipalDep, RuntimeDep
+from promovolve.api.errors import JsonResponse, not_found
+from promovolve.api.runtime import Runtime
+from promovolve.api.schemas import SiteStatsOut
+from promovolve.domain.model import Campaign
+from promovolve.domain.money import MICROS_PER_USD
+from promovolve.engine.site import SiteEngine
+from promovolve.pacing.config import SECONDS_PER_DAY
+
+router = APIRouter(tags=["stats"])
+
+
+def throttle_of(engine: SiteEngine) -> float:
+    override = engine.site.pacing.test_throttle_override
+    return float(override) if override is not None else float(engine.gate.throttle())
+
+
+def _usd(micros: int) -> float:
+    return micros / MICROS_PER_USD
+
+
+def _ratio(spend: int, budget: int, fraction: float) -> float | None:
+    expected = budget * fraction
+    return round(spend / expected, 4) if expected > 0 else None
+
+
+@router.get("/test/site-stats/{siteId}", response_model=SiteStatsOut)
+async def seed_site_stats(
+    siteId: str, runtime: RuntimeDep, principal: PrincipalDep
+) -> JsonResponse:
+    """The seed's server-side stats (publisher key of the site's owner, or admin)."""
+    state = runtime.sites.get(siteId)
+    if state is None:
+        raise not_found("site", "siteId")
+    if not principal.is_admin:
+        require_publisher(principal, state.engine.site.publisher_id)
+    return JsonResponse(state.engine.stats(time.time()))
+
+
+def site_stats(runtime: Runtime, engine: SiteEngine, now: float) -> dict[str, object]:
+    controller = engine.controller
+    clock = controller.clock
+    tracker = controller.tracker
+    fraction = controller.expected_fraction(now)
+    in_day = controller.day_index is not None and not controller.has_new_day_started(now)
+    day = clock.day_index(now)
+    campaigns = []
+    for campaign_id, delivery in sorted(engine.campaign_days.items()) if in_day else []:
+        campaign = runtime.catalog.campaigns.get(campaign_id)
+        if campaign is None:
+            continue
+        total = runtime.ledger.spent(campaign_id, day)
+        campaigns.append(
+            {
+                "campaignId": campaign_id,
+                "dailyBudget": _usd(campaign.daily_budget_micros),
+                "siteSpendToday": _usd(delivery.spend),
+                "siteImpressionsToday": delivery.impressions_served,
+                "spendToday": _usd(total),
+                "spendRatio": _ratio(total, campaign.daily_budget_micros, fraction),
+            }
+        )
+    return {
+        **engine.stats(now),
+        "publisherId": engine.site.publisher_id,
+        "domain": engine.site.domain,
+        "strategy": engine.gate.name,
+        "dayIndex": day,
+        "dayStart": clock.day_start(now),
+        "dayDurationSeconds": clock.day_duration_seconds,
+        "bucket": clock.bucket(now),
+        "warmupMode": engine.site.pacing.warmup_mode,
+        "throttle": round(throttle_of(engine), 6),
+        "requestRate": round(controller.observer.rate(now), 4),
+        "requestsToday": controller.requests_today if in_day else 0,
+        "outcomes": dict(engine.lifetime.outcomes),
+        "outcomesToday": dict(engine.today.outcomes) if in_day else {},
+        "impressions": engine.lifetime.impressions,
+        "clicks": engine.lifetime.clicks,
+        "impressionsToday": engine.today.impressions if in_day else 0,
+        "clicksToday": engine.today.clicks if in_day else 0,
+        "learnedShape": {
+            "isWeekend": tracker.is_weekend,
+            "active": [round(v, 6) for v in tracker.shape],
+            "weekday": [round(v, 6) for v in tracker.weekday_shape],
+            "weekend": [round(v, 6) for v in tracker.weekend_shape],
+            "weekdayDaysLearned": tracker.weekday_days,
+            "weekendDaysLearned": tracker.weekend_days,
+            "coefficientOfVariation": round(tracker.coefficient_of_variation(), 6),
+        },
+        "campaigns": campaigns,
+        "creatives": [
+            {"creativeId": cid, "impressions": s.impressions, "clicks": s.clicks}
+            for cid, s in sorted(engine.creative_stats.items())
+        ],
+    }
+
+
+@router.get("/v1/publishers/{publisherId}/sites/{siteId}/stats")
+async def publisher_site_stats(
+    publisherId: str, siteId: str, runtime: RuntimeDep, principal: PrincipalDep
+) -> JsonResponse:
+    """Pacing and delivery of one site: the seed's fields plus day, throttle, shapes, spend."""
+    require_publisher(principal, publisherId)
+    engine = runtime.site_state(siteId, publisherId).engine
+    return JsonResponse(site_stats(runtime, engine, time.time()))
+
+
+def campaign_stats(runtime: Runtime, campaign: Campaign, now: float) -> dict[str, object]:
+    reference_site = runtime.campaign_last_site.get(campaign.id)
+    state = runtime.sites.get(reference_site) if reference_site else None
+    if state is not None:
+        controller = state.engine.controller
+        clock = controller.clock
+        day, day_start = clock.day_index(now), clock.day_start(now)
+        duration = clock.day_duration_seconds
+        fraction = controller.expected_fraction(now)
+    else:
+        day = int(now // SECONDS_PER_DAY)
+        day_start = float(day * SECONDS_PER_DAY)
+        duration = SECONDS_PER_DAY
+        fraction = (now - day_start) / SECONDS_PER_DAY
+    spent = runtime.ledger.spent(campaign.id, day)
+    budget = campaign.daily_budget_micros
+    creative_ids = {c.id for c in runtime.catalog.creatives_of(campaign.id)}
+    sites = []
+    impressions = clicks = 0
+    for site_id, s in sorted(runtime.sites.items()):
+        engine = s.engine
+        for cid in creative_ids:
+            stats = engine.creative_stats.get(cid)
+            if stats is not None:
+                impressions += stats.impressions
+                clicks += stats.clicks
+        delivery = engine.campaign_days.get(campaign.id)
+        if delivery is not None and not engine.controller.has_new_day_started(now):
+            sites.append(
+                {
+                    "siteId": site_id,
+                    "spendToday": _usd(delivery.spend),
+                    "impressionsServedToday": delivery.impressions_served,
+                    "throttle": round(throttle_of(engine), 6),
+                }
+            )
+    return {
+        "campaignId": campaign.id,
+        "advertiserId": campaign.advertiser_id,
+        "status": campaign.status.value,
+        "dailyBudget": _usd(budget),
+        "cpm": _usd(campaign.cpm_micros),
+        "spendToday": _usd(spent),
+        "remainingToday": _usd(max(0, budget - spent)),
+        "expectedSpendFraction": round(fraction, 6),
+        "expectedSpend": round(budget * fraction / MICROS_PER_USD, 6),
+        "spendRatio": _ratio(spent, budget, fraction),
+        "referenceSiteId": reference_site if state is not None else None,
+        "dayIndex": day,
+        "dayStart": day_start,
+        "dayDurationSeconds": duration,
+        "impressions": impressions,
+        "clicks": clicks,
+        "sites": sites,
+    }
+
+
+@router.get("/v1/advertisers/{advertiserId}/campaigns/{campaignId}/stats")
+async def advertiser_campaign_stats(
+    advertiserId: str, campaignId: str, runtime: RuntimeDep, principal: PrincipalDep
+) -> JsonResponse:
+    """Spend today against budget, expected spend fraction, spend ratio, per-site delivery.
+
+    The day is that of the site the campaign last served on (simulated days differ per site).
+    """
+    require_advertiser(principal, advertiserId)
+    campaign = runtime.catalog.campaigns.get(campaignId)
+    if campaign is None or campaign.advertiser_id != advertiserId:
+        raise not_found("campaign", "campaignId")
+    return JsonResponse(campaign_stats(runtime, campaign, time.time()))

@@ -1,0 +1,279 @@
+"""Request and response bodies (camelCase JSON); money crosses the API as decimal dollars."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic.alias_generators import to_camel
+
+from promovolve.domain.money import MoneyError, usd_to_micros
+
+ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$"
+ID_RE = re.compile(ID_PATTERN)
+_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
+
+MAX_DAILY_BUDGET_USD = 10_000_000
+MAX_CPM_USD = 10_000
+MIN_CPM_MICROS = 1_000  # $0.001 CPM: the smallest bid whose impression price is a whole micro
+MAX_CREATIVE_SIDE = 4096
+MAX_TERMS = 100
+MAX_URL = 2048
+
+
+def _money(lo_micros: int, hi_usd: int, what: str) -> Any:
+    def parse(value: object) -> int:
+        if isinstance(value, bool) or not isinstance(value, int | float | str):
+            raise ValueError(f"{what} must be a decimal number of dollars")
+        try:
+            micros = usd_to_micros(value)
+        except MoneyError as exc:
+            raise ValueError(f"{what} {exc}") from exc
+        if micros < lo_micros:
+            raise ValueError(f"{what} must be at least {lo_micros / 1_000_000:g} dollars")
+        if micros > hi_usd * 1_000_000:
+            raise ValueError(f"{what} must not exceed {hi_usd} dollars")
+        return micros
+
+    return BeforeValidator(parse)
+
+
+BudgetMicros = Annotated[int, _money(1, MAX_DAILY_BUDGET_USD, "dailyBudget")]
+CpmMicros = Annotated[int, _money(MIN_CPM_MICROS, MAX_CPM_USD, "cpm")]
+
+
+def normalize_domain(value: str) -> str:
+    domain = value.strip().lower().rstrip(".")
+    if len(domain) > 253 or "." not in domain:
+        raise ValueError("must be a domain name like example.com")
+    if not all(_LABEL.match(label) for label in domain.split(".")):
+        raise ValueError("must be a domain name like example.com")
+    return domain
+
+
+def _url(schemes: tuple[str, ...]) -> Any:
+    def check(value: str) -> str:
+        if len(value) > MAX_URL:
+            raise ValueError(f"must be at most {MAX_URL} characters")
+        try:
+            parts = urlsplit(value)
+            host = parts.hostname
+        except ValueError as exc:
+            raise ValueError("is not a valid URL") from exc
+        if parts.scheme not in schemes:
+            raise ValueError(f"must be an {' or '.join(schemes)} URL")
+        if not host:
+            raise ValueError("must name a host")
+        if any(c.isspace() for c in value):
+            raise ValueError("must not contain whitespace")
+        return value
+
+    return AfterValidator(check)
+
+
+def _terms(values: list[str]) -> list[str]:
+    out: list[str] = []
+    for v in values:
+        term = v.strip().lower()
+        if term and term not in out:
+            out.append(term)
+    return out
+
+
+Id = Annotated[str, Field(pattern=ID_PATTERN)]
+Name = Annotated[str, Field(min_length=1, max_length=200)]
+Domain = Annotated[str, Field(max_length=253), AfterValidator(normalize_domain)]
+HttpsUrl = Annotated[str, _url(("https",))]
+WebUrl = Annotated[str, _url(("http", "https"))]
+Terms = Annotated[
+    list[Annotated[str, Field(max_length=64)]],
+    Field(max_length=MAX_TERMS),
+    AfterValidator(_terms),
+]
+Side = Annotated[int, Field(ge=1, le=MAX_CREATIVE_SIDE, strict=True)]
+Status = Literal["active", "paused"]
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(
+        alias_generator=to_camel, populate_by_name=True, extra="forbid", frozen=True
+    )
+
+
+class AccountCreate(Body):
+    id: Id | None = None
+    name: Name
+
+
+class SiteCreate(Body):
+    id: Id | None = None
+    domain: Domain
+    name: Annotated[str, Field(max_length=200)] = ""
+    bid_weight: Annotated[float, Field(ge=0.0, le=4.0, allow_inf_nan=False)] = 0.5
+
+
+class SitePatch(Body):
+    domain: Domain | None = None
+    name: Annotated[str, Field(max_length=200)] | None = None
+    bid_weight: Annotated[float, Field(ge=0.0, le=4.0, allow_inf_nan=False)] | None = None
+
+
+class BlocklistBody(Body):
+    domains: Annotated[list[Domain], Field(max_length=10_000)]
+
+
+class CampaignCreate(Body):
+    id: Id | None = None
+    name: Name
+    daily_budget: BudgetMicros
+    cpm: CpmMicros
+    categories: Terms = []
+    keywords: Terms = []
+    status: Status = "active"
+
+
+class CampaignPatch(Body):
+    name: Name | None = None
+    daily_budget: BudgetMicros | None = None
+    cpm: CpmMicros | None = None
+    categories: Terms | None = None
+    keywords: Terms | None = None
+    status: Status | None = None
+
+
+class CreativeCreate(Body):
+    id: Id | None = None
+    asset_url: HttpsUrl
+    landing_url: WebUrl
+    width: Side
+    height: Side
+    status: Status = "active"
+
+
+class CreativePatch(Body):
+    status: Status
+
+
+class ServeSlot(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+    id: Annotated[str, Field(min_length=1, max_length=64)]
+    width: Side
+    height: Side
+
+
+class ServeBody(BaseModel):
+    """`POST /v1/serve`; unknown fields are ignored so ad tags may send more."""
+
+    model_config = ConfigDict(
+        alias_generator=to_camel, populate_by_name=True, extra="ignore", frozen=True
+    )
+    site_id: Annotated[str, Field(min_length=1, max_length=64)]
+    url: WebUrl
+    slots: Annotated[list[ServeSlot], Field(min_length=1, max_length=16)]
+    categories: Terms = []
+    keywords: Terms = []
+
+
+# -- responses (documentation; handlers build the dicts directly) -------------------------
+class Out(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
+
+
+class AccountOut(Out):
+    id: str
+    name: str
+    api_key: str | None = None
+
+
+class SiteOut(Out):
+    id: str
+    publisher_id: str
+    domain: str
+    name: str
+    bid_weight: float
+    pacing: dict[str, Any]
+
+
+class CampaignOut(Out):
+    id: str
+    advertiser_id: str
+    name: str
+    daily_budget: float
+    cpm: float
+    categories: list[str]
+    keywords: list[str]
+    status: str
+
+
+class CreativeOut(Out):
+    id: str
+    campaign_id: str
+    advertiser_id: str
+    asset_url: str
+    landing_url: str
+    width: int
+    height: int
+    status: str
+
+
+class ApprovalOut(Out):
+    creative_id: str
+    campaign_id: str
+    advertiser_id: str
+    status: str
+    landing_url: str
+    landing_domain: str
+    asset_url: str
+    width: int
+    height: int
+    cpm: float
+
+
+class BlocklistOut(Out):
+    publisher_id: str
+    domains: list[str]
+
+
+class ServeCreativeOut(Out):
+    id: str
+    campaign_id: str
+    advertiser_id: str
+    asset_url: str
+    landing_url: str
+    width: int
+    height: int
+
+
+class ServeSlotOut(Out):
+    id: str
+    outcome: str
+    creative: ServeCreativeOut | None = None
+    price_cpm: float | None = None
+    impression_url: str | None = None
+    click_url: str | None = None
+
+
+class ServeOut(Out):
+    request_id: str
+    slots: list[ServeSlotOut]
+
+
+class SiteStatsOut(Out):
+    """The seed's `/test/site-stats` fields, exactly."""
+
+    site_id: str
+    selected: int
+    pacing_skipped: int
+    budget_exhausted: int
+    no_candidates: int
+    total_spend: float
+    elapsed_hours: float
+    expected_spend_fraction: float
+
+
+class ErrorOut(BaseModel):
+    error: str
+    message: str
+    field: str | None = None

@@ -1,0 +1,100 @@
+"""HMAC-SHA256 signed impression and click URLs."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from urllib.parse import quote
+
+from promovolve.api.errors import ApiError
+
+IMPRESSION = "imp"
+CLICK = "click"
+_FIELDS = ("site", "request", "slot", "creative", "campaign", "price", "day", "exp")
+_KEY_LABEL = b"promovolve/tracking/v1"
+_SAFE = re.compile(r"[A-Za-z0-9._~-]*")
+
+
+def _q(value: str) -> str:
+    return value if _SAFE.fullmatch(value) else quote(value, safe="")
+
+
+def canonical_query(pairs: list[tuple[str, str]]) -> str:
+    """The url-encoded query in a fixed order: what the signature covers."""
+    return "&".join(f"{k}={_q(v)}" for k, v in pairs)
+
+
+@dataclass(frozen=True, slots=True)
+class Beacon:
+    site: str
+    request: str
+    slot: str
+    creative: str
+    campaign: str
+    price: int  # micros paid for the impression
+    day: int  # the site's day index when served
+    exp: int  # epoch seconds after which the URL is refused
+
+    def pairs(self) -> list[tuple[str, str]]:
+        return [
+            ("site", self.site),
+            ("request", self.request),
+            ("slot", self.slot),
+            ("creative", self.creative),
+            ("campaign", self.campaign),
+            ("price", str(self.price)),
+            ("day", str(self.day)),
+            ("exp", str(self.exp)),
+        ]
+
+
+class TrackingSigner:
+    """Signs the canonical (url-encoded, fixed-order) query together with the beacon kind."""
+
+    def __init__(self, server_secret: bytes) -> None:
+        self._key = hmac.new(server_secret, _KEY_LABEL, hashlib.sha256).digest()
+
+    def _signature(self, kind: str, query: str) -> str:
+        mac = hmac.new(self._key, f"{kind}?{query}".encode(), hashlib.sha256).digest()
+        return base64.urlsafe_b64encode(mac).rstrip(b"=").decode()
+
+    def url(self, base: str, kind: str, beacon: Beacon) -> str:
+        query = canonical_query(beacon.pairs())
+        return f"{base}/v1/{kind}?{query}&sig={self._signature(kind, query)}"
+
+    def urls(self, base: str, beacon: Beacon) -> tuple[str, str]:
+        """The impression and click URLs of one served slot."""
+        query = canonical_query(beacon.pairs())
+        return (
+            f"{base}/v1/{IMPRESSION}?{query}&sig={self._signature(IMPRESSION, query)}",
+            f"{base}/v1/{CLICK}?{query}&sig={self._signature(CLICK, query)}",
+        )
+
+    def verify(self, kind: str, params: Mapping[str, str], now: float) -> Beacon:
+        """The beacon a signed query describes; 403 if anything is missing or altered."""
+        missing = [f for f in (*_FIELDS, "sig") if not params.get(f)]
+        if missing:
+            raise ApiError(403, "bad_signature", "tracking URL is missing parameters", missing[0])
+        try:
+            beacon = Beacon(
+                site=params["site"],
+                request=params["request"],
+                slot=params["slot"],
+                creative=params["creative"],
+                campaign=params["campaign"],
+                price=int(params["price"]),
+                day=int(params["day"]),
+                exp=int(params["exp"]),
+            )
+        except ValueError as exc:
+            raise ApiError(403, "bad_signature", "tracking URL is malformed") from exc
+        expected = self._signature(kind, canonical_query(beacon.pairs()))
+        if not hmac.compare_digest(expected, params["sig"]):
+            raise ApiError(403, "bad_signature", "tracking URL signature does not match", "sig")
+        if now > beacon.exp:
+            raise ApiError(403, "expired", "tracking URL has expired", "exp")
+        return beacon

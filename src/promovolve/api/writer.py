@@ -1,0 +1,134 @@
+"""The durable write path: a group-commit writer for the serve and tracking hot paths.
+
+Handlers put rows on a queue and await a future; one task takes everything queued,
+writes it in one transaction, and resolves the futures after the commit. While a
+commit is in flight new rows pile up, so batches grow with load and a quiet server
+still commits each row at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from typing import Literal
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from promovolve.api.metrics import Metrics
+from promovolve.store import repository
+
+logger = logging.getLogger("promovolve.api.writer")
+
+Kind = Literal["reservation", "event", "pending"]
+
+
+@dataclass(slots=True, eq=False)
+class _Item:
+    kind: Kind
+    row: dict[str, object]
+    future: asyncio.Future[bool] | None = field(default=None)
+
+
+class WriterClosedError(RuntimeError):
+    pass
+
+
+class GroupCommitWriter:
+    def __init__(
+        self,
+        db: AsyncEngine,
+        metrics: Metrics,
+        max_rows: int = 512,
+    ) -> None:
+        self._db = db
+        self._metrics = metrics
+        self._max_rows = max_rows
+        self._queue: asyncio.Queue[_Item | None] = asyncio.Queue()
+        self._task: asyncio.Task[None] | None = None
+        self._closed = False
+
+    def start(self) -> None:
+        self._task = asyncio.get_running_loop().create_task(self._run(), name="group-commit")
+
+    async def close(self) -> None:
+        """Write everything already queued, then stop."""
+        if self._closed:
+            return
+        self._closed = True
+        await self._queue.put(None)
+        if self._task is not None:
+            await self._task
+
+    def submit(self, kind: Kind, row: dict[str, object]) -> asyncio.Future[bool]:
+        """Queue a row; the future is True once committed (for events: True if new)."""
+        if self._closed:
+            raise WriterClosedError("server is shutting down")
+        future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self._queue.put_nowait(_Item(kind, row, future))
+        return future
+
+    def submit_nowait(self, kind: Kind, row: dict[str, object]) -> None:
+        """Queue a row nobody waits for (pending-queue entries)."""
+        if not self._closed:
+            self._queue.put_nowait(_Item(kind, row, None))
+
+    async def _run(self) -> None:
+        stopping = False
+        while not stopping:
+            first = await self._queue.get()
+            if first is None:
+                break
+            batch = [first]
+            while len(batch) < self._max_rows:
+                try:
+                    item = self._queue.get_nowait()
+                except asyncio.QueueEmpty:
+                    break
+                if item is None:
+                    stopping = True
+                    break
+                batch.append(item)
+            await self._flush(batch)
+
+    async def _flush(self, batch: list[_Item]) -> None:
+        reservations = [i.row for i in batch if i.kind == "reservation"]
+        pending = [i.row for i in batch if i.kind == "pending"]
+        events: list[_Item] = []
+        seen: set[tuple[object, object, object]] = set()
+        duplicates: set[int] = set()
+        for item in batch:
+            if item.kind == "event":
+                key = (item.row["request_id"], item.row["slot_id"], item.row["kind"])
+                if key in seen:
+                    duplicates.add(id(item))
+                else:
+                    seen.add(key)
+                    events.append(item)
+        try:
+            async with self._db.begin() as conn:
+                await repository.insert_reservations(conn, reservations)
+                await repository.insert_pending(conn, _dedupe_pending(pending))
+                inserted = await repository.insert_events(conn, [i.row for i in events])
+        except Exception as exc:
+            logger.exception("group commit of %d rows failed", len(batch))
+            for item in batch:
+                if item.future is not None and not item.future.done():
+                    item.future.set_exception(exc)
+            return
+        self._metrics.write_batch.observe(len(batch))
+        for item in batch:
+            if item.future is None or item.future.done():
+                continue
+            if item.kind == "event":
+                key = (item.row["request_id"], item.row["slot_id"], item.row["kind"])
+                item.future.set_result(key in inserted and id(item) not in duplicates)
+            else:
+                item.future.set_result(True)
+
+
+def _dedupe_pending(rows: list[dict[str, object]]) -> list[dict[str, object]]:
+    unique: dict[tuple[object, object], dict[str, object]] = {}
+    for row in rows:
+        unique.setdefault((row["site_id"], row["creative_id"]), row)
+    return list(unique.values())

@@ -1,0 +1,57 @@
+"""The `promovolve serve` command: migrate the database and run the HTTP server."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from promovolve.settings import Settings, SettingsError
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("serve")
+    def serve(
+        host: Annotated[
+            str | None, typer.Option(help="Interface to bind [env PROMOVOLVE_HOST, 127.0.0.1]")
+        ] = None,
+        port: Annotated[
+            int | None, typer.Option(help="Port to listen on [env PROMOVOLVE_PORT, 8080]")
+        ] = None,
+        data_dir: Annotated[
+            Path | None,
+            typer.Option(help="Data directory (SQLite file, admin key) [env PROMOVOLVE_DATA_DIR]"),
+        ] = None,
+        database_url: Annotated[
+            str | None,
+            typer.Option(
+                help="SQLAlchemy URL, e.g. postgresql+asyncpg://... [env PROMOVOLVE_DATABASE_URL]"
+            ),
+        ] = None,
+        log_level: Annotated[str, typer.Option(help="Logging level")] = "info",
+    ) -> None:
+        """Run the ad server (FastAPI on uvicorn); the schema is migrated at start."""
+        import uvicorn
+
+        from promovolve.api.app import create_app
+
+        try:
+            settings = Settings.from_env(
+                host=host, port=port, data_dir=data_dir, database_url=database_url
+            )
+        except SettingsError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(2) from exc
+        logging.basicConfig(
+            level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        )
+        uvicorn.run(
+            create_app(settings),
+            host=settings.host,
+            port=settings.port,
+            log_level=log_level.lower(),
+            access_log=False,
+            timeout_graceful_shutdown=5,
+        )

@@ -1,0 +1,109 @@
+"""The `promovolve simulate` command: the live HTTP simulator (issue 3, section 6)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+from promovolve.settings import ADMIN_KEY_FILE
+from promovolve.sim.live import DEFAULT_CONCURRENCY, simulate
+from promovolve.sim.scenario import ScenarioError, load_scenario
+
+
+class AdminKeyError(Exception):
+    pass
+
+
+def resolve_admin_key(given: str | None, environ: dict[str, str] | None = None) -> str:
+    """The admin key: the option, else PROMOVOLVE_ADMIN_KEY, else the server's data dir file."""
+    env = dict(os.environ) if environ is None else environ
+    if given:
+        return given.strip()
+    from_env = env.get("PROMOVOLVE_ADMIN_KEY", "").strip()
+    if from_env:
+        return from_env
+    data_dir = env.get("PROMOVOLVE_DATA_DIR", "").strip()
+    if not data_dir:
+        raise AdminKeyError(
+            "no admin key: pass --admin-key, set PROMOVOLVE_ADMIN_KEY, or set "
+            "PROMOVOLVE_DATA_DIR to the server's data directory (it keeps the generated key)"
+        )
+    path = Path(data_dir) / ADMIN_KEY_FILE
+    try:
+        key = path.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        key = ""
+    except OSError as error:
+        raise AdminKeyError(f"cannot read the admin key from {path}: {error}") from None
+    if not key:
+        raise AdminKeyError(
+            f"no admin key file at {path} (the server writes it on its first start); "
+            "pass --admin-key or set PROMOVOLVE_ADMIN_KEY"
+        )
+    return key
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("simulate")
+    def simulate_command(
+        scenario: Path = typer.Argument(..., help="Scenario JSON file (see PACING_LAB.md)."),
+        url: str = typer.Option(
+            "http://127.0.0.1:8080",
+            "--url",
+            envvar="PROMOVOLVE_URL",
+            help="Base URL of the running Promovolve server.",
+        ),
+        admin_key: str | None = typer.Option(
+            None,
+            "--admin-key",
+            help="Admin API key (default: PROMOVOLVE_ADMIN_KEY, else the server's data dir).",
+        ),
+        continuous: bool = typer.Option(
+            False, "--continuous", help="Keep running across days until Ctrl-C."
+        ),
+        concurrency: int = typer.Option(
+            DEFAULT_CONCURRENCY, "--concurrency", min=1, help="Most requests in flight at once."
+        ),
+    ) -> None:
+        """Drive a running server with a scenario's traffic in real time and report pacing."""
+        console = Console()
+        err = Console(stderr=True)
+        try:
+            parsed, warnings = load_scenario(scenario)
+        except ScenarioError as error:
+            err.print(f"[bold red]error:[/] {error}")
+            raise typer.Exit(2) from None
+        for warning in warnings:
+            err.print(f"[yellow]warning:[/] {warning}")
+        try:
+            key = resolve_admin_key(admin_key)
+        except AdminKeyError as error:
+            err.print(f"[bold red]error:[/] {error}")
+            raise typer.Exit(2) from None
+        if not url.startswith(("http://", "https://")):
+            err.print(f"[bold red]error:[/] --url must be an http(s) URL, got {url!r}")
+            raise typer.Exit(2)
+        mode = "continuous" if continuous or parsed.continuous else "bounded"
+        console.print(
+            f"[bold]Simulating[/] {parsed.name} against {url} ({mode}; "
+            f"{parsed.day_duration_seconds}s days, report every {parsed.report_every} requests)"
+        )
+        try:
+            result = asyncio.run(
+                simulate(
+                    parsed,
+                    url,
+                    key,
+                    continuous=continuous,
+                    console=console,
+                    concurrency=concurrency,
+                )
+            )
+        except KeyboardInterrupt:
+            raise typer.Exit(130) from None
+        if result.error:
+            raise typer.Exit(1)

@@ -1,0 +1,152 @@
+"""The SQL schema: accounts, sites, the catalog, approvals, spend, events, snapshots.
+
+Money is BIGINT micro-units. Migrations in `promovolve/store/migrations` create exactly
+these tables; change both together.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+ID = String(64)
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class ServerSetting(Base):
+    __tablename__ = "server_settings"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class PublisherRow(Base):
+    __tablename__ = "publishers"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    api_key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[float] = mapped_column(Float)
+
+
+class AdvertiserRow(Base):
+    __tablename__ = "advertisers"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    api_key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[float] = mapped_column(Float)
+
+
+class SiteRow(Base):
+    __tablename__ = "sites"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    publisher_id: Mapped[str] = mapped_column(ForeignKey("publishers.id"), index=True)
+    domain: Mapped[str] = mapped_column(String(253))
+    name: Mapped[str] = mapped_column(String(200))
+    bid_weight: Mapped[float] = mapped_column(Float)
+    pacing_json: Mapped[str] = mapped_column(Text)
+    # Start of simulated day 0 (epoch seconds); set when the day length changes.
+    clock_origin: Mapped[float] = mapped_column(Float)
+    created_at: Mapped[float] = mapped_column(Float)
+
+
+class BlocklistRow(Base):
+    __tablename__ = "blocklist_entries"
+    publisher_id: Mapped[str] = mapped_column(ForeignKey("publishers.id"), primary_key=True)
+    domain: Mapped[str] = mapped_column(String(253), primary_key=True)
+
+
+class CampaignRow(Base):
+    __tablename__ = "campaigns"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    advertiser_id: Mapped[str] = mapped_column(ForeignKey("advertisers.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    daily_budget_micros: Mapped[int] = mapped_column(BigInteger)
+    cpm_micros: Mapped[int] = mapped_column(BigInteger)
+    categories_json: Mapped[str] = mapped_column(Text)
+    keywords_json: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[float] = mapped_column(Float)
+
+
+class CreativeRow(Base):
+    __tablename__ = "creatives"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    campaign_id: Mapped[str] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    advertiser_id: Mapped[str] = mapped_column(ForeignKey("advertisers.id"))
+    asset_url: Mapped[str] = mapped_column(Text)
+    landing_url: Mapped[str] = mapped_column(Text)
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[float] = mapped_column(Float)
+
+
+class ApprovalRow(Base):
+    __tablename__ = "approvals"
+    site_id: Mapped[str] = mapped_column(ForeignKey("sites.id"), primary_key=True)
+    creative_id: Mapped[str] = mapped_column(ForeignKey("creatives.id"), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16))
+    updated_at: Mapped[float] = mapped_column(Float)
+
+
+class SpendReservationRow(Base):
+    """One answered `selected` slot: the durable record of a budget reservation."""
+
+    __tablename__ = "spend_reservations"
+    __table_args__ = (
+        UniqueConstraint("campaign_id", "day_index", "reservation_id"),
+        Index("ix_spend_reservations_site_day", "site_id", "day_index"),
+    )
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    campaign_id: Mapped[str] = mapped_column(ID)
+    day_index: Mapped[int] = mapped_column(BigInteger)
+    reservation_id: Mapped[str] = mapped_column(String(200))
+    amount_micros: Mapped[int] = mapped_column(BigInteger)
+    site_id: Mapped[str] = mapped_column(ID)
+    creative_id: Mapped[str] = mapped_column(ID)
+    ts: Mapped[float] = mapped_column(Float)
+
+
+class TrackingEventRow(Base):
+    """A counted impression or click; the unique key makes a replayed beacon count once."""
+
+    __tablename__ = "tracking_events"
+    __table_args__ = (
+        UniqueConstraint("request_id", "slot_id", "kind"),
+        Index("ix_tracking_events_site_creative", "site_id", "creative_id"),
+    )
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8))
+    request_id: Mapped[str] = mapped_column(String(64))
+    slot_id: Mapped[str] = mapped_column(String(64))
+    site_id: Mapped[str] = mapped_column(ID)
+    creative_id: Mapped[str] = mapped_column(ID)
+    campaign_id: Mapped[str] = mapped_column(ID)
+    price_micros: Mapped[int] = mapped_column(BigInteger)
+    day_index: Mapped[int] = mapped_column(BigInteger)
+    ts: Mapped[float] = mapped_column(Float)
+
+
+class EngineSnapshotRow(Base):
+    __tablename__ = "engine_snapshots"
+    site_id: Mapped[str] = mapped_column(ForeignKey("sites.id"), primary_key=True)
+    data: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[float] = mapped_column(Float)

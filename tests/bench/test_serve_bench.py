@@ -1,0 +1,89 @@
+"""The benchmark's result parsing (the benchmark itself is never run by the test suite)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from benchmarks.loadgen import build_request, percentile
+from benchmarks.serve_bench import (
+    BenchSite,
+    PoolResult,
+    parse_duration_ms,
+    parse_loadgen_output,
+    parse_wrk_output,
+    wrk_script,
+)
+
+WRK_OUTPUT = """\
+Running 10s test @ http://127.0.0.1:40111/v1/serve
+  1 threads and 32 connections
+  Thread Stats   Avg      Stdev     Max   +/- Stdev
+    Latency    12.51ms    3.02ms  61.20ms   88.12%
+    Req/Sec     2.56k   210.33     2.90k    71.00%
+  Latency Distribution
+     50%   11.98ms
+     75%   13.10ms
+     90%   15.02ms
+     99%   24.50ms
+  25512 requests in 10.01s, 19.87MB read
+  Socket errors: connect 0, read 1, write 0, timeout 2
+  Non-2xx or 3xx responses: 4
+Requests/sec:   2548.65
+Transfer/sec:      1.98MB
+"""
+
+
+def test_parse_wrk_output() -> None:
+    result = parse_wrk_output(WRK_OUTPUT)
+    assert result.tool == "wrk"
+    assert result.requests == 25512
+    assert result.seconds == pytest.approx(10.01)
+    assert result.requests_per_second == pytest.approx(2548.65)
+    assert result.p50_ms == pytest.approx(11.98)
+    assert result.p99_ms == pytest.approx(24.50)
+    assert result.errors == 7
+
+
+def test_parse_wrk_units_and_garbage() -> None:
+    assert parse_duration_ms("850.00us") == pytest.approx(0.85)
+    assert parse_duration_ms("2.00s") == pytest.approx(2000.0)
+    assert parse_duration_ms("1.00m") == pytest.approx(60000.0)
+    with pytest.raises(ValueError):
+        parse_duration_ms("fast")
+    with pytest.raises(ValueError):
+        parse_wrk_output("wrk: command failed")
+
+
+def test_parse_loadgen_output_and_ratio() -> None:
+    line = json.dumps(
+        {
+            "tool": "python",
+            "requests": 1000,
+            "seconds": 2.0,
+            "requestsPerSecond": 500.0,
+            "p50Ms": 1.5,
+            "p99Ms": 9.0,
+            "errors": 0,
+        }
+    )
+    serve = parse_loadgen_output("noise\n" + line + "\n")
+    health = parse_loadgen_output(line.replace("500.0", "800.0"))
+    assert serve.requests_per_second == 500.0 and serve.p99_ms == 9.0
+    assert PoolResult(10, serve, health, 1.0).ratio == pytest.approx(0.625)
+    with pytest.raises(ValueError):
+        parse_loadgen_output("")
+
+
+def test_request_building_helpers() -> None:
+    assert percentile([], 50) == 0.0
+    values = [float(i) for i in range(1, 101)]
+    assert percentile(values, 50) == 50.0
+    assert percentile(values, 99) == 99.0
+    host, port, raw = build_request("http://127.0.0.1:9999/v1/serve", "POST", b"{}")
+    assert (host, port) == ("127.0.0.1", 9999)
+    assert raw.startswith(b"POST /v1/serve HTTP/1.1\r\n") and raw.endswith(b"\r\n\r\n{}")
+    site = BenchSite(10, "s", "bench.example", "bench10")
+    body = site.serve_body()
+    assert json.loads(body)["categories"] == ["bench10"]
+    assert "wrk.body = [==[" + body + "]==]" in wrk_script("POST", body)

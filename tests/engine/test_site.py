@@ -1,0 +1,568 @@
+"""SiteEngine: the serve path (approval, eligibility, budget, pacing, Thompson sampling)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from random import Random
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from promovolve.domain.model import (
+    ApprovalStatus,
+    Campaign,
+    CampaignStatus,
+    Creative,
+    CreativeStatus,
+    PageContext,
+    Site,
+    SlotSpec,
+)
+from promovolve.engine.catalog import Catalog
+from promovolve.engine.memory import InMemoryBudgetLedger
+from promovolve.engine.policies import policy_named
+from promovolve.engine.site import ServeRequest, ServeResult, SiteEngine
+from promovolve.pacing.config import PacingConfig
+
+DAY = 600  # a simulated 10-minute day: times 0..599 are day 0
+SHORT_DAY = PacingConfig(day_duration_seconds=DAY)
+SEED_STATS_FIELDS = {
+    "siteId",
+    "selected",
+    "pacingSkipped",
+    "budgetExhausted",
+    "noCandidates",
+    "totalSpend",
+    "elapsedHours",
+    "expectedSpendFraction",
+}
+
+
+class CountingRandom(Random):
+    """Counts Thompson-sampling draws (beta variates)."""
+
+    def __init__(self, seed: int = 0) -> None:
+        super().__init__(seed)
+        self.beta_draws = 0
+
+    def betavariate(self, alpha: float, beta: float) -> float:
+        self.beta_draws += 1
+        return super().betavariate(alpha, beta)
+
+
+def campaign(
+    cid: str = "c1",
+    budget: int = 30_000_000,
+    cpm: int = 2_500_000,
+    categories: frozenset[str] = frozenset(),
+    status: CampaignStatus = CampaignStatus.ACTIVE,
+) -> Campaign:
+    return Campaign(
+        id=cid,
+        advertiser_id="adv-1",
+        name=f"campaign {cid}",
+        daily_budget_micros=budget,
+        cpm_micros=cpm,
+        categories=categories,
+        status=status,
+    )
+
+
+def creative(
+    crid: str = "cr1",
+    cid: str = "c1",
+    landing: str = "https://shop.example.com/sale",
+    width: int = 300,
+    height: int = 250,
+    status: CreativeStatus = CreativeStatus.ACTIVE,
+) -> Creative:
+    return Creative(
+        id=crid,
+        campaign_id=cid,
+        advertiser_id="adv-1",
+        asset_url=f"https://cdn.example/{crid}.png",
+        landing_url=landing,
+        width=width,
+        height=height,
+        status=status,
+    )
+
+
+def make_engine(
+    campaigns: list[Campaign],
+    creatives: list[Creative],
+    approve: bool = True,
+    policy: str = "fixed:0",
+    pacing: PacingConfig = SHORT_DAY,
+    ledger: InMemoryBudgetLedger | None = None,
+) -> SiteEngine:
+    catalog = Catalog()
+    for c in campaigns:
+        catalog.put_campaign(c)
+    for cr in creatives:
+        catalog.put_creative(cr)
+    site = Site(id="site-123", publisher_id="pub-1", domain="news.example", pacing=pacing)
+    engine = SiteEngine(
+        site,
+        catalog,
+        ledger if ledger is not None else InMemoryBudgetLedger(),
+        policy=policy_named(policy),
+    )
+    if approve:
+        for cr in creatives:
+            engine.set_approval(cr.id, ApprovalStatus.APPROVED)
+    return engine
+
+
+def request(
+    rid: str,
+    slots: tuple[tuple[str, int, int], ...] = (("s1", 300, 250),),
+    categories: frozenset[str] = frozenset(),
+) -> ServeRequest:
+    return ServeRequest(
+        request_id=rid,
+        page=PageContext(url="https://news.example/a", categories=categories),
+        slots=tuple(SlotSpec(sid, w, h) for sid, w, h in slots),
+    )
+
+
+def outcomes(result: ServeResult) -> list[str]:
+    return [d.outcome for d in result.slots]
+
+
+def serve_many(
+    engine: SiteEngine, n: int, start: float = 1.0, rng: Random | None = None
+) -> list[str]:
+    rng = rng if rng is not None else Random(42)
+    found: list[str] = []
+    for i in range(n):
+        found.extend(outcomes(engine.serve(request(f"r{start}-{i}"), start + i * 0.1, rng)))
+    return found
+
+
+def ledger_of(engine: SiteEngine) -> InMemoryBudgetLedger:
+    assert isinstance(engine.ledger, InMemoryBudgetLedger)
+    return engine.ledger
+
+
+# -- approval ----------------------------------------------------------------------------------
+def test_unapproved_creative_is_never_served_and_is_queued_once():
+    engine = make_engine([campaign()], [creative()], approve=False)
+    assert outcomes(engine.serve(request("r1"), 1.0, Random(1))) == ["noCandidates"]
+    assert engine.drain_pending() == ["cr1"]
+    assert engine.approvals["cr1"] is ApprovalStatus.PENDING
+    assert set(serve_many(engine, 30, start=2.0)) == {"noCandidates"}
+    # Another page context (another candidate lookup) does not queue it again.
+    engine.serve(request("r2", categories=frozenset({"sports"})), 10.0, Random(1))
+    assert engine.drain_pending() == []
+    assert ledger_of(engine).spent("c1", 0) == 0
+    engine.set_approval("cr1", ApprovalStatus.APPROVED)
+    result = engine.serve(request("r3"), 11.0, Random(1))
+    assert outcomes(result) == ["selected"]
+    assert result.slots[0].creative is not None and result.slots[0].creative.id == "cr1"
+
+
+def test_rejected_creative_is_never_served_nor_queued_again():
+    engine = make_engine([campaign()], [creative()], approve=False)
+    engine.set_approval("cr1", ApprovalStatus.REJECTED)
+    assert set(serve_many(engine, 20)) == {"noCandidates"}
+    assert engine.drain_pending() == []
+
+
+def test_creative_is_queued_only_when_it_would_have_been_eligible():
+    engine = make_engine(
+        [campaign("c1", categories=frozenset({"sports"})), campaign("c2")],
+        [
+            creative("sports-box", "c1"),
+            creative("leaderboard", "c2", width=728, height=90),
+            creative("blocked", "c2", landing="https://ads.spam.example/x"),
+        ],
+        approve=False,
+    )
+    engine.set_blocklist(["spam.example"])
+    engine.serve(request("r1"), 1.0, Random(1))  # 300x250 on a page about nothing
+    assert engine.drain_pending() == []
+    engine.serve(request("r2", categories=frozenset({"sports"})), 2.0, Random(1))
+    assert engine.drain_pending() == ["sports-box"]
+    engine.serve(request("r3", slots=(("top", 728, 90),)), 3.0, Random(1))
+    assert engine.drain_pending() == ["leaderboard"]
+    assert "blocked" not in engine.approvals
+
+
+def test_approved_creative_is_selected_at_cpm_over_1000():
+    engine = make_engine([campaign(cpm=2_500_000)], [creative()])
+    result = engine.serve(request("r1"), 1.0, Random(1))
+    decision = result.slots[0]
+    assert decision.outcome == "selected"
+    assert decision.campaign is not None and decision.campaign.id == "c1"
+    assert decision.creative is not None and decision.creative.id == "cr1"
+    assert decision.price_micros == 2500  # $2.50 CPM → $0.0025 an impression
+    assert ledger_of(engine).spent("c1", 0) == 2500
+    assert result.request_id == "r1"
+    assert result.day_index == 0
+
+
+def test_price_floors_to_whole_micros():
+    engine = make_engine([campaign(cpm=1_999_999)], [creative()])
+    assert engine.serve(request("r1"), 1.0, Random(1)).slots[0].price_micros == 1999
+
+
+# -- warmup ------------------------------------------------------------------------------------
+def test_warmup_serves_nothing_but_records_traffic():
+    engine = make_engine(
+        [campaign()], [creative()], pacing=PacingConfig(day_duration_seconds=DAY, warmup_mode=True)
+    )
+    rng = Random(1)
+    for i in range(40):
+        result = engine.serve(
+            request(f"r{i}", slots=(("a", 300, 250), ("b", 300, 250))), i * 5.0, rng
+        )
+        assert all(d.outcome == "warmup" and d.creative is None for d in result.slots)
+    assert ledger_of(engine).spent("c1", 0) == 0
+    assert engine.controller.requests_today == 40
+    assert sum(engine.controller.tracker.today_count) == 40
+    assert engine.controller.tracker.today_count[0] == 5  # 25 s per hourly bucket: 0, 5, .., 20
+    assert engine.controller.observer.request_count == 40
+    stats = engine.stats(200.0)
+    assert stats["selected"] == 0
+    assert stats["noCandidates"] == 0
+    assert stats["totalSpend"] == 0.0
+    # Leaving warmup keeps what was learned.
+    engine.update_site(
+        Site(id="site-123", publisher_id="pub-1", domain="news.example", pacing=SHORT_DAY), 201.0
+    )
+    assert outcomes(engine.serve(request("after"), 201.0, rng)) == ["selected"]
+    assert engine.controller.requests_today == 41
+
+
+# -- eligibility -------------------------------------------------------------------------------
+def test_blocklisted_landing_domain_is_never_served():
+    engine = make_engine([campaign()], [creative(landing="https://Shop.Example.com/sale")])
+    engine.set_blocklist(["EXAMPLE.com"])
+    assert set(serve_many(engine, 30)) == {"noCandidates"}
+    assert ledger_of(engine).spent("c1", 0) == 0
+    engine.set_blocklist([])
+    assert outcomes(engine.serve(request("r-ok"), 50.0, Random(1))) == ["selected"]
+
+
+def test_paused_campaign_is_not_served_and_keeps_its_approvals():
+    engine = make_engine([campaign()], [creative()])
+    engine.catalog.put_campaign(campaign(status=CampaignStatus.PAUSED))
+    assert set(serve_many(engine, 20)) == {"noCandidates"}
+    assert engine.approvals["cr1"] is ApprovalStatus.APPROVED
+    engine.catalog.put_campaign(campaign())
+    assert outcomes(engine.serve(request("r-back"), 50.0, Random(1))) == ["selected"]
+
+
+def test_paused_creative_is_not_served():
+    engine = make_engine([campaign()], [creative()])
+    engine.catalog.put_creative(creative(status=CreativeStatus.PAUSED))
+    assert set(serve_many(engine, 10)) == {"noCandidates"}
+
+
+def test_targeting_and_slot_size_decide_candidates():
+    engine = make_engine([campaign(categories=frozenset({"sports"}))], [creative()])
+    assert outcomes(engine.serve(request("r1"), 1.0, Random(1))) == ["noCandidates"]
+    sports = frozenset({"sports"})
+    assert outcomes(engine.serve(request("r2", categories=sports), 2.0, Random(1))) == ["selected"]
+    wide = request("r3", slots=(("top", 728, 90),), categories=sports)
+    assert outcomes(engine.serve(wide, 3.0, Random(1))) == ["noCandidates"]
+
+
+# -- budget ------------------------------------------------------------------------------------
+def test_budget_exhausted_after_the_last_affordable_impression():
+    engine = make_engine([campaign(budget=3 * 2500 + 2499)], [creative()])
+    found = serve_many(engine, 6)
+    assert found == ["selected"] * 3 + ["budgetExhausted"] * 3
+    assert ledger_of(engine).spent("c1", 0) == 3 * 2500
+    # The next day starts afresh.
+    assert outcomes(engine.serve(request("tomorrow"), DAY + 1.0, Random(1))) == ["selected"]
+    assert ledger_of(engine).spent("c1", 1) == 2500
+
+
+def test_budget_shared_by_two_sites_is_never_overspent():
+    ledger = InMemoryBudgetLedger()
+    budget = 5 * 2500
+    one = make_engine([campaign(budget=budget)], [creative()], ledger=ledger)
+    two = make_engine([campaign(budget=budget)], [creative()], ledger=ledger)
+    rng = Random(3)
+    results = []
+    for i in range(10):
+        engine = one if i % 2 == 0 else two
+        results.extend(outcomes(engine.serve(request(f"r{i}"), 1.0 + i, rng)))
+    assert results.count("selected") == 5
+    assert results.count("budgetExhausted") == 5
+    assert ledger.spent("c1", 0) == budget
+
+
+@st.composite
+def traffic(draw: st.DrawFn) -> list[tuple[float, int, frozenset[str]]]:
+    steps = draw(
+        st.lists(
+            st.tuples(
+                st.floats(0.0, 60.0),  # seconds since the previous request
+                st.integers(1, 3),  # slots on the page
+                st.sampled_from([frozenset(), frozenset({"sports"}), frozenset({"news"})]),
+            ),
+            min_size=1,
+            max_size=60,
+        )
+    )
+    return steps
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    traffic(),
+    st.sampled_from(["default", "fixed:0", "seed", "fixed:0.5"]),
+    st.integers(0, 2**32 - 1),
+    st.lists(st.integers(0, 12), min_size=3, max_size=3),
+)
+def test_spend_never_exceeds_budget(
+    steps: list[tuple[float, int, frozenset[str]]], policy: str, seed: int, budgets: list[int]
+):
+    campaigns = [
+        campaign("c1", budget=budgets[0] * 2500 + 1234, cpm=2_500_000),
+        campaign("c2", budget=budgets[1] * 1000, cpm=1_000_000, categories=frozenset({"sports"})),
+        campaign("c3", budget=budgets[2] * 7777, cpm=7_777_000),
+    ]
+    creatives = [creative("a", "c1"), creative("b", "c2"), creative("c", "c3"), creative("d", "c3")]
+    engine = make_engine(campaigns, creatives, policy=policy)
+    ledger = ledger_of(engine)
+    rng = Random(seed)
+    prices = {"c1": 2500, "c2": 1000, "c3": 7777}
+    spent: Counter[tuple[str, int]] = Counter()
+    now = 0.0
+    for i, (gap, n_slots, categories) in enumerate(steps):
+        now += gap
+        slots = tuple((f"s{k}", 300, 250) for k in range(n_slots))
+        result = engine.serve(request(f"r{i}", slots, categories), now, rng)
+        served = [d.campaign.id for d in result.slots if d.campaign is not None]
+        assert len(served) == len(set(served))  # a campaign at most once per page
+        for d in result.slots:
+            if d.outcome == "selected":
+                assert d.campaign is not None
+                assert d.price_micros == prices[d.campaign.id]
+                spent[(d.campaign.id, result.day_index)] += d.price_micros
+            else:
+                assert d.outcome in {"pacingSkipped", "budgetExhausted", "noCandidates"}
+                assert d.campaign is None and d.price_micros == 0
+        for c in campaigns:
+            day_spend = ledger.spent(c.id, result.day_index)
+            assert day_spend <= c.daily_budget_micros
+            assert day_spend == spent[(c.id, result.day_index)]
+
+
+# -- pacing gate before Thompson sampling ------------------------------------------------------
+def test_pacing_decides_before_thompson_sampling():
+    engine = make_engine([campaign()], [creative("cr1"), creative("cr2")], policy="fixed:1.0")
+    rng = CountingRandom(5)
+    found = serve_many(engine, 25, rng=rng)
+    assert found == ["pacingSkipped"] * 25
+    assert rng.beta_draws == 0  # no Thompson sampling at all
+    assert all(s.impressions == 0 and s.clicks == 0 for s in engine.creative_stats.values())
+    assert ledger_of(engine).spent("c1", 0) == 0
+    assert engine.stats(5.0)["pacingSkipped"] == 25
+
+
+def test_thompson_sampling_runs_when_pacing_passes():
+    engine = make_engine([campaign()], [creative("cr1"), creative("cr2")], policy="fixed:0")
+    rng = CountingRandom(5)
+    assert serve_many(engine, 5, rng=rng) == ["selected"] * 5
+    assert rng.beta_draws >= 5
+
+
+def test_site_throttle_override_from_the_start_replaces_the_policy():
+    override = PacingConfig(day_duration_seconds=DAY, test_throttle_override=1.0)
+    engine = make_engine([campaign()], [creative()], policy="default", pacing=override)
+    rng = CountingRandom(1)
+    assert serve_many(engine, 10, rng=rng) == ["pacingSkipped"] * 10
+    assert rng.beta_draws == 0
+
+
+def test_site_throttle_override_can_be_set_and_cleared():
+    engine = make_engine([campaign()], [creative()], policy="fixed:0")
+    site = engine.site
+    engine.update_site(
+        Site(
+            id=site.id,
+            publisher_id=site.publisher_id,
+            domain=site.domain,
+            pacing=PacingConfig(day_duration_seconds=DAY, test_throttle_override=1.0),
+        ),
+        1.0,
+    )
+    assert set(serve_many(engine, 10)) == {"pacingSkipped"}
+    engine.update_site(site, 5.0)
+    assert set(serve_many(engine, 3, start=6.0)) == {"selected"}
+
+
+# -- several slots -----------------------------------------------------------------------------
+def test_one_campaign_at_most_once_per_page():
+    engine = make_engine([campaign()], [creative("cr1"), creative("cr2")])
+    two_slots = request("r1", slots=(("top", 300, 250), ("side", 300, 250)))
+    result = engine.serve(two_slots, 1.0, Random(1))
+    assert outcomes(result) == ["selected", "noCandidates"]
+    assert ledger_of(engine).spent("c1", 0) == 2500
+
+
+def test_two_campaigns_fill_two_slots():
+    engine = make_engine(
+        [campaign("c1"), campaign("c2", cpm=1_000_000)], [creative("a", "c1"), creative("b", "c2")]
+    )
+    two_slots = request("r1", slots=(("top", 300, 250), ("side", 300, 250)))
+    result = engine.serve(two_slots, 1.0, Random(1))
+    assert outcomes(result) == ["selected", "selected"]
+    served = {d.campaign.id for d in result.slots if d.campaign is not None}
+    assert served == {"c1", "c2"}
+    assert ledger_of(engine).spent("c1", 0) == 2500
+    assert ledger_of(engine).spent("c2", 0) == 1000
+
+
+# -- Thompson sampling -------------------------------------------------------------------------
+def test_thompson_sampling_favours_a_much_better_ctr():
+    engine = make_engine([campaign()], [creative("good"), creative("poor")])
+    for _ in range(1000):
+        engine.record_impression("good")
+        engine.record_impression("poor")
+    for _ in range(100):
+        engine.record_click("good")  # CTR 10%
+    for _ in range(5):
+        engine.record_click("poor")  # CTR 0.5%
+    rng = Random(8)
+    picks: Counter[str] = Counter()
+    for i in range(300):
+        decision = engine.serve(request(f"r{i}"), 1.0 + i, rng).slots[0]
+        assert decision.creative is not None
+        picks[decision.creative.id] += 1
+    assert picks["good"] >= 295
+
+
+def test_thompson_sampling_explores_new_creatives():
+    engine = make_engine([campaign()], [creative("a"), creative("b")])
+    rng = Random(4)
+    picks: Counter[str] = Counter()
+    for i in range(200):
+        decision = engine.serve(request(f"r{i}"), 1.0 + i * 0.5, rng).slots[0]
+        assert decision.creative is not None
+        picks[decision.creative.id] += 1
+    # Two creatives with no data: each is tried often.
+    assert picks["a"] >= 50 and picks["b"] >= 50
+
+
+def test_clicks_never_exceed_impressions():
+    engine = make_engine([campaign()], [creative()])
+    engine.record_impression("cr1")
+    engine.record_click("cr1")
+    engine.record_click("cr1")
+    assert (engine.creative_stats["cr1"].impressions, engine.creative_stats["cr1"].clicks) == (1, 1)
+
+
+# -- stats -------------------------------------------------------------------------------------
+def test_stats_fields_as_the_seed_names_them():
+    engine = make_engine(
+        [campaign(budget=2 * 2500, categories=frozenset({"sports"}))], [creative()]
+    )
+    sports = frozenset({"sports"})
+    rng = Random(1)
+    for i in range(3):
+        engine.serve(request(f"r{i}", categories=sports), 1.0 + i, rng)
+    engine.serve(request("r-finance", categories=frozenset({"finance"})), 5.0, rng)
+    stats = engine.stats(150.0)
+    assert set(stats) == SEED_STATS_FIELDS
+    assert stats["siteId"] == "site-123"
+    assert stats["selected"] == 2
+    assert stats["budgetExhausted"] == 1
+    assert stats["noCandidates"] == 1
+    assert stats["pacingSkipped"] == 0
+    assert stats["totalSpend"] == pytest.approx(0.005)
+    assert stats["elapsedHours"] == pytest.approx(6.0)  # 150 s of a 600 s day
+    assert stats["expectedSpendFraction"] == pytest.approx(0.25)  # flat shape
+
+
+def test_stats_total_spend_is_todays():
+    engine = make_engine([campaign()], [creative()])
+    serve_many(engine, 4)
+    assert engine.stats(100.0)["totalSpend"] == pytest.approx(0.01)
+    assert engine.stats(DAY + 10.0)["totalSpend"] == 0.0
+    engine.serve(request("tomorrow"), DAY + 20.0, Random(1))
+    assert engine.stats(DAY + 30.0)["totalSpend"] == pytest.approx(0.0025)
+    assert engine.stats(DAY + 30.0)["selected"] == 5  # counts are lifetime
+
+
+# -- persistence -------------------------------------------------------------------------------
+def busy_engine(ledger: InMemoryBudgetLedger) -> SiteEngine:
+    engine = make_engine(
+        [campaign("c1"), campaign("c2", budget=2 * 1000, cpm=1_000_000)],
+        [creative("a", "c1"), creative("b", "c1"), creative("c", "c2")],
+        ledger=ledger,
+    )
+    rng = Random(6)
+    for i in range(40):
+        result = engine.serve(request(f"r{i}"), 1.0 + i * 7.0, rng)
+        for d in result.slots:
+            if d.creative is not None:
+                engine.record_impression(d.creative.id)
+                if i % 4 == 0:
+                    engine.record_click(d.creative.id)
+    return engine
+
+
+def test_snapshot_restore_round_trip():
+    ledger = InMemoryBudgetLedger()
+    original = busy_engine(ledger)
+    restored = make_engine(
+        [campaign("c1"), campaign("c2", budget=2 * 1000, cpm=1_000_000)],
+        [creative("a", "c1"), creative("b", "c1"), creative("c", "c2")],
+        ledger=ledger,
+    )
+    restored.restore(original.snapshot())
+    assert restored.snapshot() == original.snapshot()
+    assert restored.creative_stats == original.creative_stats
+    now = 300.0
+    for field in ("selected", "pacingSkipped", "budgetExhausted", "noCandidates"):
+        assert restored.stats(now)[field] == original.stats(now)[field]
+    assert (
+        restored.stats(now)["expectedSpendFraction"] == original.stats(now)["expectedSpendFraction"]
+    )
+    assert restored.controller.day_index == original.controller.day_index
+    assert restored.controller.requests_today == original.controller.requests_today
+    # Both decide the same next request the same way.
+    a = original.serve(request("next"), now, Random(9))
+    b = restored.serve(request("next-2"), now, Random(9))
+    assert [d.creative.id if d.creative else None for d in a.slots] == [
+        d.creative.id if d.creative else None for d in b.slots
+    ]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="site.py bug: restore() does not bring back today's per-campaign spend, "
+    "so stats()['totalSpend'] reads 0 after a restart mid-day",
+)
+def test_restore_keeps_todays_total_spend():
+    ledger = InMemoryBudgetLedger()
+    original = busy_engine(ledger)
+    restored = make_engine(
+        [campaign("c1"), campaign("c2", budget=2 * 1000, cpm=1_000_000)],
+        [creative("a", "c1"), creative("b", "c1"), creative("c", "c2")],
+        ledger=ledger,
+    )
+    restored.restore(original.snapshot())
+    assert original.stats(300.0)["totalSpend"] != 0.0
+    assert restored.stats(300.0)["totalSpend"] == original.stats(300.0)["totalSpend"]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="site.py bug: a retried request id is charged once by the ledger but counted "
+    "again in the site's selected count and totalSpend",
+)
+def test_retried_request_id_is_counted_once():
+    engine = make_engine([campaign()], [creative()])
+    first = engine.serve(request("r1"), 1.0, Random(1))
+    again = engine.serve(request("r1"), 2.0, Random(1))
+    assert outcomes(first) == outcomes(again) == ["selected"]
+    assert ledger_of(engine).spent("c1", 0) == 2500
+    assert engine.stats(3.0)["totalSpend"] == pytest.approx(0.0025)

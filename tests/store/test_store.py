@@ -1,0 +1,101 @@
+"""Migrations and repositories on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import inspect
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from promovolve.store import database, repository
+from promovolve.store.models import Base
+from tests.api.dbutil import BACKENDS, PG_URL, drop_schema, new_schema, require_pg
+
+
+@pytest.fixture(params=BACKENDS)
+async def engine(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[AsyncEngine]:
+    schema = None
+    if request.param == "sqlite":
+        url = f"sqlite+aiosqlite:///{tmp_path / 'store.db'}"
+    else:
+        require_pg()
+        url, schema = PG_URL, new_schema()
+    db = database.create_engine(url, schema)
+    try:
+        await database.migrate(db, schema)
+        yield db
+    finally:
+        await db.dispose()
+        if schema is not None:
+            drop_schema(schema)
+
+
+async def _tables(db: AsyncEngine) -> set[str]:
+    async with db.connect() as conn:
+        names = await conn.run_sync(lambda c: inspect(c).get_table_names())
+    return set(names)
+
+
+async def test_migrate_up_again_and_down(engine: AsyncEngine) -> None:
+    tables = await _tables(engine)
+    assert set(Base.metadata.tables) <= tables
+    assert "alembic_version" in tables
+    await database.migrate(engine)  # already at head: nothing to do
+    await database.drop_all(engine)
+    assert await _tables(engine) == set()
+    await database.migrate(engine)
+    assert set(Base.metadata.tables) <= await _tables(engine)
+
+
+async def test_events_count_once_and_state_loads(engine: AsyncEngine) -> None:
+    sessions = database.session_factory(engine)
+    event = {
+        "kind": "imp",
+        "request_id": "r1",
+        "slot_id": "s1",
+        "site_id": "site-1",
+        "creative_id": "cr-1",
+        "campaign_id": "cmp-1",
+        "price_micros": 2500,
+        "day_index": 7,
+        "ts": 1.0,
+    }
+    async with sessions.begin() as session:
+        new = await repository.insert_events(session, [event, {**event, "slot_id": "s2"}])
+    assert new == {("r1", "s1", "imp"), ("r1", "s2", "imp")}
+    async with sessions.begin() as session:
+        new = await repository.insert_events(session, [event, {**event, "kind": "click"}])
+    assert new == {("r1", "s1", "click")}
+
+    reservation = {
+        "campaign_id": "cmp-1",
+        "day_index": 7,
+        "reservation_id": "r1/s1",
+        "amount_micros": 2500,
+        "site_id": "site-1",
+        "creative_id": "cr-1",
+        "ts": 1.0,
+    }
+    async with sessions.begin() as session:
+        await repository.insert_reservations(
+            session,
+            [
+                {**reservation, "day_index": 6, "reservation_id": "old"},
+                reservation,
+                {**reservation, "reservation_id": "r2/s1", "amount_micros": 500},
+            ],
+        )
+        await repository.insert_reservations(session, [reservation])  # replay: ignored
+        secret = await repository.get_or_create_setting(session, "k", "first")
+        again = await repository.get_or_create_setting(session, "k", "second")
+    assert secret == again == "first"
+    async with sessions() as session:
+        state = await repository.load_state(session)
+    assert state.reservations == {"cmp-1": (7, {"r1/s1": 2500, "r2/s1": 500})}
+    assert state.site_days["site-1"][7] == {"cmp-1": (2, 3000)}
+    assert state.site_selected == {"site-1": 3}
+    counts = state.creative_events["site-1"]["cr-1"]
+    assert (counts.impressions, counts.clicks) == (2, 1)
+    assert state.event_days["site-1"][7] == (2, 1)
