@@ -536,11 +536,6 @@ def test_snapshot_restore_round_trip():
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="site.py bug: restore() does not bring back today's per-campaign spend, "
-    "so stats()['totalSpend'] reads 0 after a restart mid-day",
-)
 def test_restore_keeps_todays_total_spend():
     ledger = InMemoryBudgetLedger()
     original = busy_engine(ledger)
@@ -554,11 +549,6 @@ def test_restore_keeps_todays_total_spend():
     assert restored.stats(300.0)["totalSpend"] == original.stats(300.0)["totalSpend"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="site.py bug: a retried request id is charged once by the ledger but counted "
-    "again in the site's selected count and totalSpend",
-)
 def test_retried_request_id_is_counted_once():
     engine = make_engine([campaign()], [creative()])
     first = engine.serve(request("r1"), 1.0, Random(1))

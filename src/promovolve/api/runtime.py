@@ -195,10 +195,8 @@ class Runtime:
                 engine.restore({**engine_snapshot, "origin": origin})
             except (KeyError, TypeError, ValueError):
                 logger.warning("ignoring snapshot of site %s that does not fit", site_id)
+        engine.start(now)
         controller = engine.controller
-        if controller.day_index is None:
-            controller.begin_day(now)
-            engine.gate.start_day(controller)
         day = controller.day_index if controller.day_index is not None else 0
         # Today's delivery on this site, from the durable reservations.
         today = state.site_days.get(site_id, {}).get(day, {})
@@ -406,8 +404,7 @@ class Runtime:
 
     def add_site(self, site: Site, origin: float, now: float) -> SiteState:
         state = self._new_site_state(site, origin, now)
-        state.engine.controller.begin_day(now)
-        state.engine.gate.start_day(state.engine.controller)
+        state.engine.start(now)
         self.sites[site.id] = state
         self.metrics.sites.set(len(self.sites))
         return state

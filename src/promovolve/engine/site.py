@@ -42,6 +42,7 @@ PACING_SKIPPED = Outcome.PACING_SKIPPED.value
 BUDGET_EXHAUSTED = Outcome.BUDGET_EXHAUSTED.value
 NO_CANDIDATES = Outcome.NO_CANDIDATES.value
 OBSERVER_TIME_CONSTANT_SECONDS = 10.0
+RECENT_REQUESTS_KEPT = 10_000
 OUTCOME_NAMES: tuple[str, ...] = (*(o.value for o in Outcome), WARMUP)
 
 
@@ -108,6 +109,8 @@ class SiteEngine:
         self.today = SiteCounters()
         self.campaign_days: dict[str, CampaignDay] = {}
         self.newly_pending: list[str] = []
+        # Answers by request id, so a retried request is neither served nor counted twice.
+        self._recent: dict[str, ServeResult] = {}
         self._origin = origin
         self._candidate_cache: dict[tuple[object, ...], list[Candidate]] = {}
         self._cache_version: tuple[int, int] = (-1, -1)
@@ -168,6 +171,12 @@ class SiteEngine:
         return pending
 
     # -- serving ------------------------------------------------------------------------
+    def start(self, now: float) -> None:
+        """Enter the day containing `now` if no day has begun yet (a new or restored site)."""
+        if self.controller.day_index is None:
+            self.controller.begin_day(now)
+            self._start_day()
+
     def tick(self, now: float) -> bool:
         """Roll over to the day containing `now` without a request; True if a day began."""
         if self.controller.day_index is None or not self.controller.has_new_day_started(now):
@@ -177,6 +186,18 @@ class SiteEngine:
         return True
 
     def serve(self, request: ServeRequest, now: float, rng: Random) -> ServeResult:
+        """Decide every slot of one page view; a repeated request id gets its first answer."""
+        previous = self._recent.get(request.request_id)
+        if previous is not None:
+            return previous
+        result = self._decide(request, now, rng)
+        recent = self._recent
+        recent[request.request_id] = result
+        if len(recent) > RECENT_REQUESTS_KEPT:
+            del recent[next(iter(recent))]
+        return result
+
+    def _decide(self, request: ServeRequest, now: float, rng: Random) -> ServeResult:
         controller = self.controller
         if controller.observe_request(now):
             self._start_day()
@@ -345,6 +366,10 @@ class SiteEngine:
             "origin": self._origin,
             "creativeStats": {k: [v.impressions, v.clicks] for k, v in self.creative_stats.items()},
             "outcomes": dict(self.lifetime.outcomes),
+            "todayOutcomes": dict(self.today.outcomes),
+            "campaignDays": {
+                cid: [d.impressions_served, d.spend] for cid, d in self.campaign_days.items()
+            },
         }
 
     def restore(self, data: Mapping[str, object]) -> None:
@@ -362,8 +387,22 @@ class SiteEngine:
                 str(k): CreativeStats(int(v[0]), int(v[1])) for k, v in stats.items()
             }
             self._local_version += 1
-        outcomes = data.get("outcomes")
-        if isinstance(outcomes, Mapping):
-            for name in OUTCOME_NAMES:
-                value = outcomes.get(name, 0)
-                self.lifetime.outcomes[name] = value if isinstance(value, int) else 0
+        _restore_counts(self.lifetime.outcomes, data.get("outcomes"))
+        # Today's counters belong to the restored day only; a snapshot from an earlier
+        # day leaves today empty.
+        self.today = SiteCounters()
+        self.campaign_days = {}
+        if isinstance(controller, Mapping) and self.controller.day_index is not None:
+            _restore_counts(self.today.outcomes, data.get("todayOutcomes"))
+            days = data.get("campaignDays")
+            if isinstance(days, Mapping):
+                self.campaign_days = {
+                    str(cid): CampaignDay(int(v[0]), int(v[1])) for cid, v in days.items()
+                }
+
+
+def _restore_counts(counts: dict[str, int], saved: object) -> None:
+    if isinstance(saved, Mapping):
+        for name in OUTCOME_NAMES:
+            value = saved.get(name, 0)
+            counts[name] = value if isinstance(value, int) else 0

@@ -41,9 +41,9 @@ RUN_START = 4 * 86400.0
 SITE_ID = "lab-site"
 SLOT = SlotSpec("slot-1", 300, 250)
 # A campaign-day is `eligible` for the pacing targets when its day type (weekday or
-# weekend) was seen on an earlier day, the campaign ran the whole day with no pause or
-# budget change, and the day's requests could carry this many times the impressions
-# that all full-day campaigns' budgets need at their prices.
+# weekend) was seen on an earlier day of the same traffic pattern, the campaign ran the
+# whole day with no pause or budget change, and the day's requests could carry this many
+# times the impressions that all full-day campaigns' budgets need at their prices.
 CAPACITY_FACTOR = 1.5
 ORACLE_ITERATIONS = 10
 ProgressCallback = Callable[[int, int], None]
@@ -387,9 +387,11 @@ class Lab:
             if run.active_all_day[cid]:
                 needed += budget / max(1, impression_price_micros(campaign.cpm_micros))
         carries = run.requests >= CAPACITY_FACTOR * needed
-        # "From day 2 on" per day type: the first weekend day has nothing learned either.
+        # "From day 2 on" per day type and traffic pattern: the first weekend day, and the
+        # day a declared shape change takes effect, have nothing learned either.
         weekend = scenario.is_weekend(day)
-        seen_before = any(scenario.is_weekend(d) == weekend for d in range(1, day))
+        pattern_start = max((c.day for c in scenario.shape_changes if c.day <= day), default=1)
+        seen_before = any(scenario.is_weekend(d) == weekend for d in range(pattern_start, day))
         campaigns: list[dict[str, Any]] = []
         for cid, state in run.campaigns.items():
             budget = run.budgets[cid]
