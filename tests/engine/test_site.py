@@ -19,6 +19,7 @@ from promovolve.domain.model import (
     Site,
     SlotSpec,
 )
+from promovolve.engine import sampling
 from promovolve.engine.catalog import Catalog
 from promovolve.engine.memory import InMemoryBudgetLedger
 from promovolve.engine.policies import policy_named
@@ -40,15 +41,23 @@ SEED_STATS_FIELDS = {
 
 
 class CountingRandom(Random):
-    """Counts Thompson-sampling draws (beta variates)."""
+    """Counts Thompson-sampling draws (beta variates) made with this generator."""
 
     def __init__(self, seed: int = 0) -> None:
         super().__init__(seed)
         self.beta_draws = 0
 
-    def betavariate(self, alpha: float, beta: float) -> float:
-        self.beta_draws += 1
-        return super().betavariate(alpha, beta)
+
+@pytest.fixture(autouse=True)
+def count_beta_draws(monkeypatch: pytest.MonkeyPatch) -> None:
+    real = sampling.sample_beta
+
+    def counting(a: float, b: float, rng: Random) -> float:
+        if isinstance(rng, CountingRandom):
+            rng.beta_draws += 1
+        return real(a, b, rng)
+
+    monkeypatch.setattr(sampling, "sample_beta", counting)
 
 
 def campaign(

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from random import Random
 
+from promovolve.domain.beta import sample_beta
+
 
 @dataclass(slots=True)
 class CreativeStats:
@@ -16,7 +18,7 @@ class CreativeStats:
     def sample_ctr(self, rng: Random) -> float:
         # CTR ~ Beta(clicks + 1, impressions − clicks + 1); clicks never exceed impressions.
         clicks = min(self.clicks, self.impressions)
-        return rng.betavariate(clicks + 1, self.impressions - clicks + 1)
+        return sample_beta(clicks + 1, self.impressions - clicks + 1, rng)
 
 
 def bid_multiplier(cpm_usd: float, bid_weight: float) -> float:

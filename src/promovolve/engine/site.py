@@ -8,6 +8,7 @@ reserve in the budget ledger → answer.
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from random import Random
@@ -28,6 +29,7 @@ from promovolve.domain.thompson import CreativeStats, bid_multiplier
 from promovolve.engine.catalog import Catalog
 from promovolve.engine.gates import Candidate, PacingGate, StrategyGate
 from promovolve.engine.policies import PacingPolicy, policy_named
+from promovolve.engine.sampling import ThompsonSampler
 from promovolve.pacing.clock import DayClock
 from promovolve.pacing.config import SECONDS_PER_DAY, PacingConfig
 from promovolve.pacing.controller import PacingController
@@ -110,12 +112,13 @@ class SiteEngine:
         self.campaign_days: dict[str, CampaignDay] = {}
         self.newly_pending: list[str] = []
         # Answers by request id, so a retried request is neither served nor counted twice.
-        self._recent: dict[str, ServeResult] = {}
+        self._recent: OrderedDict[str, ServeResult] = OrderedDict()
         self._origin = origin
         self._candidate_cache: dict[tuple[object, ...], list[Candidate]] = {}
         self._cache_version: tuple[int, int] = (-1, -1)
         self._local_version = 0
         self.gate: PacingGate = self.policy.make_gate()
+        self.sampler = ThompsonSampler()
         self._override_gate: PacingGate | None = self._override_for(site.pacing)
         self.controller = self._new_controller(site.pacing)
 
@@ -194,7 +197,7 @@ class SiteEngine:
         recent = self._recent
         recent[request.request_id] = result
         if len(recent) > RECENT_REQUESTS_KEPT:
-            del recent[next(iter(recent))]
+            recent.popitem(last=False)
         return result
 
     def _decide(self, request: ServeRequest, now: float, rng: Random) -> ServeResult:
@@ -208,10 +211,12 @@ class SiteEngine:
             return ServeResult(request.request_id, day, decisions)
         used: set[str] = set()
         decisions_list: list[SlotDecision] = []
+        lifetime, today = self.lifetime.outcomes, self.today.outcomes
         for slot in request.slots:
             decision = self._serve_slot(request, slot, day, used, now, rng)
             decisions_list.append(decision)
-            self._count(decision.outcome, 1)
+            lifetime[decision.outcome] += 1
+            today[decision.outcome] += 1
         return ServeResult(request.request_id, day, tuple(decisions_list))
 
     def _serve_slot(
@@ -237,14 +242,16 @@ class SiteEngine:
                 funded.append(c)
         if not funded:
             return SlotDecision(slot.id, BUDGET_EXHAUSTED)
-        passed = self._gate_in_use.admit(now, self.controller, funded, rng)
+        gate = self._gate_in_use
+        passed = gate.admit(now, self.controller, funded, rng)
         if not passed:
             return SlotDecision(slot.id, PACING_SKIPPED)
         reservation = f"{request.request_id}/{slot.id}"
         while passed:
-            winner, creative = self._thompson_pick(passed, rng)
+            winner, creative = self.sampler.pick(passed, rng)
             campaign = winner.campaign
             if self.ledger.reserve(campaign.id, day, reservation, winner.price, winner.budget):
+                gate.on_served(campaign.id)
                 self._on_selected(campaign, winner.price)
                 used.add(campaign.id)
                 return SlotDecision(slot.id, SELECTED, campaign, creative, winner.price)
@@ -252,22 +259,7 @@ class SiteEngine:
             passed = [c for c in passed if c is not winner]
         return SlotDecision(slot.id, BUDGET_EXHAUSTED)
 
-    def _thompson_pick(self, passed: list[Candidate], rng: Random) -> tuple[Candidate, Creative]:
-        """Every creative draws a CTR from its posterior; the best CTR × CPM^bidWeight wins."""
-        best_score = -1.0
-        best: tuple[Candidate, Creative] | None = None
-        for c in passed:
-            multiplier = c.multiplier
-            for creative, stats in c.creatives:
-                sampled = stats.sample_ctr(rng) * multiplier
-                if sampled > best_score:
-                    best_score = sampled
-                    best = (c, creative)
-        assert best is not None  # every candidate has at least one creative
-        return best
-
     def _on_selected(self, campaign: Campaign, price: int) -> None:
-        self._gate_in_use.on_served(campaign.id)
         day = self.campaign_days.get(campaign.id)
         if day is None:
             day = self.campaign_days[campaign.id] = CampaignDay()
