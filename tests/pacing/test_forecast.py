@@ -28,14 +28,32 @@ def test_forecast_without_history_does_not_trust_a_tiny_fraction():
     assert pacing.remaining_requests(0, 0.0) == 0.0
 
 
-def test_forecast_with_own_history_is_a_gamma_poisson_posterior():
+def test_forecast_with_own_history_follows_the_learned_total_and_shape():
     pacing = ForecastPacing(finish_fraction=1.0)
     pacing.start_day([1000], [])
     assert pacing.day_total_prior == pytest.approx(1000.0)
-    # total = (300 + 0.5·1000) / (0.25 + 0.5) = 1066.7; 75% of it still to come = 800.
-    assert pacing.remaining_requests(300, 0.25) == pytest.approx(800.0)
-    # At the start of the day the forecast is the prior itself.
+    # A quarter of the day gone: 750 still to come, whatever today's count says (a burst
+    # or a quiet spell so far does not change the rest of the day).
+    assert pacing.remaining_requests(300, 0.25) == pytest.approx(750.0)
+    assert pacing.remaining_requests(150, 0.25) == pytest.approx(750.0)
     assert pacing.remaining_requests(0, 0.0) == pytest.approx(1000.0)
+
+
+def test_forecast_keeps_the_total_when_traffic_left_the_shape():
+    pacing = ForecastPacing(finish_fraction=1.0)
+    pacing.start_day([1000], [])
+    # The shape expected half the day by now but only 200 came: 800 are still to come.
+    assert pacing.remaining_requests(200, 0.5, left_the_shape=True) == pytest.approx(800.0)
+    assert pacing.remaining_requests(1200, 0.5, left_the_shape=True) == 0.0
+
+
+def test_first_day_of_a_type_ignores_the_shape_check():
+    pacing = ForecastPacing(finish_fraction=1.0)
+    pacing.start_day([], [1000])
+    # No total of its own type to keep: it extrapolates as before.
+    assert pacing.remaining_requests(300, 0.25, left_the_shape=True) == pytest.approx(
+        pacing.remaining_requests(300, 0.25)
+    )
 
 
 def test_prior_is_an_ema_of_past_days():
@@ -63,11 +81,18 @@ def test_forecast_stops_at_the_finish_line():
 
 
 @settings(deadline=None)
-@given(st.integers(0, 10**6), st.floats(0.0, 1.0), st.lists(st.integers(0, 10**6), max_size=5))
-def test_forecast_is_never_negative(requests: int, fraction: float, history: list[int]):
+@given(
+    st.integers(0, 10**6),
+    st.floats(0.0, 1.0),
+    st.lists(st.integers(0, 10**6), max_size=5),
+    st.booleans(),
+)
+def test_forecast_is_never_negative(
+    requests: int, fraction: float, history: list[int], left_the_shape: bool
+):
     pacing = ForecastPacing()
     pacing.start_day(history, [])
-    assert pacing.remaining_requests(requests, fraction) >= 0.0
+    assert pacing.remaining_requests(requests, fraction, left_the_shape) >= 0.0
 
 
 # -- admission by credits ----------------------------------------------------------------------

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from promovolve.pacing.shape import (
     TrafficShapeTracker,
     coefficient_of_variation,
+    departs_from_shape,
     normalized,
 )
 
@@ -229,6 +230,35 @@ def test_adaptive_rollover_keeps_blending_through_noise():
     tracker.rollover_day()
     assert tracker.shape[:2] == pytest.approx([0.2 * 2 + 0.8, 0.8])
     assert tracker.days_learned == 7
+
+
+def test_departure_compares_proportions_not_volume():
+    shape = [1.0, 2.0, 1.0]
+    assert not departs_from_shape([1000, 2000, 1000], shape)
+    assert not departs_from_shape([3000, 6000, 3000], shape)  # busier all through
+    # 2000 requests sit where the shape expects 1000: distance 0.25, far beyond noise.
+    assert departs_from_shape([2000, 1000, 1000], shape)
+    assert not departs_from_shape([0, 0, 0], shape)
+
+
+def test_departure_needs_more_than_poisson_noise():
+    shape = [1.0, 1.0]
+    # 6 and 2 of 8: distance 0.25, above 0.15, but noise on so few requests explains it.
+    assert not departs_from_shape([6, 2], shape)
+    assert departs_from_shape([600, 200], shape)
+
+
+def test_departed_so_far_looks_at_the_finished_hours_only():
+    tracker = TrafficShapeTracker(alpha=0.0, adaptive_rollover=True)
+    for _ in range(3):
+        record_day(tracker, [100] * 12 + [0] * 12)  # mornings only
+        tracker.rollover_day()
+    record(tracker, 0, 100)
+    record(tracker, 1, 100)
+    record(tracker, 2, 500)
+    assert not tracker.departed_so_far(2)  # hours 0 and 1 match the mornings
+    assert tracker.departed_so_far(3)  # hour 2 holds far more than its share
+    assert not tracker.departed_so_far(1)  # one hour has no proportions to compare
 
 
 def test_configured_volumes_count_as_prior_days_for_the_adaptive_blend():

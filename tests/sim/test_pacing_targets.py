@@ -53,3 +53,16 @@ def test_default_halves_the_seed_median_pacing_error() -> None:
         seed_errors += [c["pacingError"] for c in eligible_campaign_days(lab_result(path, "seed"))]
     assert default_errors and seed_errors
     assert statistics.median(default_errors) <= 0.5 * statistics.median(seed_errors)
+
+
+def test_default_follows_traffic_that_leaves_the_learned_shape() -> None:
+    """Day 4 of pattern-change moves the peak from midday to the evening at the same volume.
+
+    The lab does not mark that day eligible (nothing learned could foresee it), but pacing
+    must notice the departure and keep the day's total rather than extrapolate through the
+    old shape, which would spend the budget by early afternoon.
+    """
+    result = lab_result(SCENARIOS[[p.stem for p in SCENARIOS].index("pattern-change")], "default")
+    day4 = result["days"][3]["campaigns"]
+    assert all(c["pacingError"] <= 0.03 for c in day4)
+    assert all(c["utilization"] >= 0.95 for c in day4)

@@ -134,6 +134,10 @@ class ForecastGate:
         self.pacing = pacing if pacing is not None else ForecastPacing()
         self._admitted = 0
         self._asked = 0
+        # Whether today's traffic has left the learned shape; checked once per hour bucket
+        # and kept for the rest of the day once true.
+        self._checked_bucket: int | None = None
+        self._left_the_shape = False
 
     @property
     def name(self) -> str:
@@ -145,6 +149,20 @@ class ForecastGate:
             controller.past_day_requests(weekend), controller.past_day_requests(not weekend)
         )
         self._admitted = self._asked = 0
+        self._checked_bucket = None
+        self._left_the_shape = False
+
+    def _traffic_left_the_shape(self, controller: PacingController) -> bool:
+        tracker = controller.tracker
+        bucket = tracker.current_bucket
+        if bucket != self._checked_bucket:
+            self._checked_bucket = bucket
+            if not self._left_the_shape and bucket is not None:
+                # Only whole hours count: the current one is still filling.
+                self._left_the_shape = tracker.departed_so_far(bucket)
+                if self._left_the_shape:
+                    logger.debug("Traffic left the learned shape; keeping the day's total")
+        return self._left_the_shape
 
     def admit(
         self,
@@ -155,7 +173,7 @@ class ForecastGate:
     ) -> list[Candidate]:
         requests = controller.requests_today
         remaining_requests = self.pacing.remaining_requests(
-            requests, controller.expected_fraction(now)
+            requests, controller.expected_fraction(now), self._traffic_left_the_shape(controller)
         )
         admit = self.pacing.admit
         passed = [

@@ -7,9 +7,8 @@ Why not one PI controller per site (the seed):
   rate is recomputed from state (remaining budget over remaining forecast traffic), so no
   gain depends on the request rate.
 - Targets use the price the campaign actually pays (tracked by the caller), not its bid.
-- Day 1 and sparse traffic work with no rate estimate: the forecast is the learned traffic
-  CDF times an estimate of the day's total, updated by today's count (a gamma-Poisson
-  posterior that starts from past days of the same type).
+- Day 1 and sparse traffic work with no rate estimate: the forecast comes from the learned
+  traffic CDF and day totals (see `remaining_requests`), never from a request rate.
 
 Each campaign earns `p = impressions still to buy / eligible requests still to come` credit
 per eligible request and passes the gate while it holds a whole credit; a served impression
@@ -21,8 +20,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-# Weight of the prior day total, in days of observation, against today's running count.
-PRIOR_WEIGHT = 0.5
 # The first day of a type with no history of its own borrows the other type's total, weakly.
 BORROWED_PRIOR_WEIGHT = 0.05
 # Aim to finish at this share of the day's traffic, so a quiet last hour cannot strand budget.
@@ -44,39 +41,50 @@ class CampaignPace:
 class ForecastPacing:
     """Per-campaign pacing gate state for one site and one day."""
 
-    prior_weight: float = PRIOR_WEIGHT
     finish_fraction: float = FINISH_FRACTION
     max_credit: float = MAX_CREDIT
     name: str = "default"
     day_total_prior: float | None = None
-    _prior_weight_today: float = PRIOR_WEIGHT
+    own_history: bool = False
     campaigns: dict[str, CampaignPace] = field(default_factory=dict)
 
     def start_day(self, own_history: list[int], other_history: list[int]) -> None:
         """Forget yesterday's credits; take the day-total prior from past days' requests."""
         self.campaigns.clear()
+        self.own_history = bool(own_history)
         if own_history:
             self.day_total_prior = _ema(own_history)
-            self._prior_weight_today = self.prior_weight
         elif other_history:
             self.day_total_prior = _ema(other_history)
-            self._prior_weight_today = BORROWED_PRIOR_WEIGHT
         else:
             self.day_total_prior = None
 
     def reset(self) -> None:
         self.campaigns.clear()
 
-    def remaining_requests(self, requests_today: int, expected_fraction: float) -> float:
-        """Forecast of the site's requests between now and the finish line."""
+    def remaining_requests(
+        self, requests_today: int, expected_fraction: float, left_the_shape: bool = False
+    ) -> float:
+        """Forecast of the site's requests between now and the finish line.
+
+        With days of its own type behind it, the rest of the day is expected to follow the
+        learned total and shape: a burst, a quiet spell or a noisy hour does not change what
+        is still to come. If today's traffic has left the learned shape, the day's total is
+        kept and the shape is not: what is still to come is the total less what came.
+        A day type seen for the first time extrapolates today's count (gamma-Poisson).
+        """
         prior = self.day_total_prior
+        finish = self.finish_fraction
+        if prior is not None and self.own_history:
+            if left_the_shape:
+                return max(0.0, prior * finish - requests_today)
+            return max(0.0, prior * (1.0 - expected_fraction / finish))
         if prior is None:
             total = requests_today / max(expected_fraction, MIN_EXTRAPOLATION_FRACTION)
         else:
-            w = self._prior_weight_today
+            w = BORROWED_PRIOR_WEIGHT
             total = (requests_today + w * prior) / (expected_fraction + w)
-        left = 1.0 - expected_fraction / self.finish_fraction
-        return max(0.0, total * left)
+        return max(0.0, total * (1.0 - expected_fraction / finish))
 
     def admit(
         self,

@@ -147,7 +147,8 @@ class TrafficShapeTracker:
         total = sum(self.today_count)
         if total > 0:
             today = normalized(self.today_count)
-            if self.adaptive_rollover and self._left_the_shape(today, total):
+            relearn = self.adaptive_rollover and self.days_learned > 0
+            if relearn and self.departed_so_far(self.bucket_count):
                 # Today's traffic did not follow the learned shape: learn afresh from it.
                 logger.debug("Traffic shape change detected, relearning the shape")
                 if self.is_weekend:
@@ -165,18 +166,15 @@ class TrafficShapeTracker:
             self._prefix = None
         self.today_count = [0] * self.bucket_count
 
-    def _left_the_shape(self, today: Sequence[float], total: int) -> bool:
-        """True when today's shape differs from the learned one by far more than noise."""
-        if self.days_learned == 0:
+    def departed_so_far(self, buckets: int) -> bool:
+        """True when today's first `buckets` hours left the learned shape by far more than noise."""
+        if buckets <= 1:
             return False
-        learned = normalized(self.shape)
-        distance = 0.5 * math.fsum(abs(a - b) for a, b in zip(today, learned, strict=True))
-        distance /= self.bucket_count
-        # Expected distance from Poisson noise alone: ½ Σ sqrt(2λ/π) / N over the buckets.
-        noise = 0.5 * math.fsum(
-            math.sqrt(2 * total * v / self.bucket_count / math.pi) for v in learned
-        )
-        return distance > max(SHAPE_CHANGE_DISTANCE, SHAPE_CHANGE_NOISE_FACTOR * noise / total)
+        return departs_from_shape(self.today_count[:buckets], self.shape[:buckets])
+
+    @property
+    def current_bucket(self) -> int | None:
+        return self._current_bucket
 
     def _rollover_weight(self, day_alpha: float | None) -> float:
         base = self.day_alpha if day_alpha is None else day_alpha
@@ -270,6 +268,23 @@ class TrafficShapeTracker:
     def _check_length(self, values: Sequence[float]) -> None:
         if len(values) != self.bucket_count:
             raise ValueError(f"expected {self.bucket_count} buckets, got {len(values)}")
+
+
+def departs_from_shape(counts: Sequence[int], shape: Sequence[float]) -> bool:
+    """True when the counts' proportions differ from the shape's by far more than Poisson noise.
+
+    Both are normalized over the buckets given, so a day that is busier or quieter all
+    through does not count as a departure; only a change in where the traffic falls does.
+    """
+    total = sum(counts)
+    weight = math.fsum(shape)
+    if total <= 0 or weight <= 0:
+        return False
+    expected = [total * v / weight for v in shape]
+    distance = 0.5 * math.fsum(abs(c - e) for c, e in zip(counts, expected, strict=True)) / total
+    # Expected distance from Poisson noise alone: ½ Σ sqrt(2λ/π) / N over the buckets.
+    noise = 0.5 * math.fsum(math.sqrt(2 * e / math.pi) for e in expected) / total
+    return distance > max(SHAPE_CHANGE_DISTANCE, SHAPE_CHANGE_NOISE_FACTOR * noise)
 
 
 def coefficient_of_variation(values: Sequence[float]) -> float:

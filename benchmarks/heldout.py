@@ -1,0 +1,159 @@
+"""Pacing targets on scenarios that are not in the repo: `python -m benchmarks.heldout`.
+
+Draws random scenarios of the lab's format (diurnal shapes with one to three peaks, a
+weekend shape of its own or none, per-advertiser budgets and CPMs, optional noise, small
+bursts and quiet periods), runs each with the chosen strategies, and checks the issue's
+targets on every campaign-day the lab marks eligible. Days the lab does not mark (the first
+day of a day type, budget changes, pauses) are listed separately with their worst error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import statistics
+import sys
+from random import Random
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from promovolve.sim.lab import run_lab
+from promovolve.sim.scenario import parse_scenario
+
+DAY_SECONDS = 600
+
+
+def random_shape(rng: Random) -> list[float]:
+    """A night trough plus one to three Gaussian peaks, rounded to two decimals."""
+    base = rng.uniform(0.05, 0.3)
+    shape = [base] * 24
+    for _ in range(rng.randint(1, 3)):
+        centre, width, height = rng.uniform(6, 23), rng.uniform(1.0, 4.0), rng.uniform(0.5, 3.0)
+        for h in range(24):
+            shape[h] += height * math.exp(-(((h + 0.5 - centre) / width) ** 2) / 2)
+    return [round(v, 2) for v in shape]
+
+
+def random_scenario(index: int, seed: int) -> dict[str, Any]:
+    """One scenario of the lab's format; its traffic carries 1.6x to 5x the budgets."""
+    rng = Random(f"heldout:{seed}:{index}")
+    weekday = random_shape(rng)
+    weekend = random_shape(rng) if rng.random() < 0.5 else None
+    advertisers = rng.randint(1, 5)
+    cpms = [rng.choice([1.0, 2.5, 5.0, 8.0, 12.0]) for _ in range(advertisers)]
+    delay_ms = rng.choice([5.0, 10.0, 20.0, 40.0])
+    shapes = [weekday] + ([weekend] if weekend else [])
+    requests = min(
+        1000.0 / delay_ms * DAY_SECONDS / 24 * sum(s) / max(s) for s in shapes
+    )  # the smaller day type's expected requests
+    weights = [rng.uniform(0.2, 1.0) for _ in range(advertisers)]
+    capacity = rng.uniform(1.6, 5.0)
+    impressions = requests / capacity  # what all budgets together may buy
+    share = [w / sum(weights) for w in weights]
+    pairs = zip(share, cpms, strict=True)
+    budgets = [round(max(0.5, impressions * s * c / 1000), 2) for s, c in pairs]
+    scenario: dict[str, Any] = {
+        "name": f"heldout-{seed}-{index}",
+        "advertisers": advertisers,
+        "budgets": budgets,
+        "cpms": cpms,
+        "dayDurationSeconds": DAY_SECONDS,
+        "delayMs": delay_ms,
+        "weekdayShapeVolumes": weekday,
+        "stopAfterDays": 8,
+        "seed": rng.randint(1, 10_000),
+        "noise": rng.choice([0.0, 0.0, 0.05, 0.1]),
+    }
+    if weekend:
+        scenario["weekendShapeVolumes"] = weekend
+    if rng.random() < 0.3:
+        scenario["bursts"] = [
+            {"day": d, "hour": rng.randint(6, 20), "minutes": 10, "multiplier": 2}
+            for d in rng.sample(range(2, 9), 2)
+        ]
+    if rng.random() < 0.2:
+        scenario["quietPeriodProbability"] = 0.002
+        scenario["quietPeriodMinMs"] = 1000
+        scenario["quietPeriodMaxMs"] = 3000
+    return scenario
+
+
+def check(result: dict[str, Any]) -> dict[str, Any]:
+    eligible = [c for d in result["days"] for c in d["campaigns"] if c["eligible"]]
+    failed = [
+        c
+        for c in eligible
+        if c["overspend"] > 0 or c["utilization"] < 0.99 or c["pacingError"] > 0.03
+    ]
+    unmarked = [c for d in result["days"][1:] for c in d["campaigns"] if not c["eligible"]]
+    return {
+        "eligible": len(eligible),
+        "failed": len(failed),
+        "errors": [c["pacingError"] for c in eligible],
+        "maxError": max((c["pacingError"] for c in eligible), default=0.0),
+        "minUtilization": min((c["utilization"] for c in eligible), default=1.0),
+        "unmarkedMaxError": max((c["pacingError"] for c in unmarked), default=None),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.heldout", description=__doc__)
+    parser.add_argument("--count", type=int, default=12, help="scenarios to draw")
+    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--strategies", default="default,seed")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args(argv)
+    strategies = args.strategies.split(",")
+    err = Console(stderr=True)
+    rows: list[tuple[str, dict[str, dict[str, Any]]]] = []
+    for index in range(args.count):
+        data = random_scenario(index, args.seed)
+        scenario, _ = parse_scenario(data, data["name"])
+        by_strategy: dict[str, dict[str, Any]] = {}
+        for strategy in strategies:
+            err.print(f"[dim]{scenario.name}: {strategy}[/]")
+            by_strategy[strategy] = check(run_lab(scenario, strategy))
+        rows.append((scenario.name, by_strategy))
+    medians = {
+        s: statistics.median(e) if (e := [x for _, r in rows for x in r[s]["errors"]]) else None
+        for s in strategies
+    }
+    if args.json:
+        for _, by_strategy in rows:
+            for r in by_strategy.values():
+                r.pop("errors")
+        print(json.dumps({"scenarios": dict(rows), "medianPacingError": medians}, indent=2))
+        return 0
+    table = Table(title="Held-out scenarios: eligible campaign-days meeting the targets")
+    table.add_column("scenario")
+    for s in strategies:
+        table.add_column(f"{s}: met", justify="right")
+        table.add_column(f"{s}: max err", justify="right")
+        table.add_column(f"{s}: min util", justify="right")
+    table.add_column("unmarked days: max err (default)", justify="right")
+    for name, by_strategy in rows:
+        cells = [name]
+        for s in strategies:
+            r = by_strategy[s]
+            cells += [
+                f"{r['eligible'] - r['failed']}/{r['eligible']}",
+                f"{r['maxError']:.4f}",
+                f"{r['minUtilization']:.4f}",
+            ]
+        unmarked = by_strategy[strategies[0]]["unmarkedMaxError"]
+        cells.append("—" if unmarked is None else f"{unmarked:.4f}")
+        table.add_row(*cells)
+    console = Console()
+    console.print(table)
+    console.print(
+        "median pacingError over eligible campaign-days: "
+        + ", ".join(f"{s} {'—' if v is None else f'{v:.4f}'}" for s, v in medians.items())
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
