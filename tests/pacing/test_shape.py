@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from promovolve.pacing.shape import (
     TrafficShapeTracker,
     coefficient_of_variation,
+    denoised,
     departs_from_shape,
     normalized,
 )
@@ -31,6 +32,12 @@ def record_day(tracker: TrafficShapeTracker, counts: list[int]) -> None:
 
 FLAT = [1] * 24
 BUMPY = [2, 0] + [1] * 22  # 24 requests, mean 1
+# A day large enough that denoising keeps its peak: 24,000 requests.
+PEAKED = [2000, 0] + [1000] * 22
+# What the adaptive tracker takes from a PEAKED day: the bump, shrunk by
+# 1 - (24 - 3)·(24/24000)/2 (James-Stein, see test_denoised_*).
+KEEP = 1 - 21 * (24 / 24000) / 2
+HIGH, LOW = 1 + KEEP, 1 - KEEP
 
 
 def with_shape(weekday: list[float], interpolate_volumes: bool = False) -> TrafficShapeTracker:
@@ -151,15 +158,15 @@ def test_rollover_blends_into_the_active_day_type_only():
 
 def test_adaptive_day_type_with_nothing_learned_starts_from_the_other_type():
     tracker = TrafficShapeTracker(alpha=0.0, adaptive_rollover=True)
-    record_day(tracker, BUMPY)
+    record_day(tracker, PEAKED)
     tracker.rollover_day()
     tracker.set_day_type(True)
-    assert tracker.weekend_shape == pytest.approx([2.0, 0.0] + [1.0] * 22)
+    assert tracker.weekend_shape == pytest.approx([HIGH, LOW] + [1.0] * 22)
     # A copy, not the same list: learning weekends leaves weekdays alone.
     record_day(tracker, FLAT)
     tracker.rollover_day()
     assert tracker.weekend_shape == pytest.approx([1.0] * 24)
-    assert tracker.weekday_shape == pytest.approx([2.0, 0.0] + [1.0] * 22)
+    assert tracker.weekday_shape == pytest.approx([HIGH, LOW] + [1.0] * 22)
 
 
 def test_fixed_rollover_day_types_start_flat():
@@ -173,17 +180,18 @@ def test_fixed_rollover_day_types_start_flat():
 def test_adaptive_rollover_weight_is_max_of_0_2_and_one_over_days_plus_one():
     tracker = TrafficShapeTracker(alpha=0.0, adaptive_rollover=True)
     # Day 1: weight max(0.2, 1/1) = 1 → the shape becomes today's.
-    record_day(tracker, BUMPY)
+    record_day(tracker, PEAKED)
     tracker.rollover_day()
-    assert tracker.shape == pytest.approx([2.0, 0.0] + [1.0] * 22)
-    # Day 2 (flat): weight 1/2 → 0.5·1 + 0.5·2 = 1.5 and 0.5·1 + 0.5·0 = 0.5.
+    assert tracker.shape == pytest.approx([HIGH, LOW] + [1.0] * 22)
+    # Day 2 (flat): weight 1/2 → halfway between 1 and the bump.
     record_day(tracker, FLAT)
     tracker.rollover_day()
-    assert tracker.shape == pytest.approx([1.5, 0.5] + [1.0] * 22)
+    half0, half1 = 0.5 + 0.5 * HIGH, 0.5 + 0.5 * LOW
+    assert tracker.shape == pytest.approx([half0, half1] + [1.0] * 22)
     # Day 3: weight 1/3.
     record_day(tracker, FLAT)
     tracker.rollover_day()
-    expected0, expected1 = 1 / 3 + 2 / 3 * 1.5, 1 / 3 + 2 / 3 * 0.5
+    expected0, expected1 = 1 / 3 + 2 / 3 * half0, 1 / 3 + 2 / 3 * half1
     assert tracker.shape[:2] == pytest.approx([expected0, expected1])
     # Day 4: weight 1/4; day 5: 1/5 = 0.2; days 6 and 7: max(0.2, 1/6), max(0.2, 1/7) = 0.2.
     for weight in (1 / 4, 1 / 5, 0.2, 0.2):
@@ -198,9 +206,9 @@ def test_adaptive_rollover_weight_is_max_of_0_2_and_one_over_days_plus_one():
 
 def test_adaptive_rollover_with_larger_day_alpha():
     tracker = TrafficShapeTracker(alpha=0.0, day_alpha=0.3, adaptive_rollover=True)
-    record_day(tracker, BUMPY)
+    record_day(tracker, PEAKED)
     tracker.rollover_day()
-    expected0 = 2.0
+    expected0 = HIGH
     for weight in (1 / 2, 1 / 3, 0.3, 0.3):  # 1/4 and 1/5 are below 0.3
         record_day(tracker, FLAT)
         tracker.rollover_day()
@@ -213,11 +221,12 @@ def test_adaptive_rollover_relearns_after_a_clear_change_of_pattern():
     for _ in range(6):
         record_day(tracker, [100] * 12 + [0] * 12)  # mornings only
         tracker.rollover_day()
-    assert tracker.shape == pytest.approx([2.0] * 12 + [0.0] * 12)
+    # (Denoising shrinks the 1,200-request days by 21·(24/1200)/24 = 1.75%.)
+    assert tracker.shape == pytest.approx([2.0] * 12 + [0.0] * 12, abs=0.02)
     record_day(tracker, [0] * 12 + [100] * 12)  # evenings only, far beyond noise
     tracker.rollover_day()
-    # Learned afresh: weight 1, the shape is today's.
-    assert tracker.shape == pytest.approx([0.0] * 12 + [2.0] * 12)
+    # Learned afresh: weight 1, the shape is today's (a 0.2 blend would leave 1.6 / 0.4).
+    assert tracker.shape == pytest.approx([0.0] * 12 + [2.0] * 12, abs=0.02)
     assert tracker.days_learned == 1
 
 
@@ -228,8 +237,32 @@ def test_adaptive_rollover_keeps_blending_through_noise():
         tracker.rollover_day()
     record_day(tracker, BUMPY)  # a tiny day: the difference is within Poisson noise
     tracker.rollover_day()
-    assert tracker.shape[:2] == pytest.approx([0.2 * 2 + 0.8, 0.8])
+    # Neither relearned from nor blended in: its bump is noise, denoised away.
+    assert tracker.shape[:2] == pytest.approx([1.0, 1.0])
     assert tracker.days_learned == 7
+
+
+def test_denoised_flattens_what_poisson_noise_explains():
+    counts = [1000 + (30 if i % 2 else -30) for i in range(24)]  # ±3%, about 1 sd of noise
+    # k/n = 24/24000 = 0.001; spread = 24·0.03² = 0.0216; keep = 1 - 21·0.001/0.0216.
+    keep = 1 - 21 * 0.001 / 0.0216
+    assert denoised(counts) == pytest.approx([1 + keep * (v - 1) for v in normalized(counts)])
+    assert max(denoised(counts)) < 1.001
+
+
+def test_denoised_keeps_a_real_peak():
+    counts = [100] * 23 + [2400]
+    assert denoised(counts) == pytest.approx(normalized(counts), rel=1e-3)
+    assert denoised([0] * 24) == [0.0] * 24
+
+
+@settings(deadline=None)
+@given(st.lists(st.integers(0, 10_000), min_size=24, max_size=24))
+def test_denoised_keeps_the_mean_and_moves_toward_it(counts: list[int]):
+    plain, shrunk = normalized(counts), denoised(counts)
+    assert math.fsum(shrunk) == pytest.approx(math.fsum(plain))
+    if sum(counts) > 0:
+        assert all(abs(s - 1) <= abs(p - 1) + 1e-12 for s, p in zip(shrunk, plain, strict=True))
 
 
 def test_departure_compares_proportions_not_volume():
@@ -264,10 +297,10 @@ def test_departed_so_far_looks_at_the_finished_hours_only():
 def test_configured_volumes_count_as_prior_days_for_the_adaptive_blend():
     tracker = TrafficShapeTracker(alpha=0.0, adaptive_rollover=True)
     tracker.configure([1.0] * 24)
-    record_day(tracker, BUMPY)
+    record_day(tracker, PEAKED)
     tracker.rollover_day()
     # A configured shape counts as 4 days: weight max(0.2, 1/5) = 0.2, not a replacement.
-    assert tracker.shape == pytest.approx([0.2 * 2 + 0.8, 0.8] + [1.0] * 22)
+    assert tracker.shape == pytest.approx([0.2 * HIGH + 0.8, 0.2 * LOW + 0.8] + [1.0] * 22)
 
 
 # -- configured volumes ------------------------------------------------------------------------

@@ -146,7 +146,11 @@ class TrafficShapeTracker:
         self._current_bucket = None
         total = sum(self.today_count)
         if total > 0:
-            today = normalized(self.today_count)
+            today = (
+                denoised(self.today_count)
+                if self.adaptive_rollover
+                else normalized(self.today_count)
+            )
             relearn = self.adaptive_rollover and self.days_learned > 0
             if relearn and self.departed_so_far(self.bucket_count):
                 # Today's traffic did not follow the learned shape: learn afresh from it.
@@ -268,6 +272,23 @@ class TrafficShapeTracker:
     def _check_length(self, values: Sequence[float]) -> None:
         if len(values) != self.bucket_count:
             raise ValueError(f"expected {self.bucket_count} buckets, got {len(values)}")
+
+
+def denoised(counts: Sequence[int]) -> list[float]:
+    """Normalized counts with the part Poisson noise explains shrunk toward the mean.
+
+    James-Stein shrinkage: with k buckets and n requests a normalized bucket has noise
+    variance about k/n, so the spread around the mean is scaled by
+    max(0, 1 - (k - 3)·(k/n) / Σ(v - 1)²). Flat traffic comes out flat; a real peak,
+    whose spread dwarfs the noise, is left as it is.
+    """
+    values = normalized(counts)
+    k, n = len(values), sum(counts)
+    spread = math.fsum((v - 1.0) ** 2 for v in values)
+    if n <= 0 or k <= 3 or spread <= 0:
+        return values
+    keep = max(0.0, 1.0 - (k - 3) * (k / n) / spread)
+    return [1.0 + keep * (v - 1.0) for v in values]
 
 
 def departs_from_shape(counts: Sequence[int], shape: Sequence[float]) -> bool:
