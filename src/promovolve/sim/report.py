@@ -60,11 +60,14 @@ def _header(result: Mapping[str, Any], console: Console) -> None:
 
 
 def _campaign_table(campaigns: Sequence[Mapping[str, Any]]) -> Table:
-    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
-    for name in ("Campaign", "Budget", "Spend", "Util", "Over", "PacingErr", "RMS", "Exhausted"):
-        table.add_column(name, justify="left" if name == "Campaign" else "right")
-    table.add_column("Impr", justify="right")
-    table.add_column("Clicks", justify="right")
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False, padding=(0, 1, 0, 0))
+    # Minimum widths keep an 80-column terminal from cutting ids and percentages short.
+    table.add_column("Campaign", no_wrap=True, min_width=12)
+    for name, width in (
+        ("Budget", 6), ("Spend", 6), ("Util", 6), ("Over", 5), ("Err", 5), ("RMS", 5),
+        ("Exh@", 5), ("Impr", 6), ("Clicks", 5),
+    ):  # fmt: skip
+        table.add_column(name, justify="right", no_wrap=True, min_width=width)
     for c in campaigns:
         over = _num(c.get("overspend")) or 0.0
         util = _num(c.get("utilization"))
