@@ -2,6 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import random
+import time
+
+import pytest
+
+from promovolve.api import runtime as runtime_module
+from promovolve.store import repository
+from promovolve.store.models import SiteRow
 from tests.api.harness import Harness, bearer
 
 
@@ -66,3 +75,75 @@ async def test_state_survives_a_restart(api: Harness) -> None:
         await api.http.get("/v1/publishers/pub-1/sites/site-1/stats", headers=bearer(pub))
     ).json()
     assert stats["clicks"] == 1
+
+
+async def test_a_stored_pacing_config_the_engine_cannot_use_does_not_stop_the_server(
+    api: Harness,
+) -> None:
+    """Configs written before shapes were checked (volumes whose sum overflows) must not
+    keep the server from starting; the site runs on learned shapes instead."""
+    pub = await api.publisher("pub-1")
+    await api.site(pub, "pub-1", "site-1", "example.com")
+    await api.site(pub, "pub-1", "site-2", "example.org")
+    bad = {"dayDurationSeconds": 600, "weekdayShapeVolumes": [1e308] * 24}
+    async with api.runtime.session.begin() as session:
+        await repository.update_row(session, SiteRow, "site-1", {"pacing_json": json.dumps(bad)})
+    await api.restart()
+    r = await api.http.get("/v1/publishers/pub-1/sites/site-1/pacing", headers=bearer(pub))
+    assert r.status_code == 200, r.text
+    assert r.json()["dayDurationSeconds"] == 600
+    assert r.json()["weekdayShapeVolumes"] is None
+    r = await api.serve("site-1", "https://example.com/")
+    assert r.json()["slots"][0]["outcome"] == "noCandidates"
+    r = await api.http.get("/v1/publishers/pub-1/sites/site-2", headers=bearer(pub))
+    assert r.status_code == 200
+
+
+class _Clock:
+    """Stands in for the `time` module in the runtime: serve-path time moves only when told."""
+
+    def __init__(self, now: float) -> None:
+        self.now = now
+
+    def time(self) -> float:
+        return self.now
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the engine snapshot leaves out the pacing gate's per-campaign state "
+    "(ForecastPacing credits and eligible-request counts), so after a restart the gate "
+    "believes the day's eligible traffic is still to come and passes nearly every request",
+)
+async def test_pacing_resumes_at_its_pace_after_a_restart(
+    api: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No blackout and no burst: the share of requests served after a restart stays near
+    the share served just before it."""
+    clock = _Clock(time.time())
+    monkeypatch.setattr(runtime_module, "time", clock)
+    api.runtime.rng = random.Random(7)
+    pub = await api.publisher("pub-1")
+    adv = await api.advertiser("adv-1")
+    await api.site(pub, "pub-1", "site-1", "example.com")
+    await api.pacing(pub, "pub-1", "site-1", {"dayDurationSeconds": 1000})
+    # 10 requests a second for a 1000 s day; the budget buys about 1 in 10 of them.
+    await api.campaign(adv, "adv-1", "cmp-1", dailyBudget=1, cpm=1)
+    await api.creative(adv, "adv-1", "cmp-1", "cr-1")
+    await api.approve(pub, "pub-1", "site-1", "cr-1")
+
+    async def traffic(seconds: int) -> int:
+        selected = 0
+        for _ in range(seconds * 10):
+            clock.now += 0.1
+            r = await api.serve("site-1", "https://example.com/")
+            selected += r.json()["slots"][0]["outcome"] == "selected"
+        return selected
+
+    await traffic(150)
+    before = await traffic(30)
+    await api.restart()
+    api.runtime.rng = random.Random(8)
+    after = await traffic(30)
+    assert 10 <= before <= 60, before
+    assert before / 2 <= after <= before * 2, (before, after)

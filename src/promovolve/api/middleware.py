@@ -6,13 +6,22 @@ import time
 from typing import Any
 
 import orjson
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from promovolve.api.metrics import Metrics
 
 
-class _TooLargeError(Exception):
-    pass
+class _TooLargeError(HTTPException):
+    """Raised from `receive` once a body without Content-Length passes the limit.
+
+    An HTTPException, so that FastAPI's body parsing passes it on (other errors there become
+    a 400) and the app's handler answers 413; caught here too for routes that read the body
+    themselves.
+    """
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, f"request body exceeds {limit} bytes")
 
 
 def _error_body(code: str, message: str) -> bytes:
@@ -58,7 +67,7 @@ class ServerMiddleware:
                 if message["type"] == "http.request":
                     received += len(message.get("body", b""))
                     if received > self.max_body:
-                        raise _TooLargeError
+                        raise _TooLargeError(self.max_body)
                 return message
 
             limited_receive = counting_receive

@@ -20,12 +20,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import random
 import secrets
 import time
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import orjson
@@ -65,6 +66,7 @@ from promovolve.store.models import CampaignRow, CreativeRow, SiteRow
 logger = logging.getLogger("promovolve.api.runtime")
 
 SELECTED = Outcome.SELECTED.value
+_UNUSABLE_VOLUMES = "volumes are too large or too small to form a traffic shape"
 TRACKING_SECRET_KEY = "tracking_secret"
 
 
@@ -171,7 +173,17 @@ class Runtime:
         self.metrics.sites.set(len(self.sites))
 
     def _new_site_state(self, site: Site, origin: float, now: float) -> SiteState:
-        engine = SiteEngine(site, self.catalog, self.ledger, policy_named("default"), origin)
+        try:
+            engine = SiteEngine(site, self.catalog, self.ledger, policy_named("default"), origin)
+        except (ArithmeticError, ValueError) as exc:
+            # A stored config the engine cannot use (written before it was checked) must not
+            # keep the server from starting: run the site on learned shapes only.
+            logger.error("site %s: ignoring configured traffic shapes: %s", site.id, exc)
+            site = replace(
+                site,
+                pacing=replace(site.pacing, weekday_shape_volumes=None, weekend_shape_volumes=None),
+            )
+            engine = SiteEngine(site, self.catalog, self.ledger, policy_named("default"), origin)
         # Applying the settings once sets up the test-throttle gate when there is one.
         engine.update_site(site, now)
         engine.set_blocklist(self.blocklists.get(site.publisher_id, frozenset()))
@@ -401,6 +413,32 @@ class Runtime:
         ):
             raise not_found("site", "siteId")
         return state
+
+    def check_pacing(self, site: Site, config: PacingConfig) -> None:
+        """Refuse (400) a pacing config the site's engine could not run with.
+
+        PacingConfig validates each value; this also catches volumes that are each fine but
+        cannot be normalized into a shape (a sum that overflows, a mean that underflows), by
+        trying them on a throwaway tracker and engine, before anything is written.
+        """
+        policy = policy_named("default")
+        for name, volumes in (
+            ("weekdayShapeVolumes", config.weekday_shape_volumes),
+            ("weekendShapeVolumes", config.weekend_shape_volumes),
+        ):
+            if volumes is None:
+                continue
+            tracker = policy.make_tracker()
+            try:
+                tracker.configure(volumes, volumes)
+            except (ArithmeticError, ValueError) as exc:
+                raise ApiError(400, "invalid", _UNUSABLE_VOLUMES, name) from exc
+            if not all(math.isfinite(v) for v in (*tracker.weekday_shape, *tracker.weekend_shape)):
+                raise ApiError(400, "invalid", _UNUSABLE_VOLUMES, name)
+        try:
+            SiteEngine(replace(site, pacing=config), self.catalog, self.ledger, policy, 0.0)
+        except (ArithmeticError, ValueError) as exc:
+            raise ApiError(400, "invalid", f"pacing config cannot be used: {exc}") from exc
 
     def add_site(self, site: Site, origin: float, now: float) -> SiteState:
         state = self._new_site_state(site, origin, now)

@@ -21,6 +21,18 @@ MIN_CPM_MICROS = 1_000  # $0.001 CPM: the smallest bid whose impression price is
 MAX_CREATIVE_SIDE = 4096
 MAX_TERMS = 100
 MAX_URL = 2048
+# C0 controls and DEL: never meaningful in a name, id, term or URL, and PostgreSQL cannot
+# store NUL in text at all.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _no_control(value: str) -> str:
+    if _CONTROL.search(value):
+        raise ValueError("must not contain control characters")
+    return value
+
+
+NoControl = AfterValidator(_no_control)
 
 
 def _money(lo_micros: int, hi_usd: int, what: str) -> Any:
@@ -62,6 +74,8 @@ def _url(schemes: tuple[str, ...]) -> Any:
             host = parts.hostname
         except ValueError as exc:
             raise ValueError("is not a valid URL") from exc
+        if _CONTROL.search(value):
+            raise ValueError("must not contain control characters")
         if parts.scheme not in schemes:
             raise ValueError(f"must be an {' or '.join(schemes)} URL")
         if not host:
@@ -83,12 +97,13 @@ def _terms(values: list[str]) -> list[str]:
 
 
 Id = Annotated[str, Field(pattern=ID_PATTERN)]
-Name = Annotated[str, Field(min_length=1, max_length=200)]
+Name = Annotated[str, Field(min_length=1, max_length=200), NoControl]
+OptionalName = Annotated[str, Field(max_length=200), NoControl]
 Domain = Annotated[str, Field(max_length=253), AfterValidator(normalize_domain)]
 HttpsUrl = Annotated[str, _url(("https",))]
 WebUrl = Annotated[str, _url(("http", "https"))]
 Terms = Annotated[
-    list[Annotated[str, Field(max_length=64)]],
+    list[Annotated[str, Field(max_length=64), NoControl]],
     Field(max_length=MAX_TERMS),
     AfterValidator(_terms),
 ]
@@ -110,13 +125,13 @@ class AccountCreate(Body):
 class SiteCreate(Body):
     id: Id | None = None
     domain: Domain
-    name: Annotated[str, Field(max_length=200)] = ""
+    name: OptionalName = ""
     bid_weight: Annotated[float, Field(ge=0.0, le=4.0, allow_inf_nan=False)] = 0.5
 
 
 class SitePatch(Body):
     domain: Domain | None = None
-    name: Annotated[str, Field(max_length=200)] | None = None
+    name: OptionalName | None = None
     bid_weight: Annotated[float, Field(ge=0.0, le=4.0, allow_inf_nan=False)] | None = None
 
 
@@ -158,7 +173,7 @@ class CreativePatch(Body):
 
 class ServeSlot(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
-    id: Annotated[str, Field(min_length=1, max_length=64)]
+    id: Annotated[str, Field(min_length=1, max_length=64), NoControl]
     width: Side
     height: Side
 
@@ -169,7 +184,7 @@ class ServeBody(BaseModel):
     model_config = ConfigDict(
         alias_generator=to_camel, populate_by_name=True, extra="ignore", frozen=True
     )
-    site_id: Annotated[str, Field(min_length=1, max_length=64)]
+    site_id: Annotated[str, Field(min_length=1, max_length=64), NoControl]
     url: WebUrl
     slots: Annotated[list[ServeSlot], Field(min_length=1, max_length=16)]
     categories: Terms = []

@@ -13,6 +13,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Literal
 
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from promovolve.api.metrics import Metrics
@@ -92,6 +93,33 @@ class GroupCommitWriter:
             await self._flush(batch)
 
     async def _flush(self, batch: list[_Item]) -> None:
+        try:
+            await self._commit(batch)
+        except Exception as exc:
+            if len(batch) == 1 or not _refused_data(exc):
+                logger.error("group commit of %d rows failed: %s", len(batch), exc)
+                for item in batch:
+                    _fail(item, exc)
+                return
+            # The database refused some row's data: write each row on its own, so one bad
+            # row does not fail the rows of other callers batched with it.
+            logger.warning(
+                "group commit of %d rows failed (%s); writing them one by one", len(batch), exc
+            )
+            for index, item in enumerate(batch):
+                try:
+                    await self._commit([item])
+                except Exception as item_exc:
+                    logger.error("write of a %s row failed: %s", item.kind, item_exc)
+                    _fail(item, item_exc)
+                    if not _refused_data(item_exc):
+                        # The database itself is failing now: fail the rest at once.
+                        for rest in batch[index + 1 :]:
+                            _fail(rest, item_exc)
+                        return
+
+    async def _commit(self, batch: list[_Item]) -> None:
+        """Write a batch in one transaction and resolve its futures; raises if refused."""
         reservations = [i.row for i in batch if i.kind == "reservation"]
         pending = [i.row for i in batch if i.kind == "pending"]
         events: list[_Item] = []
@@ -105,17 +133,10 @@ class GroupCommitWriter:
                 else:
                     seen.add(key)
                     events.append(item)
-        try:
-            async with self._db.begin() as conn:
-                await repository.insert_reservations(conn, reservations)
-                await repository.insert_pending(conn, _dedupe_pending(pending))
-                inserted = await repository.insert_events(conn, [i.row for i in events])
-        except Exception as exc:
-            logger.exception("group commit of %d rows failed", len(batch))
-            for item in batch:
-                if item.future is not None and not item.future.done():
-                    item.future.set_exception(exc)
-            return
+        async with self._db.begin() as conn:
+            await repository.insert_reservations(conn, reservations)
+            await repository.insert_pending(conn, _dedupe_pending(pending))
+            inserted = await repository.insert_events(conn, [i.row for i in events])
         self._metrics.write_batch.observe(len(batch))
         for item in batch:
             if item.future is None or item.future.done():
@@ -125,6 +146,20 @@ class GroupCommitWriter:
                 item.future.set_result(key in inserted and id(item) not in duplicates)
             else:
                 item.future.set_result(True)
+
+
+def _refused_data(exc: Exception) -> bool:
+    """An error about the rows written (constraint, encoding), not the connection."""
+    return (
+        isinstance(exc, DBAPIError)
+        and not exc.connection_invalidated
+        and not isinstance(exc, OperationalError | InterfaceError)
+    )
+
+
+def _fail(item: _Item, exc: Exception) -> None:
+    if item.future is not None and not item.future.done():
+        item.future.set_exception(exc)
 
 
 def _dedupe_pending(rows: list[dict[str, object]]) -> list[dict[str, object]]:

@@ -35,6 +35,16 @@ from promovolve.store.models import PublisherRow, SiteRow
 router = APIRouter(prefix="/v1/publishers", tags=["publishers"])
 
 ApprovalAction = Literal["approve", "reject", "revoke"]
+# The seed's pacing body; PUT replaces the whole config, so a misspelt field is refused.
+PACING_FIELDS = frozenset(
+    {
+        "dayDurationSeconds",
+        "weekdayShapeVolumes",
+        "weekendShapeVolumes",
+        "warmupMode",
+        "testThrottleOverride",
+    }
+)
 _ACTION_STATUS = {
     "approve": ApprovalStatus.APPROVED,
     "reject": ApprovalStatus.REJECTED,
@@ -197,15 +207,19 @@ async def put_pacing(
 ) -> JsonResponse:
     """Replace the site's pacing config (the seed's body; absent fields take defaults)."""
     _own_publisher(runtime, principal, publisherId)
+    unknown = sorted(set(body) - PACING_FIELDS)
+    if unknown:
+        raise ApiError(422, "invalid", "is not a known field", unknown[0])
     try:
         config = PacingConfig.from_json(body)
     except PacingConfigError as exc:
         raise ApiError(400, "invalid", exc.problem, exc.field) from exc
-    except (ValueError, TypeError, OverflowError) as exc:
+    except (ValueError, TypeError, ArithmeticError) as exc:
         raise ApiError(400, "invalid", "pacing config has a bad value") from exc
     async with runtime.write_lock:
         state = runtime.site_state(siteId, publisherId)
         engine = state.engine
+        runtime.check_pacing(engine.site, config)
         now = time.time()
         origin = state.clock_origin
         if config.day_duration_seconds != engine.site.pacing.day_duration_seconds:

@@ -9,6 +9,7 @@ import orjson
 from fastapi import APIRouter, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
+from starlette.requests import ClientDisconnect
 from starlette.responses import RedirectResponse, Response
 
 from promovolve.api.deps import RuntimeDep
@@ -57,7 +58,11 @@ _SERVE_SCHEMA = _inlined(ServeBody.model_json_schema(by_alias=True))
 )
 async def serve(request: Request, runtime: RuntimeDep) -> Response:
     """Choose an ad for each slot of a page (public; the page must be on the site's domain)."""
-    raw = await request.body()
+    try:
+        raw = await request.body()
+    except ClientDisconnect as exc:
+        # Nobody is left to read the answer; a 4xx keeps it out of the server errors.
+        raise ApiError(400, "client_disconnected", "the client left before its body") from exc
     try:
         data = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
