@@ -47,7 +47,7 @@ def require_pg() -> None:
     """Skip without PostgreSQL, unless CI is set: then it is a failure."""
     if pg_available():
         return
-    if os.environ.get("CI"):
+    if "CI" in os.environ:
         pytest.fail(f"PostgreSQL is unreachable at {PG_URL} and CI is set")
     pytest.skip("PostgreSQL unreachable (set CI to make this a failure)")
 
@@ -65,3 +65,18 @@ def drop_schema(schema: str) -> None:
             await conn.close()
 
     _run(drop)
+
+
+def pg_fetch(schema: str, query: str, *args: object) -> list[tuple[Any, ...]]:
+    """Rows of a query run in `schema` (for tests that look behind a server process)."""
+
+    async def fetch() -> list[tuple[Any, ...]]:
+        conn = await asyncpg.connect(
+            _raw_pg_dsn(), timeout=5, server_settings={"search_path": schema}
+        )
+        try:
+            return [tuple(r) for r in await conn.fetch(query, *args)]
+        finally:
+            await conn.close()
+
+    return _run(fetch)

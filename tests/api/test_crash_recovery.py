@@ -22,6 +22,8 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.api.dbutil import BACKENDS, PG_URL, drop_schema, new_schema, pg_fetch, require_pg
+
 ADMIN_KEY = "crash-test-admin"
 PRICE_MICROS = 1000  # $1 CPM
 
@@ -33,8 +35,9 @@ def _free_port() -> int:
 
 
 class Server:
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, schema: str | None = None) -> None:
         self.data_dir = data_dir
+        self.schema = schema  # a PostgreSQL schema, or None for the SQLite default
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen[bytes] | None = None
@@ -46,6 +49,10 @@ class Server:
             "PROMOVOLVE_SNAPSHOT_INTERVAL": "0.3",
         }
         env.pop("PROMOVOLVE_DATABASE_URL", None)
+        env.pop("PROMOVOLVE_DATABASE_SCHEMA", None)
+        if self.schema is not None:
+            env["PROMOVOLVE_DATABASE_URL"] = PG_URL
+            env["PROMOVOLVE_DATABASE_SCHEMA"] = self.schema
         log = open(self.data_dir / "server.log", "ab")  # noqa: SIM115
         self.proc = subprocess.Popen(
             [
@@ -89,15 +96,36 @@ class Server:
                 self.proc.kill()
                 self.proc.wait(5)
 
+    def reservations(self, campaign_id: str) -> list[tuple[str, int, int]]:
+        """(reservation id, day, amount) of a campaign, straight from the database."""
+        query = (
+            "SELECT reservation_id, day_index, amount_micros FROM spend_reservations "
+            "WHERE campaign_id = $1"
+        )
+        if self.schema is None:
+            db = sqlite3.connect(self.data_dir / "promovolve.db")
+            try:
+                rows = db.execute(query.replace("$1", "?"), (campaign_id,)).fetchall()
+            finally:
+                db.close()
+            return [(str(r), int(d), int(a)) for r, d, a in rows]
+        return [(str(r), int(d), int(a)) for r, d, a in pg_fetch(self.schema, query, campaign_id)]
 
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[Server]:
-    srv = Server(tmp_path)
-    srv.start()
+
+@pytest.fixture(params=BACKENDS)
+def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Server]:
+    schema = None
+    if request.param == "postgresql":
+        require_pg()
+        schema = new_schema()
+    srv = Server(tmp_path, schema)
     try:
+        srv.start()
         yield srv
     finally:
         srv.stop()
+        if schema is not None:
+            drop_schema(schema)
 
 
 def _ok(r: httpx.Response, status: int = 200) -> Any:
@@ -223,12 +251,7 @@ def test_sigkill_under_load_loses_and_doubles_nothing(server: Server) -> None:
     assert count_at_kill > 50, "the load did not get going"
 
     # The durable spend, straight from the database file.
-    db = sqlite3.connect(server.data_dir / "promovolve.db")
-    rows = db.execute(
-        "SELECT reservation_id, day_index, amount_micros FROM spend_reservations "
-        "WHERE campaign_id = 'cmp-1'"
-    ).fetchall()
-    db.close()
+    rows = server.reservations("cmp-1")
     by_id: dict[str, list[int]] = {}
     for reservation_id, _day, amount in rows:
         by_id.setdefault(reservation_id, []).append(amount)
