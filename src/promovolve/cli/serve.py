@@ -10,6 +10,8 @@ import typer
 
 from promovolve.settings import Settings, SettingsError
 
+LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
+
 
 def register(app: typer.Typer) -> None:
     @app.command("serve")
@@ -30,7 +32,9 @@ def register(app: typer.Typer) -> None:
                 help="SQLAlchemy URL, e.g. postgresql+asyncpg://... [env PROMOVOLVE_DATABASE_URL]"
             ),
         ] = None,
-        log_level: Annotated[str, typer.Option(help="Logging level")] = "info",
+        log_level: Annotated[
+            str, typer.Option(help=f"Logging level ({', '.join(LOG_LEVELS)})")
+        ] = "info",
     ) -> None:
         """Run the ad server (FastAPI on uvicorn); the schema is migrated at start."""
         import uvicorn
@@ -44,6 +48,12 @@ def register(app: typer.Typer) -> None:
         except SettingsError as exc:
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(2) from exc
+        if log_level.lower() not in LOG_LEVELS:
+            typer.echo(
+                f"error: --log-level must be one of {', '.join(LOG_LEVELS)}, got {log_level!r}",
+                err=True,
+            )
+            raise typer.Exit(2)
         logging.basicConfig(
             level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
         )
