@@ -146,7 +146,8 @@ def main(argv: list[str] | None = None) -> int:
         unmarked = by_strategy[strategies[0]]["unmarkedMaxError"]
         cells.append("—" if unmarked is None else f"{unmarked:.4f}")
         table.add_row(*cells)
-    console = Console()
+    # Wide enough for three columns a strategy even when the output is piped to a file.
+    console = Console(width=max(Console().width, 140))
     console.print(table)
     console.print(
         "median pacingError over eligible campaign-days: "
