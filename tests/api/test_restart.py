@@ -109,12 +109,6 @@ class _Clock:
         return self.now
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the engine snapshot leaves out the pacing gate's per-campaign state "
-    "(ForecastPacing credits and eligible-request counts), so after a restart the gate "
-    "believes the day's eligible traffic is still to come and passes nearly every request",
-)
 async def test_pacing_resumes_at_its_pace_after_a_restart(
     api: Harness, monkeypatch: pytest.MonkeyPatch
 ) -> None:

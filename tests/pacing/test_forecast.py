@@ -115,9 +115,10 @@ def test_pass_rate_is_impressions_left_over_expected_eligible_requests():
 
 def test_pass_rate_uses_the_campaigns_share_of_requests():
     pacing = ForecastPacing()
-    # Eligible on 1 of 4 requests so far: 1000·0.25 = 250 eligible requests expected to come.
+    pacing.admit("c1", 100 * PRICE, PRICE, 1, 1000.0)
+    # Not eligible on requests 2 and 3, eligible on 4: 2 of 4, so 1000·0.5 = 500 to come.
     pacing.admit("c1", 100 * PRICE, PRICE, 4, 1000.0)
-    assert pacing.pass_rate("c1") == pytest.approx(100 / 250)
+    assert pacing.pass_rate("c1") == pytest.approx(100 / 500)
 
 
 def test_pass_rate_is_one_when_budget_outlasts_the_traffic():
@@ -215,3 +216,17 @@ def test_start_day_forgets_credits():
     pacing.admit("c1", 10 * PRICE, PRICE, 1, 100.0)
     pacing.reset()
     assert pacing.campaigns == {}
+
+
+def test_a_campaign_first_seen_mid_day_is_paced_not_let_through():
+    pacing = ForecastPacing()
+    pacing.start_day([10_000], [])
+    # 5,000 requests into the day a campaign appears (a restart, or a resume) with 100
+    # impressions to buy over about 5,000 requests to come: it should pass about 1 in 50.
+    remaining = pacing.remaining_requests(5_000, 0.5)
+    passes = 0
+    for i in range(1_000):
+        if pacing.admit("late", 100 * PRICE, PRICE, 5_001 + i, remaining):
+            passes += 1
+            pacing.on_served("late")
+    assert 15 <= passes <= 25

@@ -97,7 +97,12 @@ class ForecastPacing:
         """Count one eligible request for the campaign; True when it may bid on it."""
         pace = self.campaigns.get(campaign_id)
         if pace is None:
-            pace = self.campaigns[campaign_id] = CampaignPace()
+            # First seen mid-day (after a restart, or created or resumed since): take it as
+            # eligible for all of today's traffic so far. Counting from zero would make its
+            # share of the day look tiny and let it pass nearly every request, a burst.
+            pace = self.campaigns[campaign_id] = CampaignPace(
+                eligible_requests=max(0, requests_today - 1)
+            )
         pace.eligible_requests += 1
         if price <= 0 or remaining_budget < price:
             return False
