@@ -52,9 +52,12 @@ async def test_state_survives_a_restart(api: Harness) -> None:
         "creatives",
         "learnedShape",
         "dayIndex",
-        "campaigns",
     ):
         assert after[key] == before[key], key
+    # spendRatio is measured against the wall clock, which moves during the restart.
+    for b, a in zip(before["campaigns"], after["campaigns"], strict=True):
+        assert a["spendRatio"] == pytest.approx(b["spendRatio"], rel=0.01)
+        assert {**a, "spendRatio": 0} == {**b, "spendRatio": 0}
     r = await api.http.get(
         "/v1/publishers/pub-1/sites/site-1/approvals?status=pending", headers=bearer(pub)
     )
