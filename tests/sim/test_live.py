@@ -14,7 +14,7 @@ from rich.console import Console
 from promovolve.api.app import create_app
 from promovolve.cli.simulate import AdminKeyError, resolve_admin_key
 from promovolve.settings import Settings
-from promovolve.sim.live import LiveSimulator, simulate
+from promovolve.sim.live import LiveSimulator, SimCampaign, SimWorld, simulate
 from promovolve.sim.live_report import (
     Counts,
     PacingReporter,
@@ -217,3 +217,41 @@ async def test_continuous_run_stops_cleanly_with_a_summary(
     assert result.counters.requests >= 30
     assert result.counters.dispatched == result.counters.requests  # in-flight ones finished
     assert "interrupted (Ctrl-C)" in out.getvalue() and "Simulation summary" in out.getvalue()
+
+
+def test_day_line_falls_back_to_the_answers_when_the_server_day_has_ended() -> None:
+    """The day's closing stats can arrive after the server rolled over (its "today" is then
+    the next day, with no spend yet); the line then shows the spend the answers carried."""
+    scenario, _ = parse_scenario(tiny_scenario(), "tiny")
+    simulator = LiveSimulator(scenario, httpx.AsyncClient(), ADMIN_KEY, console=Console())
+    simulator.world = SimWorld("r", "pub", "key", "site", "r.example")
+    simulator.world.campaigns.append(SimCampaign(1, 1, "c", "a", "k", budget=2.5, cpm=5.0))
+    simulator.server_day0 = 40
+    simulator.day = 2
+    simulator.day_spend[2] = 1.25
+    on_time = simulator._day_line({"totalSpend": 1.25}, {"dayIndex": 41})
+    assert "the day's spend $1.2500 of $2.50 (50.0%)" in on_time
+    late = simulator._day_line({"totalSpend": 0.0}, {"dayIndex": 42})
+    assert "the day's spend $1.2500" in late and "answers" in late
+    unknown = simulator._day_line({"totalSpend": 0.0}, None)
+    assert "the day's spend $1.2500" in unknown
+
+
+async def test_the_days_spend_from_the_answers_matches_the_server(
+    transport: httpx.ASGITransport,
+) -> None:
+    scenario, _ = parse_scenario(tiny_scenario(maxRequests=60, churn=[], events=[]), "tiny")
+    out = io.StringIO()
+    console = Console(file=out, width=120, force_terminal=False, color_system=None)
+    async with httpx.AsyncClient(transport=transport, base_url=BASE_URL) as client:
+        simulator = LiveSimulator(scenario, client, ADMIN_KEY, console=console, run_id="t2")
+        result = await simulator.run()
+        assert result.error is None, out.getvalue()
+        assert simulator.server_day0 is not None
+        world = result.world
+        assert world is not None
+        stats = await client.get(
+            f"/test/site-stats/{world.site_id}",
+            headers={"Authorization": f"Bearer {world.publisher_key}"},
+        )
+    assert sum(simulator.day_spend.values()) == pytest.approx(stats.json()["totalSpend"])

@@ -19,7 +19,7 @@ import random
 import secrets
 import signal
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -189,6 +189,10 @@ class LiveSimulator:
         self._printed_errors = 0
         self.completed = False  # ran all of stopAfterDays
         self.day_end_stats: tuple[dict[str, Any] | None, dict[str, Any] | None] | None = None
+        # Dollars the answered selections carried, by the simulator's day of the request.
+        self.day_spend: defaultdict[int, float] = defaultdict(float)
+        # The server's day index of the simulator's day 1 (None until known).
+        self.server_day0: int | None = None
 
     # -- setup ------------------------------------------------------------------------------
     def _id(self, suffix: str) -> str:
@@ -354,7 +358,7 @@ class LiveSimulator:
                     return
                 await self._semaphore.acquire()
                 self.counters.dispatched += 1
-                task = asyncio.create_task(self._one_request(self.counters.dispatched))
+                task = asyncio.create_task(self._one_request(self.counters.dispatched, self.day))
                 self._tasks.add(task)
                 task.add_done_callback(self._task_done)
             # The day's arrivals are over: take the day's closing stats just before its end
@@ -367,7 +371,7 @@ class LiveSimulator:
             if self._tasks:
                 await asyncio.gather(*list(self._tasks), return_exceptions=True)
             self.day_end_stats = await self.fetch_stats()
-            self._print(Text(self._day_line(self.day_end_stats[0]), style="dim"))
+            self._print(Text(self._day_line(*self.day_end_stats), style="dim"))
             delay = day_end - time.time()
             if delay > 0:
                 await asyncio.sleep(delay)
@@ -376,18 +380,33 @@ class LiveSimulator:
                 return
             self.day += 1
 
-    def _day_line(self, test_stats: Mapping[str, Any] | None) -> str:
+    def _day_line(
+        self, test_stats: Mapping[str, Any] | None, site_stats: Mapping[str, Any] | None = None
+    ) -> str:
         c = self.counters
         line = (
             f"Day {self.day} ended: {c.requests} requests so far, {c.outcomes['selected']} selected"
         )
         spend = _number((test_stats or {}).get("totalSpend"))
+        source = ""
+        server_day = _number((site_stats or {}).get("dayIndex"))
+        if (
+            spend is None
+            or self.server_day0 is None
+            or server_day != self.server_day0 + self.day - 1
+        ):
+            # The stats are not the server's account of this day (it rolled over before they
+            # were taken, or they are missing): the answers' prices are the day's spend.
+            spend = self.day_spend.get(self.day, 0.0)
+            source = " (from the answers)"
         budget = self.world.active_budget() if self.world else 0.0
-        if spend is not None and budget > 0:
-            line += f"; the day's spend ${spend:.4f} of ${budget:.2f} ({spend / budget:.1%})"
+        if budget > 0:
+            line += (
+                f"; the day's spend ${spend:.4f}{source} of ${budget:.2f} ({spend / budget:.1%})"
+            )
         return line
 
-    async def _one_request(self, number: int) -> None:
+    async def _one_request(self, number: int, day: int) -> None:
         world = self.world
         assert world is not None
         body = {
@@ -419,7 +438,11 @@ class LiveSimulator:
             slots = answer.get("slots") if isinstance(answer, Mapping) else None
             slots = [s for s in slots if isinstance(s, Mapping)] if isinstance(slots, list) else []
             for slot in slots:  # count the outcomes before any await, so reports agree
-                self.counters.outcomes[str(slot.get("outcome", "unknown"))] += 1
+                outcome = str(slot.get("outcome", "unknown"))
+                self.counters.outcomes[outcome] += 1
+                price = _number(slot.get("priceCpm"))
+                if outcome == "selected" and price is not None:
+                    self.day_spend[day] += price / 1000
             if self.counters.requests % self.scenario.report_every == 0:
                 self._schedule_report()
             for slot in slots:
@@ -594,12 +617,15 @@ class LiveSimulator:
         """The site's current day start (epoch seconds) from its stats, else now."""
         _, site_stats = await self.fetch_stats()
         start = _number((site_stats or {}).get("dayStart"))
+        index = _number((site_stats or {}).get("dayIndex"))
         now = time.time()
         length = self.scenario.day_duration_seconds
         if start is None or start > now + 5 or now - start > length * 2:
             return now
         while now - start >= length:  # the server has not rolled over without traffic
             start += length
+            index = None if index is None else index + 1
+        self.server_day0 = None if index is None else int(index)
         return start
 
     async def run(self) -> SimResult:
