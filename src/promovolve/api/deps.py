@@ -10,17 +10,19 @@ from promovolve.api.auth import Principal, bearer_key, unauthorized
 from promovolve.api.runtime import Runtime
 
 
-def get_runtime(request: Request) -> Runtime:
+# Async, so FastAPI calls them on the event loop: a plain `def` dependency would cost a
+# worker-thread round trip on every request.
+async def get_runtime(request: Request) -> Runtime:
     runtime = request.app.state.runtime
     assert isinstance(runtime, Runtime)
     return runtime
 
 
-def get_principal(request: Request) -> Principal:
+async def get_principal(request: Request) -> Principal:
     key = bearer_key(request)
     if key is None:
         raise unauthorized()
-    keyring = get_runtime(request).keyring
+    keyring = (await get_runtime(request)).keyring
     principal = keyring.resolve(key) if keyring is not None else None
     if principal is None:
         raise unauthorized()
