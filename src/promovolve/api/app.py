@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.responses import Response
+from starlette.routing import Route
 
 from promovolve.api.deps import RuntimeDep
 from promovolve.api.errors import JsonResponse, install_error_handlers
@@ -50,6 +53,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(
         ServerMiddleware, metrics=runtime.metrics, max_body_bytes=resolved.max_body_bytes
     )
+    # The serve hot path is a plain ASGI route, matched first; see ServeEndpoint.
+    app.router.routes.insert(
+        0, Route("/v1/serve", serving.ServeEndpoint(runtime), methods=["POST"])
+    )
     app.include_router(serving.router)
     app.include_router(publishers.router)
     app.include_router(advertisers.router)
@@ -65,4 +72,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         """Prometheus metrics: requests, latency, serve outcomes, spend, beacons, commits."""
         return Response(generate_latest(runtime.metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = serving.serve_openapi(get_openapi_of(app))
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
     return app
+
+
+def get_openapi_of(app: FastAPI) -> dict[str, Any]:
+    return get_openapi(
+        title=app.title,
+        version=app.version,
+        description=app.description,
+        routes=app.routes,
+    )
