@@ -57,10 +57,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.router.routes.insert(
         0, Route("/v1/serve", serving.ServeEndpoint(runtime), methods=["POST"])
     )
-    app.include_router(serving.router)
-    app.include_router(publishers.router)
-    app.include_router(advertisers.router)
-    app.include_router(stats.router)
 
     @app.get("/healthz", tags=["ops"])
     async def healthz() -> JsonResponse:
@@ -71,6 +67,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def metrics(runtime: RuntimeDep) -> Response:
         """Prometheus metrics: requests, latency, serve outcomes, spend, beacons, commits."""
         return Response(generate_latest(runtime.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+    # Routers after the ops routes: a route is found by trying each in order.
+    app.include_router(serving.router)
+    app.include_router(publishers.router)
+    app.include_router(advertisers.router)
+    app.include_router(stats.router)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

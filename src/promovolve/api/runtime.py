@@ -19,12 +19,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
 import math
 import random
 import secrets
 import time
-import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -70,6 +70,21 @@ _UNUSABLE_VOLUMES = "volumes are too large or too small to form a traffic shape"
 TRACKING_SECRET_KEY = "tracking_secret"
 
 
+class RequestIds:
+    """Unique serve request ids without a system call each (uuid4 reads /dev/urandom).
+
+    A random 64-bit prefix per process, then a counter: unique within the process by
+    construction, and across restarts unless two starts draw the same prefix (2^-64).
+    """
+
+    def __init__(self) -> None:
+        self._prefix = f"{secrets.randbits(64):016x}"
+        self._counter = itertools.count()
+
+    def next(self) -> str:
+        return f"{self._prefix}{next(self._counter):016x}"
+
+
 @dataclass(slots=True)
 class SiteState:
     engine: SiteEngine
@@ -96,6 +111,7 @@ class Runtime:
     campaign_last_site: dict[str, str] = field(default_factory=dict)
     dirty: set[str] = field(default_factory=set)
     rng: random.Random = field(default_factory=lambda: random.Random(secrets.randbits(64)))
+    request_ids: RequestIds = field(default_factory=RequestIds)
     write_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     _snapshot_task: asyncio.Task[None] | None = None
     _outcome_counters: dict[str, Any] = field(default_factory=dict)
@@ -287,7 +303,7 @@ class Runtime:
         slot_ids = [s.id for s in body.slots]
         if len(set(slot_ids)) != len(slot_ids):
             raise ApiError(422, "invalid", "slot ids must be unique", "slots")
-        request_id = uuid.uuid4().hex
+        request_id = self.request_ids.next()
         now = time.time()
         page = PageContext(body.url, frozenset(body.categories), frozenset(body.keywords))
         slots = tuple(SlotSpec(s.id, s.width, s.height) for s in body.slots)
@@ -363,7 +379,8 @@ class Runtime:
             )
         if futures:
             try:
-                await asyncio.gather(*futures)
+                # Most pages have one slot: awaiting its future skips gather's bookkeeping.
+                await (futures[0] if len(futures) == 1 else asyncio.gather(*futures))
             except Exception as exc:
                 logger.error("could not record spend for request %s: %s", request_id, exc)
                 raise ApiError(503, "unavailable", "could not record the serve; retry") from exc

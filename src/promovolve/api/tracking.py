@@ -59,7 +59,7 @@ class TrackingSigner:
         self._key = hmac.new(server_secret, _KEY_LABEL, hashlib.sha256).digest()
 
     def _signature(self, kind: str, query: str) -> str:
-        mac = hmac.new(self._key, f"{kind}?{query}".encode(), hashlib.sha256).digest()
+        mac = hmac.digest(self._key, f"{kind}?{query}".encode(), "sha256")
         return base64.urlsafe_b64encode(mac).rstrip(b"=").decode()
 
     def url(self, base: str, kind: str, beacon: Beacon) -> str:

@@ -3,7 +3,8 @@
 Handlers put rows on a queue and await a future; one task takes everything queued,
 writes it in one transaction, and resolves the futures after the commit. While a
 commit is in flight new rows pile up, so batches grow with load and a quiet server
-still commits each row at once.
+still commits each row at once. The task keeps one connection open between batches
+(a checkout per batch costs as much as the insert) and opens a new one after an error.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from promovolve.api.metrics import Metrics
 from promovolve.store import repository
@@ -48,6 +49,7 @@ class GroupCommitWriter:
         self._queue: asyncio.Queue[_Item | None] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
         self._closed = False
+        self._conn: AsyncConnection | None = None
 
     def start(self) -> None:
         self._task = asyncio.get_running_loop().create_task(self._run(), name="group-commit")
@@ -75,11 +77,19 @@ class GroupCommitWriter:
             self._queue.put_nowait(_Item(kind, row, None))
 
     async def _run(self) -> None:
+        try:
+            await self._write_until_closed()
+        finally:
+            await self._drop_connection()
+
+    async def _write_until_closed(self) -> None:
         stopping = False
         while not stopping:
             first = await self._queue.get()
             if first is None:
                 break
+            # One turn of the loop first: handlers already woken add their rows to this batch.
+            await asyncio.sleep(0)
             batch = [first]
             while len(batch) < self._max_rows:
                 try:
@@ -118,6 +128,11 @@ class GroupCommitWriter:
                             _fail(rest, item_exc)
                         return
 
+    async def _drop_connection(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            await _close_quietly(conn)
+
     async def _commit(self, batch: list[_Item]) -> None:
         """Write a batch in one transaction and resolve its futures; raises if refused."""
         reservations = [i.row for i in batch if i.kind == "reservation"]
@@ -133,10 +148,17 @@ class GroupCommitWriter:
                 else:
                     seen.add(key)
                     events.append(item)
-        async with self._db.begin() as conn:
-            await repository.insert_reservations(conn, reservations)
-            await repository.insert_pending(conn, _dedupe_pending(pending))
-            inserted = await repository.insert_events(conn, [i.row for i in events])
+        if self._conn is None:
+            self._conn = await self._db.connect()
+        conn = self._conn
+        try:
+            async with conn.begin():
+                await repository.insert_reservations(conn, reservations)
+                await repository.insert_pending(conn, _dedupe_pending(pending))
+                inserted = await repository.insert_events(conn, [i.row for i in events])
+        except Exception:
+            await self._drop_connection()
+            raise
         self._metrics.write_batch.observe(len(batch))
         for item in batch:
             if item.future is None or item.future.done():
@@ -146,6 +168,13 @@ class GroupCommitWriter:
                 item.future.set_result(key in inserted and id(item) not in duplicates)
             else:
                 item.future.set_result(True)
+
+
+async def _close_quietly(conn: AsyncConnection) -> None:
+    try:
+        await conn.close()
+    except Exception as exc:  # a broken connection may fail to close; it is dropped anyway
+        logger.debug("closing the writer's connection failed: %s", exc)
 
 
 def _refused_data(exc: Exception) -> bool:

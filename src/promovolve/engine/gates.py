@@ -28,7 +28,8 @@ class Candidate:
     """A campaign that may fill the slot, with its approved creatives that fit it.
 
     `multiplier` is CPM^bidWeight; each creative comes with its Thompson statistics.
-    `remaining` is the campaign's budget left today, filled in per request.
+    `remaining` is the campaign's budget left today, filled in per request; `position` is
+    the candidate's index in its candidate pool.
     """
 
     campaign: Campaign
@@ -38,6 +39,7 @@ class Candidate:
     remaining: int = 0
     campaign_id: str = field(init=False)
     budget: int = field(init=False)
+    position: int = field(default=0, init=False)
 
     def __post_init__(self) -> None:
         self.campaign_id = self.campaign.id

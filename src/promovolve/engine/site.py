@@ -29,7 +29,7 @@ from promovolve.domain.thompson import CreativeStats, bid_multiplier
 from promovolve.engine.catalog import Catalog
 from promovolve.engine.gates import Candidate, PacingGate, StrategyGate
 from promovolve.engine.policies import PacingPolicy, policy_named
-from promovolve.engine.sampling import ThompsonSampler
+from promovolve.engine.sampling import CandidatePool, ThompsonSampler
 from promovolve.pacing.clock import DayClock
 from promovolve.pacing.config import SECONDS_PER_DAY, PacingConfig
 from promovolve.pacing.controller import PacingController
@@ -114,7 +114,7 @@ class SiteEngine:
         # Answers by request id, so a retried request is neither served nor counted twice.
         self._recent: OrderedDict[str, ServeResult] = OrderedDict()
         self._origin = origin
-        self._candidate_cache: dict[tuple[object, ...], list[Candidate]] = {}
+        self._candidate_cache: dict[tuple[object, ...], CandidatePool] = {}
         self._cache_version: tuple[int, int] = (-1, -1)
         self._local_version = 0
         self.gate: PacingGate = self.policy.make_gate()
@@ -228,7 +228,8 @@ class SiteEngine:
         now: float,
         rng: Random,
     ) -> SlotDecision:
-        matching = self._candidates(request.page, slot.width, slot.height)
+        pool = self._candidates(request.page, slot.width, slot.height)
+        matching = pool.candidates
         if used:
             matching = [c for c in matching if c.campaign_id not in used]
         if not matching:
@@ -248,7 +249,7 @@ class SiteEngine:
             return SlotDecision(slot.id, PACING_SKIPPED)
         reservation = f"{request.request_id}/{slot.id}"
         while passed:
-            winner, creative = self.sampler.pick(passed, rng)
+            winner, creative = self.sampler.pick(passed, rng, pool)
             campaign = winner.campaign
             if self.ledger.reserve(campaign.id, day, reservation, winner.price, winner.budget):
                 gate.on_served(campaign.id)
@@ -278,7 +279,7 @@ class SiteEngine:
         self.campaign_days = {}
 
     # -- candidates -------------------------------------------------------------------------
-    def _candidates(self, page: PageContext, width: int, height: int) -> list[Candidate]:
+    def _candidates(self, page: PageContext, width: int, height: int) -> CandidatePool:
         version = (self.catalog.version, self._local_version)
         if version != self._cache_version:
             self._candidate_cache.clear()
@@ -286,7 +287,8 @@ class SiteEngine:
         key = (page.categories, page.keywords, width, height)
         cached = self._candidate_cache.get(key)
         if cached is None:
-            cached = self._candidate_cache[key] = self._build_candidates(page, width, height)
+            candidates = self._build_candidates(page, width, height)
+            cached = self._candidate_cache[key] = CandidatePool(candidates)
         return cached
 
     def _build_candidates(self, page: PageContext, width: int, height: int) -> list[Candidate]:
