@@ -203,3 +203,8 @@ class BudgetLedgerContract:
             assert ledger.reserve(campaign, day, request_id, amount, budget) is expected
             for c, d in days.items():
                 assert ledger.spent(c, d) == sum(reserved[c].values()) <= budget
+            for query_day in range(4):
+                names = ["c2", "c1", "c3", "c1"]
+                assert ledger.spent_many(names, query_day) == [
+                    ledger.spent(name, query_day) for name in names
+                ]

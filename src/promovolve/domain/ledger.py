@@ -7,6 +7,7 @@ each campaign's day afresh when a reservation names a newer day.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Protocol
 
 
@@ -24,6 +25,10 @@ class BudgetLedger(Protocol):
 
     def spent(self, campaign_id: str, day: int) -> int:
         """Spend of the campaign on `day` (0 for any day but its current one)."""
+        ...
+
+    def spent_many(self, campaign_ids: Sequence[str], day: int) -> list[int]:
+        """`spent` of each campaign, in order (one call for a whole candidate pool)."""
         ...
 
 

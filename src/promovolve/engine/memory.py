@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from promovolve.domain.ledger import fits_budget
@@ -39,6 +40,13 @@ class InMemoryBudgetLedger:
     def spent(self, campaign_id: str, day: int) -> int:
         account = self._accounts.get(campaign_id)
         return account.spent if account is not None and account.day == day else 0
+
+    def spent_many(self, campaign_ids: Sequence[str], day: int) -> list[int]:
+        get = self._accounts.get
+        return [
+            account.spent if (account := get(cid)) is not None and account.day == day else 0
+            for cid in campaign_ids
+        ]
 
     def load(self, campaign_id: str, day: int, reservations: dict[str, int]) -> None:
         """Rebuild a campaign's day from durable reservations (used at restart)."""

@@ -2,8 +2,8 @@
 
 Each creative draws a CTR from Beta(clicks + 1, impressions − clicks + 1); the highest
 CTR × CPM^bidWeight wins. Small pools draw one by one; large pools draw in one
-vectorized call over arrays prepared once per candidate pool, which is an order of
-magnitude cheaper past a dozen creatives.
+vectorized pass over arrays prepared once per candidate pool (the multipliers and
+who owns each creative), several times cheaper for a hundred creatives.
 """
 
 from __future__ import annotations
@@ -20,12 +20,14 @@ from promovolve.domain.model import Creative
 from promovolve.domain.thompson import CreativeStats
 from promovolve.engine.gates import Candidate
 
-# Above this many creatives, one numpy call beats drawing one at a time.
-VECTOR_POOL_SIZE = 12
+# Above this many creatives, numpy beats drawing one at a time (measured: with and
+# without clicks the crossover lies between 20 and 50 creatives).
+VECTOR_POOL_SIZE = 24
 
 _IMPRESSIONS = attrgetter("impressions")
 _CLICKS = attrgetter("clicks")
 _POSITION = attrgetter("position")
+FloatArray = npt.NDArray[np.float64]
 
 
 class CandidatePool:
@@ -35,10 +37,11 @@ class CandidatePool:
     its index here, so any subset the pacing gate passes maps back onto these arrays.
     """
 
-    __slots__ = ("candidates", "multipliers", "owners", "pairs", "stats")
+    __slots__ = ("campaign_ids", "candidates", "multipliers", "owners", "pairs", "stats")
 
     def __init__(self, candidates: list[Candidate]) -> None:
         self.candidates = candidates
+        self.campaign_ids = [c.campaign_id for c in candidates]
         self.pairs: list[tuple[Candidate, Creative]] = []
         self.stats: list[CreativeStats] = []
         multipliers: list[float] = []
@@ -50,7 +53,7 @@ class CandidatePool:
                 self.stats.append(stats)
                 multipliers.append(c.multiplier)
                 owners.append(position)
-        self.multipliers: npt.NDArray[np.float64] = np.asarray(multipliers, dtype=np.float64)
+        self.multipliers: FloatArray = np.asarray(multipliers, dtype=np.float64)
         self.owners: npt.NDArray[np.intp] = np.asarray(owners, dtype=np.intp)
 
     @property
@@ -91,14 +94,30 @@ class ThompsonSampler:
             raise ValueError("no creative to pick from")
         if self._vector_rng is None:
             self._vector_rng = np.random.default_rng(rng.getrandbits(64))
-        n = pool.creative_count
-        impressions = np.fromiter(map(_IMPRESSIONS, pool.stats), dtype=np.float64, count=n)
-        clicks = np.fromiter(map(_CLICKS, pool.stats), dtype=np.float64, count=n)
-        np.minimum(clicks, impressions, out=clicks)
-        scores = self._vector_rng.beta(clicks + 1.0, impressions - clicks + 1.0)
+        scores = draw_ctrs(pool.stats, self._vector_rng)
         scores *= pool.multipliers
         if len(passed) < len(pool.candidates):
             admitted = np.zeros(len(pool.candidates), dtype=bool)
             admitted[np.fromiter(map(_POSITION, passed), dtype=np.intp, count=len(passed))] = True
             scores[~admitted[pool.owners]] = -1.0
         return pool.pairs[int(np.argmax(scores))]
+
+
+def draw_ctrs(stats: Sequence[CreativeStats], generator: np.random.Generator) -> FloatArray:
+    """One CTR draw per creative from Beta(clicks + 1, impressions − clicks + 1).
+
+    Exact, as in `sample_beta`: without clicks (a = 1) the inverse CDF 1 − U^(1/b), one
+    uniform and one power each; with clicks, the ratio of two gamma variates.
+    """
+    n = len(stats)
+    impressions = np.fromiter(map(_IMPRESSIONS, stats), dtype=np.float64, count=n)
+    clicks = np.fromiter(map(_CLICKS, stats), dtype=np.float64, count=n)
+    np.minimum(clicks, impressions, out=clicks)
+    b = impressions - clicks + 1.0
+    ctrs: FloatArray = 1.0 - generator.random(n) ** (1.0 / b)
+    clicked = np.flatnonzero(clicks)
+    if len(clicked):
+        x = generator.standard_gamma(clicks[clicked] + 1.0)
+        y = generator.standard_gamma(b[clicked])
+        ctrs[clicked] = x / (x + y)
+    return ctrs

@@ -234,10 +234,13 @@ class SiteEngine:
             matching = [c for c in matching if c.campaign_id not in used]
         if not matching:
             return SlotDecision(slot.id, NO_CANDIDATES)
-        spent = self.ledger.spent
         funded: list[Candidate] = []
-        for c in matching:
-            remaining = c.budget - spent(c.campaign_id, day)
+        spent = self.ledger.spent_many(
+            pool.campaign_ids if matching is pool.candidates else [c.campaign_id for c in matching],
+            day,
+        )
+        for c, spent_today in zip(matching, spent, strict=True):
+            remaining = c.budget - spent_today
             c.remaining = remaining
             if remaining >= c.price:
                 funded.append(c)
