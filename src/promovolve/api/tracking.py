@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import re
@@ -23,9 +24,8 @@ def _q(value: str) -> str:
     return value if _SAFE.fullmatch(value) else quote(value, safe="")
 
 
-def canonical_query(pairs: list[tuple[str, str]]) -> str:
-    """The url-encoded query in a fixed order: what the signature covers."""
-    return "&".join(f"{k}={_q(v)}" for k, v in pairs)
+# Site, creative and campaign ids repeat in every URL of a busy site.
+_q_id = functools.lru_cache(maxsize=4096)(_q)
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,17 +39,13 @@ class Beacon:
     day: int  # the site's day index when served
     exp: int  # epoch seconds after which the URL is refused
 
-    def pairs(self) -> list[tuple[str, str]]:
-        return [
-            ("site", self.site),
-            ("request", self.request),
-            ("slot", self.slot),
-            ("creative", self.creative),
-            ("campaign", self.campaign),
-            ("price", str(self.price)),
-            ("day", str(self.day)),
-            ("exp", str(self.exp)),
-        ]
+    def query(self) -> str:
+        """The url-encoded query in a fixed order (`_FIELDS`): what the signature covers."""
+        return (
+            f"site={_q_id(self.site)}&request={_q(self.request)}&slot={_q(self.slot)}"
+            f"&creative={_q_id(self.creative)}&campaign={_q_id(self.campaign)}"
+            f"&price={self.price}&day={self.day}&exp={self.exp}"
+        )
 
 
 class TrackingSigner:
@@ -63,12 +59,12 @@ class TrackingSigner:
         return base64.urlsafe_b64encode(mac).rstrip(b"=").decode()
 
     def url(self, base: str, kind: str, beacon: Beacon) -> str:
-        query = canonical_query(beacon.pairs())
+        query = beacon.query()
         return f"{base}/v1/{kind}?{query}&sig={self._signature(kind, query)}"
 
     def urls(self, base: str, beacon: Beacon) -> tuple[str, str]:
         """The impression and click URLs of one served slot."""
-        query = canonical_query(beacon.pairs())
+        query = beacon.query()
         return (
             f"{base}/v1/{IMPRESSION}?{query}&sig={self._signature(IMPRESSION, query)}",
             f"{base}/v1/{CLICK}?{query}&sig={self._signature(CLICK, query)}",
@@ -92,7 +88,7 @@ class TrackingSigner:
             )
         except ValueError as exc:
             raise ApiError(403, "bad_signature", "tracking URL is malformed") from exc
-        expected = self._signature(kind, canonical_query(beacon.pairs()))
+        expected = self._signature(kind, beacon.query())
         if not hmac.compare_digest(expected, params["sig"]):
             raise ApiError(403, "bad_signature", "tracking URL signature does not match", "sig")
         if now > beacon.exp:
