@@ -114,9 +114,11 @@ def draw_ctrs(stats: Sequence[CreativeStats], generator: np.random.Generator) ->
     clicks = np.fromiter(map(_CLICKS, stats), dtype=np.float64, count=n)
     np.minimum(clicks, impressions, out=clicks)
     b = impressions - clicks + 1.0
-    ctrs: FloatArray = 1.0 - generator.random(n) ** (1.0 / b)
-    clicked = np.flatnonzero(clicks)
-    if len(clicked):
+    ctrs: FloatArray = generator.random(n)
+    np.power(ctrs, 1.0 / b, out=ctrs)
+    np.subtract(1.0, ctrs, out=ctrs)
+    if np.count_nonzero(clicks):
+        clicked = np.flatnonzero(clicks)
         x = generator.standard_gamma(clicks[clicked] + 1.0)
         y = generator.standard_gamma(b[clicked])
         ctrs[clicked] = x / (x + y)
