@@ -99,3 +99,28 @@ async def test_events_count_once_and_state_loads(engine: AsyncEngine) -> None:
     counts = state.creative_events["site-1"]["cr-1"]
     assert (counts.impressions, counts.clicks) == (2, 1)
     assert state.event_days["site-1"][7] == (2, 1)
+
+
+async def test_the_sqlite_file_and_its_wal_are_readable_only_by_the_owner(tmp_path: Path) -> None:
+    path = tmp_path / "data" / "promovolve.db"
+    db = database.create_engine(f"sqlite+aiosqlite:///{path}")
+    try:
+        await database.migrate(db)
+        async with database.session_factory(db).begin() as session:
+            await repository.get_or_create_setting(session, "tracking_secret", "s3cret")
+        wal = Path(f"{path}-wal")
+        assert wal.exists()  # written while the engine is open, with the file's mode
+        assert wal.stat().st_mode & 0o777 == 0o600
+    finally:
+        await db.dispose()
+    assert path.stat().st_mode & 0o777 == 0o600
+
+
+async def test_an_existing_world_readable_database_is_restricted(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").touch(mode=0o644)
+        Path(f"{path}{suffix}").chmod(0o644)
+    database.restrict_to_owner(path)
+    for suffix in ("", "-wal", "-shm"):
+        assert Path(f"{path}{suffix}").stat().st_mode & 0o777 == 0o600

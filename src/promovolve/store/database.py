@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -28,7 +29,7 @@ def create_engine(url: str, schema: str | None = None) -> AsyncEngine:
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database
         if database and database != ":memory:":
-            Path(database).parent.mkdir(parents=True, exist_ok=True)
+            restrict_to_owner(Path(database))
         kwargs["connect_args"] = {"timeout": 30}
         engine = create_async_engine(url, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
@@ -41,6 +42,19 @@ def create_engine(url: str, schema: str | None = None) -> AsyncEngine:
     kwargs["max_overflow"] = 10
     kwargs["pool_pre_ping"] = True
     return create_async_engine(url, **kwargs)
+
+
+def restrict_to_owner(database: Path) -> None:
+    """Create the SQLite file readable only by its owner, or make an existing one so.
+
+    It holds the tracking-URL secret and the API key hashes. SQLite gives its WAL and
+    shared-memory files the main file's mode when it creates them; existing ones are fixed.
+    """
+    database.parent.mkdir(parents=True, exist_ok=True)
+    os.close(os.open(database, os.O_RDWR | os.O_CREAT, 0o600))
+    for path in (database, Path(f"{database}-wal"), Path(f"{database}-shm")):
+        if path.exists():
+            path.chmod(0o600)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
