@@ -14,7 +14,7 @@ from starlette.routing import Route
 
 from promovolve.api.deps import RuntimeDep
 from promovolve.api.errors import JsonResponse, install_error_handlers
-from promovolve.api.middleware import ServerMiddleware
+from promovolve.api.middleware import PublicCorsMiddleware, ServerMiddleware
 from promovolve.api.routes import advertisers, publishers, serving, stats
 from promovolve.api.runtime import Runtime
 from promovolve.settings import Settings
@@ -50,6 +50,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.runtime = runtime
     install_error_handlers(app)
+    app.add_middleware(PublicCorsMiddleware)
     app.add_middleware(
         ServerMiddleware, metrics=runtime.metrics, max_body_bytes=resolved.max_body_bytes
     )

@@ -1,4 +1,4 @@
-"""Pure ASGI middleware: request size limit (413) and request metrics."""
+"""Pure ASGI middleware: request size limit (413), request metrics, CORS for public paths."""
 
 from __future__ import annotations
 
@@ -118,3 +118,50 @@ def _content_length(scope: Scope) -> int | None:
             except ValueError:
                 return None
     return None
+
+
+# Public endpoints an ad tag calls from the publisher's page (another origin), and the
+# method each allows. Management endpoints stay same-origin.
+PUBLIC_METHODS = {"/v1/serve": b"POST", "/v1/imp": b"GET", "/v1/click": b"GET"}
+_PREFLIGHT_MAX_AGE = b"86400"
+
+
+class PublicCorsMiddleware:
+    """CORS for the public endpoints: any origin, no credentials (they need no key)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        method = PUBLIC_METHODS.get(scope["path"]) if scope["type"] == "http" else None
+        if method is None or not _has_header(scope, b"origin"):
+            await self.app(scope, receive, send)
+            return
+        if scope["method"] == "OPTIONS" and _has_header(scope, b"access-control-request-method"):
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 204,
+                    "headers": [
+                        (b"access-control-allow-origin", b"*"),
+                        (b"access-control-allow-methods", method),
+                        (b"access-control-allow-headers", b"content-type"),
+                        (b"access-control-max-age", _PREFLIGHT_MAX_AGE),
+                    ],
+                }
+            )
+            await send({"type": "http.response.body", "body": b""})
+            return
+
+        async def send_with_cors(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                headers.append((b"access-control-allow-origin", b"*"))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_with_cors)
+
+
+def _has_header(scope: Scope, name: bytes) -> bool:
+    return any(key == name for key, _ in scope["headers"])
