@@ -8,8 +8,10 @@ import time
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 
 from promovolve.api.writer import GroupCommitWriter
+from promovolve.store import repository
 from promovolve.store.models import SpendReservationRow
 from tests.api.harness import Harness
 
@@ -47,3 +49,34 @@ async def test_a_refused_row_fails_alone(api: Harness) -> None:
             select(SpendReservationRow.reservation_id).where(SpendReservationRow.day_index == 7)
         )
         assert sorted(rows) == ["r-1", "r-3"]
+
+
+async def test_a_serve_whose_spend_cannot_be_recorded_spends_nothing(
+    api: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pub_key = await api.publisher("pub-1")
+    await api.site(pub_key, "pub-1", "site-1", "news.example.com")
+    await api.pacing(pub_key, "pub-1", "site-1", {"testThrottleOverride": 0.0})
+    adv_key = await api.advertiser("adv-1")
+    await api.campaign(adv_key, "adv-1", "cmp-1", dailyBudget=1, cpm=500)  # two impressions
+    await api.creative(adv_key, "adv-1", "cmp-1", "cr-1")
+    await api.approve(pub_key, "pub-1", "site-1", "cr-1")
+    engine = api.runtime.sites["site-1"].engine
+
+    async def database_down(*_args: object, **_kwargs: object) -> None:
+        raise OperationalError("INSERT", {}, Exception("disk I/O error"))
+
+    with monkeypatch.context() as patch:
+        patch.setattr(repository, "insert_reservations", database_down)
+        r = await api.serve("site-1", "https://news.example.com/a")
+    assert r.status_code == 503 and r.json()["error"] == "unavailable"
+    day = engine.controller.day_index
+    assert day is not None
+    assert api.runtime.ledger.spent("cmp-1", day) == 0
+    assert engine.today.outcomes["selected"] == 0
+    # The budget it held is spendable again: both impressions of it are served.
+    for _ in range(2):
+        r = await api.serve("site-1", "https://news.example.com/a")
+        assert r.json()["slots"][0]["outcome"] == "selected"
+    assert api.runtime.ledger.spent("cmp-1", day) == 1_000_000
+    assert engine.campaign_days["cmp-1"].impressions_served == 2

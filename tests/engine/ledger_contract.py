@@ -169,6 +169,32 @@ class BudgetLedgerContract:
                 assert ledger.reserve("c1", 0, first_id, 1, budget)
                 assert ledger.spent("c1", 0) == sum(accepted.values())
 
+    # -- releasing -------------------------------------------------------------------------
+    def test_release_returns_the_amount_and_frees_the_request_id(self):
+        ledger = self.make_ledger()
+        assert ledger.reserve("c1", 0, "r1", 300, BUDGET)
+        assert ledger.reserve("c1", 0, "r2", 200, BUDGET)
+        assert ledger.release("c1", 0, "r1") is True
+        assert ledger.spent("c1", 0) == 200
+        assert ledger.release("c1", 0, "r1") is False  # once only
+        assert ledger.reserve("c1", 0, "r1", 300, BUDGET)
+        assert ledger.spent("c1", 0) == 500
+
+    def test_release_of_an_unknown_reservation_or_another_day_changes_nothing(self):
+        ledger = self.make_ledger()
+        assert ledger.release("c1", 0, "r1") is False
+        assert ledger.reserve("c1", 1, "r1", 300, BUDGET)
+        assert ledger.release("c1", 0, "r1") is False
+        assert ledger.release("c2", 1, "r1") is False
+        assert ledger.spent("c1", 1) == 300
+
+    def test_released_budget_can_be_spent_again(self):
+        ledger = self.make_ledger()
+        assert ledger.reserve("c1", 0, "r1", BUDGET, BUDGET)
+        assert not ledger.reserve("c1", 0, "r2", 1, BUDGET)
+        assert ledger.release("c1", 0, "r1")
+        assert ledger.reserve("c1", 0, "r2", BUDGET, BUDGET)
+
     @CONTRACT_SETTINGS
     @given(
         st.lists(

@@ -57,7 +57,13 @@ from promovolve.domain.thompson import CreativeStats
 from promovolve.engine.catalog import Catalog
 from promovolve.engine.memory import InMemoryBudgetLedger
 from promovolve.engine.policies import policy_named
-from promovolve.engine.site import CampaignDay, ServeRequest, SiteEngine
+from promovolve.engine.site import (
+    CampaignDay,
+    ServeRequest,
+    SiteEngine,
+    SlotDecision,
+    reservation_id,
+)
 from promovolve.pacing.config import PacingConfig
 from promovolve.settings import Settings, ensure_admin_key
 from promovolve.store import database, repository
@@ -322,7 +328,7 @@ class Runtime:
                     "updated_at": now,
                 },
             )
-        futures: list[asyncio.Future[bool]] = []
+        recorded: list[tuple[SlotDecision, asyncio.Future[bool]]] = []
         out: list[dict[str, object]] = []
         spend = 0
         expires = int(now) + self.settings.tracking_ttl_seconds
@@ -332,20 +338,16 @@ class Runtime:
             if d.outcome != SELECTED or creative is None or campaign is None:
                 out.append({"id": d.slot_id, "outcome": d.outcome})
                 continue
-            futures.append(
-                writer.submit(
-                    "reservation",
-                    {
-                        "campaign_id": campaign.id,
-                        "day_index": result.day_index,
-                        "reservation_id": f"{request_id}/{d.slot_id}",
-                        "amount_micros": d.price_micros,
-                        "site_id": body.site_id,
-                        "creative_id": creative.id,
-                        "ts": now,
-                    },
-                )
-            )
+            row = {
+                "campaign_id": campaign.id,
+                "day_index": result.day_index,
+                "reservation_id": reservation_id(request_id, d.slot_id),
+                "amount_micros": d.price_micros,
+                "site_id": body.site_id,
+                "creative_id": creative.id,
+                "ts": now,
+            }
+            recorded.append((d, writer.submit("reservation", row)))
             self.campaign_last_site[campaign.id] = body.site_id
             spend += d.price_micros
             beacon = Beacon(
@@ -377,13 +379,15 @@ class Runtime:
                     "clickUrl": click_url,
                 }
             )
-        if futures:
-            try:
-                # Most pages have one slot: awaiting its future skips gather's bookkeeping.
-                await (futures[0] if len(futures) == 1 else asyncio.gather(*futures))
-            except Exception as exc:
-                logger.error("could not record spend for request %s: %s", request_id, exc)
-                raise ApiError(503, "unavailable", "could not record the serve; retry") from exc
+        if recorded:
+            failed = await _unrecorded(recorded)
+            if failed:
+                # Nothing is shown, so nothing is spent: the budget gets these amounts back.
+                # Slots that were recorded keep their spend (the database has them).
+                for decision, error in failed:
+                    engine.release(request_id, decision, result.day_index)
+                    logger.error("could not record spend for request %s: %s", request_id, error)
+                raise ApiError(503, "unavailable", "could not record the serve; retry")
             self.metrics.spend.inc(spend / MICROS_PER_USD)
         return {"requestId": request_id, "slots": out}
 
@@ -469,6 +473,25 @@ class Runtime:
         for state in self.sites.values():
             if state.engine.site.publisher_id == publisher_id:
                 state.engine.set_blocklist(domains)
+
+
+async def _unrecorded(
+    recorded: list[tuple[SlotDecision, asyncio.Future[bool]]],
+) -> list[tuple[SlotDecision, BaseException]]:
+    """The selections whose durable write failed, with why (after all writes finished)."""
+    if len(recorded) == 1:  # most pages: one slot, no gather bookkeeping
+        decision, future = recorded[0]
+        try:
+            await future
+        except Exception as exc:
+            return [(decision, exc)]
+        return []
+    results = await asyncio.gather(*(f for _, f in recorded), return_exceptions=True)
+    return [
+        (decision, r)
+        for (decision, _), r in zip(recorded, results, strict=True)
+        if isinstance(r, BaseException)
+    ]
 
 
 def site_from_row(row: SiteRow) -> Site:

@@ -27,6 +27,14 @@ class BudgetLedger(Protocol):
         """Spend of the campaign on `day` (0 for any day but its current one)."""
         ...
 
+    def release(self, campaign_id: str, day: int, request_id: str) -> bool:
+        """Take back an accepted reservation of `day` (its answer could not be recorded).
+
+        Its amount returns to the budget and the request id may be reserved again;
+        False, changing nothing, when there is no such reservation on that day.
+        """
+        ...
+
     def spent_many(self, campaign_ids: Sequence[str], day: int) -> list[int]:
         """`spent` of each campaign, in order (one call for a whole candidate pool)."""
         ...

@@ -37,6 +37,16 @@ class InMemoryBudgetLedger:
         account.reservations[request_id] = amount
         return True
 
+    def release(self, campaign_id: str, day: int, request_id: str) -> bool:
+        account = self._accounts.get(campaign_id)
+        if account is None or account.day != day:
+            return False
+        amount = account.reservations.pop(request_id, None)
+        if amount is None:
+            return False
+        account.spent -= amount
+        return True
+
     def spent(self, campaign_id: str, day: int) -> int:
         account = self._accounts.get(campaign_id)
         return account.spent if account is not None and account.day == day else 0

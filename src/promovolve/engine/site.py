@@ -86,6 +86,11 @@ class SiteCounters:
     clicks: int = 0
 
 
+def reservation_id(request_id: str, slot_id: str) -> str:
+    """The budget ledger's id for one slot of one request (unique, so retries are idempotent)."""
+    return f"{request_id}/{slot_id}"
+
+
 def observer_for(day_duration_seconds: int) -> TrafficObserver:
     scaled = OBSERVER_TIME_CONSTANT_SECONDS * day_duration_seconds / SECONDS_PER_DAY
     return TrafficObserver(time_constant_seconds=max(1.0, scaled))
@@ -250,7 +255,7 @@ class SiteEngine:
         passed = gate.admit(now, self.controller, funded, rng)
         if not passed:
             return SlotDecision(slot.id, PACING_SKIPPED)
-        reservation = f"{request.request_id}/{slot.id}"
+        reservation = reservation_id(request.request_id, slot.id)
         while passed:
             winner, creative = self.sampler.pick(passed, rng, pool)
             campaign = winner.campaign
@@ -262,6 +267,23 @@ class SiteEngine:
             # Refused (spent elsewhere meanwhile): the next best campaign may still fit.
             passed = [c for c in passed if c is not winner]
         return SlotDecision(slot.id, BUDGET_EXHAUSTED)
+
+    def release(self, request_id: str, decision: SlotDecision, day: int) -> bool:
+        """Undo a selection whose answer could not be recorded: its spend returns to the budget."""
+        campaign = decision.campaign
+        if campaign is None or not self.ledger.release(
+            campaign.id, day, reservation_id(request_id, decision.slot_id)
+        ):
+            return False
+        self._recent.pop(request_id, None)
+        self.lifetime.outcomes[SELECTED] -= 1
+        if day == self.controller.day_index:
+            self.today.outcomes[SELECTED] -= 1
+            campaign_day = self.campaign_days.get(campaign.id)
+            if campaign_day is not None:
+                campaign_day.impressions_served -= 1
+                campaign_day.spend -= decision.price_micros
+        return True
 
     def _on_selected(self, campaign: Campaign, price: int) -> None:
         day = self.campaign_days.get(campaign.id)
