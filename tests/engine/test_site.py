@@ -20,6 +20,7 @@ from promovolve.domain.model import (
     SlotSpec,
 )
 from promovolve.engine import sampling
+from promovolve.engine import site as site_module
 from promovolve.engine.catalog import Catalog
 from promovolve.engine.memory import InMemoryBudgetLedger
 from promovolve.engine.policies import policy_named
@@ -565,3 +566,17 @@ def test_retried_request_id_is_counted_once():
     assert outcomes(first) == outcomes(again) == ["selected"]
     assert ledger_of(engine).spent("c1", 0) == 2500
     assert engine.stats(3.0)["totalSpend"] == pytest.approx(0.0025)
+
+
+def test_candidate_pools_kept_stay_bounded_over_open_ended_page_contexts() -> None:
+    engine = make_engine([campaign()], [creative()])
+    rng = Random(1)
+    outcomes = Counter(
+        engine.serve(request(f"r{i}", categories=frozenset({f"topic-{i}"})), 1.0, rng)
+        .slots[0]
+        .outcome
+        for i in range(site_module.CANDIDATE_POOLS_KEPT + 50)
+    )
+    # The untargeted campaign still wins every page after the pools were dropped.
+    assert outcomes == {"selected": site_module.CANDIDATE_POOLS_KEPT + 50}
+    assert 0 < len(engine._candidate_cache) <= site_module.CANDIDATE_POOLS_KEPT

@@ -45,6 +45,7 @@ BUDGET_EXHAUSTED = Outcome.BUDGET_EXHAUSTED.value
 NO_CANDIDATES = Outcome.NO_CANDIDATES.value
 OBSERVER_TIME_CONSTANT_SECONDS = 10.0
 RECENT_REQUESTS_KEPT = 10_000
+CANDIDATE_POOLS_KEPT = 2_048
 OUTCOME_NAMES: tuple[str, ...] = (*(o.value for o in Outcome), WARMUP)
 
 
@@ -312,6 +313,9 @@ class SiteEngine:
         key = (page.categories, page.keywords, width, height)
         cached = self._candidate_cache.get(key)
         if cached is None:
+            if len(self._candidate_cache) >= CANDIDATE_POOLS_KEPT:
+                # Page contexts are open-ended (any categories and keywords): start afresh.
+                self._candidate_cache.clear()
             candidates = self._build_candidates(page, width, height)
             cached = self._candidate_cache[key] = CandidatePool(candidates)
         return cached
