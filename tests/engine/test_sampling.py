@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from promovolve.domain.model import Campaign, Creative
-from promovolve.domain.thompson import CreativeStats
+from promovolve.domain.thompson import CreativeStatsTable
 from promovolve.engine.gates import Candidate
 from promovolve.engine.sampling import (
     VECTOR_POOL_SIZE,
@@ -20,21 +20,32 @@ from promovolve.engine.sampling import (
     draw_ctrs,
 )
 
+ONE_BY_ONE = ThompsonSampler(vector_pool_size=10**9)
+VECTORIZED = ThompsonSampler(vector_pool_size=0)
+
 
 def make_pool(stats: list[list[tuple[int, int]]], multipliers: list[float]) -> CandidatePool:
     """One candidate per entry of `stats`, each with creatives of those (impressions, clicks)."""
+    table = CreativeStatsTable()
+    table.load(
+        {
+            f"c{i}-{k}": counts
+            for i, creatives in enumerate(stats)
+            for k, counts in enumerate(creatives)
+        }
+    )
     candidates = []
     for i, (creative_stats, multiplier) in enumerate(zip(stats, multipliers, strict=True)):
         campaign = Campaign(f"c{i}", "adv", f"c{i}", 10**12, 1_000_000)
         creatives = [
             (
                 Creative(f"c{i}-{k}", campaign.id, "adv", "https://cdn/x.png", "https://l/", 1, 1),
-                CreativeStats(impressions, clicks),
+                table.row(f"c{i}-{k}"),
             )
-            for k, (impressions, clicks) in enumerate(creative_stats)
+            for k in range(len(creative_stats))
         ]
         candidates.append(Candidate(campaign, 1000, multiplier, creatives))
-    return CandidatePool(candidates)
+    return CandidatePool(candidates, table)
 
 
 counts = st.integers(0, 2000).flatmap(lambda n: st.tuples(st.just(n), st.integers(0, n)))
@@ -57,8 +68,8 @@ def test_the_winner_is_always_a_creative_of_a_passed_candidate(
         st.sets(st.integers(0, len(pool.candidates) - 1), min_size=1).map(sorted)
     )
     passed = [pool.candidates[p] for p in passed_positions]
-    for with_pool in (pool, None):  # vectorized when the pool is large, else one by one
-        winner, creative = ThompsonSampler().pick(passed, Random(seed), with_pool)
+    for sampler in (ONE_BY_ONE, VECTORIZED):
+        winner, creative = sampler.pick(passed, Random(seed), pool)
         assert winner in passed
         assert creative in [c for c, _ in winner.creatives]
 
@@ -69,6 +80,7 @@ def test_a_pool_maps_each_creative_to_its_candidate() -> None:
     assert pool.owners.tolist() == [0, 1, 1, 2]
     assert pool.multipliers.tolist() == [1.0, 2.0, 2.0, 3.0]
     assert pool.campaign_ids == ["c0", "c1", "c2"]
+    assert [pool.table.impressions[r] for r in pool.rows] == [0, 1, 2, 5]
     assert [creative.id for _, creative in pool.pairs] == ["c0-0", "c1-0", "c1-1", "c2-0"]
 
 
@@ -76,12 +88,12 @@ def test_a_pool_maps_each_creative_to_its_candidate() -> None:
 def test_vectorized_draws_follow_the_beta_posterior(impressions: int, clicks: int) -> None:
     # Beta(a, b) has mean a / (a + b) and variance ab / ((a + b)^2 (a + b + 1)).
     a, b = clicks + 1, impressions - clicks + 1
-    stats = [CreativeStats(impressions, clicks)] * 20_000
-    draws = draw_ctrs(stats, np.random.default_rng(7))
+    n = 20_000
+    draws = draw_ctrs(np.full(n, impressions), np.full(n, clicks), np.random.default_rng(7))
     mean = a / (a + b)
     variance = a * b / ((a + b) ** 2 * (a + b + 1))
     assert ((draws >= 0.0) & (draws <= 1.0)).all()
-    assert abs(draws.mean() - mean) < 5 * (variance / len(stats)) ** 0.5
+    assert abs(draws.mean() - mean) < 5 * (variance / n) ** 0.5
     assert draws.var() == pytest.approx(variance, rel=0.05)
 
 
@@ -92,9 +104,9 @@ def test_both_paths_let_the_better_creative_win_about_equally_often() -> None:
     pool = make_pool([[s] for s in [(1000, 14), *weak]], [1.0] * 30)
     assert pool.creative_count > VECTOR_POOL_SIZE
     shares = []
-    for with_pool in (pool, None):
-        sampler, rng = ThompsonSampler(), Random(3)
-        picks = (sampler.pick(pool.candidates, rng, with_pool) for _ in range(4000))
+    for sampler in (ONE_BY_ONE, VECTORIZED):
+        rng = Random(3)
+        picks = (sampler.pick(pool.candidates, rng, pool) for _ in range(4000))
         wins = Counter(winner.position for winner, _ in picks)
         shares.append(wins[0] / 4000)
     assert shares[0] == pytest.approx(shares[1], abs=0.05)
@@ -103,6 +115,16 @@ def test_both_paths_let_the_better_creative_win_about_equally_often() -> None:
 
 def test_an_empty_pass_is_refused() -> None:
     pool = make_pool([[(0, 0)]] * 30, [1.0] * 30)
-    for with_pool in (pool, None):
+    for sampler in (ONE_BY_ONE, VECTORIZED):
         with pytest.raises(ValueError, match="no creative"):
-            ThompsonSampler().pick([], Random(1), with_pool)
+            sampler.pick([], Random(1), pool)
+
+
+def test_a_pool_mixing_creatives_with_and_without_clicks_draws_each_from_its_own() -> None:
+    n = 20_000
+    impressions = np.array([0, 500] * n)
+    clicks = np.array([0, 3] * n)
+    draws = draw_ctrs(impressions, clicks, np.random.default_rng(11))
+    fresh, clicked = draws[0::2], draws[1::2]
+    assert abs(fresh.mean() - 0.5) < 0.01  # Beta(1, 1)
+    assert abs(clicked.mean() - 4 / 502) < 0.0005  # Beta(4, 498)

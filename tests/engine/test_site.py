@@ -19,6 +19,7 @@ from promovolve.domain.model import (
     Site,
     SlotSpec,
 )
+from promovolve.domain.thompson import CreativeStats
 from promovolve.engine import sampling
 from promovolve.engine import site as site_module
 from promovolve.engine.catalog import Catalog
@@ -371,7 +372,7 @@ def test_pacing_decides_before_thompson_sampling():
     found = serve_many(engine, 25, rng=rng)
     assert found == ["pacingSkipped"] * 25
     assert rng.beta_draws == 0  # no Thompson sampling at all
-    assert all(s.impressions == 0 and s.clicks == 0 for s in engine.creative_stats.values())
+    assert all(s.impressions == s.clicks == 0 for _, s in engine.creative_stats.items())
     assert ledger_of(engine).spent("c1", 0) == 0
     assert engine.stats(5.0)["pacingSkipped"] == 25
 
@@ -466,7 +467,7 @@ def test_clicks_never_exceed_impressions():
     engine.record_impression("cr1")
     engine.record_click("cr1")
     engine.record_click("cr1")
-    assert (engine.creative_stats["cr1"].impressions, engine.creative_stats["cr1"].clicks) == (1, 1)
+    assert engine.creative_stats.get("cr1") == CreativeStats(impressions=1, clicks=1)
 
 
 # -- stats -------------------------------------------------------------------------------------
@@ -529,7 +530,7 @@ def test_snapshot_restore_round_trip():
     )
     restored.restore(original.snapshot())
     assert restored.snapshot() == original.snapshot()
-    assert restored.creative_stats == original.creative_stats
+    assert dict(restored.creative_stats.items()) == dict(original.creative_stats.items())
     now = 300.0
     for field in ("selected", "pacingSkipped", "budgetExhausted", "noCandidates"):
         assert restored.stats(now)[field] == original.stats(now)[field]

@@ -53,7 +53,6 @@ from promovolve.domain.model import (
     host_of,
 )
 from promovolve.domain.money import MICROS_PER_USD
-from promovolve.domain.thompson import CreativeStats
 from promovolve.engine.catalog import Catalog
 from promovolve.engine.memory import InMemoryBudgetLedger
 from promovolve.engine.policies import policy_named
@@ -246,10 +245,7 @@ class Runtime:
         engine.lifetime.outcomes[SELECTED] = state.site_selected.get(site_id, 0)
         # Thompson statistics and click/impression counters, from the events.
         counts = state.creative_events.get(site_id, {})
-        engine.creative_stats = {
-            cid: CreativeStats(c.impressions, min(c.clicks, c.impressions))
-            for cid, c in counts.items()
-        }
+        engine.creative_stats.load({cid: (c.impressions, c.clicks) for cid, c in counts.items()})
         engine.lifetime.impressions = sum(c.impressions for c in counts.values())
         engine.lifetime.clicks = sum(c.clicks for c in counts.values())
         imps, clicks = state.event_days.get(site_id, {}).get(day, (0, 0))

@@ -14,7 +14,6 @@ from random import Random
 from typing import Protocol
 
 from promovolve.domain.model import Campaign, Creative
-from promovolve.domain.thompson import CreativeStats
 from promovolve.pacing.context import PacingContext
 from promovolve.pacing.controller import PacingController
 from promovolve.pacing.forecast import ForecastPacing
@@ -27,7 +26,8 @@ logger = logging.getLogger("promovolve.pacing.gate")
 class Candidate:
     """A campaign that may fill the slot, with its approved creatives that fit it.
 
-    `multiplier` is CPM^bidWeight; each creative comes with its Thompson statistics.
+    `multiplier` is CPM^bidWeight; each creative comes with its row in the site's
+    Thompson statistics.
     `remaining` is the campaign's budget left today, filled in per request; `position` is
     the candidate's index in its candidate pool.
     """
@@ -35,7 +35,7 @@ class Candidate:
     campaign: Campaign
     price: int
     multiplier: float
-    creatives: list[tuple[Creative, CreativeStats]]
+    creatives: list[tuple[Creative, int]]
     remaining: int = 0
     campaign_id: str = field(init=False)
     budget: int = field(init=False)

@@ -17,15 +17,13 @@ import numpy.typing as npt
 
 from promovolve.domain.beta import sample_beta as sample_beta  # re-exported for tests
 from promovolve.domain.model import Creative
-from promovolve.domain.thompson import CreativeStats
+from promovolve.domain.thompson import CreativeStatsTable
 from promovolve.engine.gates import Candidate
 
 # Above this many creatives, numpy beats drawing one at a time (measured: with and
-# without clicks the crossover lies between 20 and 50 creatives).
-VECTOR_POOL_SIZE = 24
+# without clicks the crossover lies between 12 and 24 creatives).
+VECTOR_POOL_SIZE = 16
 
-_IMPRESSIONS = attrgetter("impressions")
-_CLICKS = attrgetter("clicks")
 _POSITION = attrgetter("position")
 FloatArray = npt.NDArray[np.float64]
 
@@ -34,27 +32,30 @@ class CandidatePool:
     """The candidates of one page context and slot size, flattened to their creatives.
 
     Built when the engine's candidate cache is (re)built; each candidate's `position` is
-    its index here, so any subset the pacing gate passes maps back onto these arrays.
+    its index here, so any subset the pacing gate passes maps back onto these arrays, and
+    each creative's row in the site's statistics table is kept in `rows`.
     """
 
-    __slots__ = ("campaign_ids", "candidates", "multipliers", "owners", "pairs", "stats")
+    __slots__ = ("campaign_ids", "candidates", "multipliers", "owners", "pairs", "rows", "table")
 
-    def __init__(self, candidates: list[Candidate]) -> None:
+    def __init__(self, candidates: list[Candidate], table: CreativeStatsTable) -> None:
         self.candidates = candidates
+        self.table = table
         self.campaign_ids = [c.campaign_id for c in candidates]
         self.pairs: list[tuple[Candidate, Creative]] = []
-        self.stats: list[CreativeStats] = []
         multipliers: list[float] = []
         owners: list[int] = []
+        rows: list[int] = []
         for position, c in enumerate(candidates):
             c.position = position
-            for creative, stats in c.creatives:
+            for creative, row in c.creatives:
                 self.pairs.append((c, creative))
-                self.stats.append(stats)
                 multipliers.append(c.multiplier)
                 owners.append(position)
+                rows.append(row)
         self.multipliers: FloatArray = np.asarray(multipliers, dtype=np.float64)
         self.owners: npt.NDArray[np.intp] = np.asarray(owners, dtype=np.intp)
+        self.rows: npt.NDArray[np.intp] = np.asarray(rows, dtype=np.intp)
 
     @property
     def creative_count(self) -> int:
@@ -62,24 +63,30 @@ class CandidatePool:
 
 
 class ThompsonSampler:
-    """Picks a winner; its numpy generator is seeded from the caller's random generator."""
+    """Picks a winner; its numpy generator is seeded from the caller's random generator.
 
-    def __init__(self) -> None:
+    Pools of more than `vector_pool_size` creatives are drawn with numpy.
+    """
+
+    def __init__(self, vector_pool_size: int = VECTOR_POOL_SIZE) -> None:
+        self.vector_pool_size = vector_pool_size
         self._vector_rng: np.random.Generator | None = None
 
     def pick(
-        self, passed: Sequence[Candidate], rng: Random, pool: CandidatePool | None = None
+        self, passed: Sequence[Candidate], rng: Random, pool: CandidatePool
     ) -> tuple[Candidate, Creative]:
-        """The winner among `passed`; `pool` (their candidate pool) enables the fast path."""
-        if pool is not None and pool.creative_count > VECTOR_POOL_SIZE:
+        """The winner among `passed`, which are candidates of `pool`."""
+        if pool.creative_count > self.vector_pool_size:
             return self._pick_vectorized(passed, rng, pool)
+        impressions, clicks = pool.table.impressions, pool.table.clicks
         best_score = -1.0
         best: tuple[Candidate, Creative] | None = None
         for c in passed:
             multiplier = c.multiplier
-            for creative, stats in c.creatives:
-                clicks = min(stats.clicks, stats.impressions)
-                ctr = sample_beta(clicks + 1, stats.impressions - clicks + 1, rng)
+            for creative, row in c.creatives:
+                shown = impressions[row]
+                clicked = min(clicks[row], shown)
+                ctr = sample_beta(clicked + 1, shown - clicked + 1, rng)
                 if ctr * multiplier > best_score:
                     best_score = ctr * multiplier
                     best = (c, creative)
@@ -94,7 +101,9 @@ class ThompsonSampler:
             raise ValueError("no creative to pick from")
         if self._vector_rng is None:
             self._vector_rng = np.random.default_rng(rng.getrandbits(64))
-        scores = draw_ctrs(pool.stats, self._vector_rng)
+        impressions = np.frombuffer(pool.table.impressions, dtype=np.int64)[pool.rows]
+        clicks = np.frombuffer(pool.table.clicks, dtype=np.int64)[pool.rows]
+        scores = draw_ctrs(impressions, clicks, self._vector_rng)
         scores *= pool.multipliers
         if len(passed) < len(pool.candidates):
             admitted = np.zeros(len(pool.candidates), dtype=bool)
@@ -103,23 +112,25 @@ class ThompsonSampler:
         return pool.pairs[int(np.argmax(scores))]
 
 
-def draw_ctrs(stats: Sequence[CreativeStats], generator: np.random.Generator) -> FloatArray:
+IntArray = npt.NDArray[np.int64]
+
+
+def draw_ctrs(impressions: IntArray, clicks: IntArray, rng: np.random.Generator) -> FloatArray:
     """One CTR draw per creative from Beta(clicks + 1, impressions − clicks + 1).
 
     Exact, as in `sample_beta`: without clicks (a = 1) the inverse CDF 1 − U^(1/b), one
-    uniform and one power each; with clicks, the ratio of two gamma variates.
+    uniform and one power each, far cheaper than a general Beta draw; with clicks, numpy's.
     """
-    n = len(stats)
-    impressions = np.fromiter(map(_IMPRESSIONS, stats), dtype=np.float64, count=n)
-    clicks = np.fromiter(map(_CLICKS, stats), dtype=np.float64, count=n)
-    np.minimum(clicks, impressions, out=clicks)
-    b = impressions - clicks + 1.0
-    ctrs: FloatArray = generator.random(n)
+    clicked = np.minimum(clicks, impressions).astype(np.float64)
+    b = impressions - clicked + 1.0
+    with_clicks = np.count_nonzero(clicked)
+    if with_clicks == len(b):
+        ctrs: FloatArray = rng.beta(clicked + 1.0, b)
+        return ctrs
+    ctrs = rng.random(len(b))
     np.power(ctrs, 1.0 / b, out=ctrs)
     np.subtract(1.0, ctrs, out=ctrs)
-    if np.count_nonzero(clicks):
-        clicked = np.flatnonzero(clicks)
-        x = generator.standard_gamma(clicks[clicked] + 1.0)
-        y = generator.standard_gamma(b[clicked])
-        ctrs[clicked] = x / (x + y)
+    if with_clicks:
+        rows = np.flatnonzero(clicked)
+        ctrs[rows] = rng.beta(clicked[rows] + 1.0, b[rows])
     return ctrs

@@ -25,7 +25,7 @@ from promovolve.domain.model import (
     SlotSpec,
 )
 from promovolve.domain.money import MICROS_PER_USD, impression_price_micros
-from promovolve.domain.thompson import CreativeStats, bid_multiplier
+from promovolve.domain.thompson import CreativeStatsTable, bid_multiplier
 from promovolve.engine.catalog import Catalog
 from promovolve.engine.gates import Candidate, PacingGate, StrategyGate
 from promovolve.engine.policies import PacingPolicy, policy_named
@@ -112,7 +112,7 @@ class SiteEngine:
         self.policy = policy if policy is not None else policy_named("default")
         self.approvals: dict[str, ApprovalStatus] = {}
         self.blocklist: frozenset[str] = frozenset()
-        self.creative_stats: dict[str, CreativeStats] = {}
+        self.creative_stats = CreativeStatsTable()
         self.lifetime = SiteCounters()
         self.today = SiteCounters()
         self.campaign_days: dict[str, CampaignDay] = {}
@@ -317,7 +317,7 @@ class SiteEngine:
                 # Page contexts are open-ended (any categories and keywords): start afresh.
                 self._candidate_cache.clear()
             candidates = self._build_candidates(page, width, height)
-            cached = self._candidate_cache[key] = CandidatePool(candidates)
+            cached = self._candidate_cache[key] = CandidatePool(candidates, self.creative_stats)
         return cached
 
     def _build_candidates(self, page: PageContext, width: int, height: int) -> list[Candidate]:
@@ -344,22 +344,19 @@ class SiteEngine:
                         campaign,
                         price,
                         bid_multiplier(campaign.cpm_micros / MICROS_PER_USD, self.site.bid_weight),
-                        [(c, stats.setdefault(c.id, CreativeStats())) for c in approved],
+                        [(c, stats.row(c.id)) for c in approved],
                     )
                 )
         return candidates
 
     # -- tracking -----------------------------------------------------------------------------
     def record_impression(self, creative_id: str) -> None:
-        stats = self.creative_stats.setdefault(creative_id, CreativeStats())
-        stats.impressions += 1
+        self.creative_stats.record_impression(creative_id)
         self.lifetime.impressions += 1
         self.today.impressions += 1
 
     def record_click(self, creative_id: str) -> None:
-        stats = self.creative_stats.setdefault(creative_id, CreativeStats())
-        if stats.clicks < stats.impressions:
-            stats.clicks += 1
+        self.creative_stats.record_click(creative_id)
         self.lifetime.clicks += 1
         self.today.clicks += 1
 
@@ -406,10 +403,7 @@ class SiteEngine:
             self.gate.start_day(self.controller)
         stats = data.get("creativeStats")
         if isinstance(stats, Mapping):
-            self.creative_stats = {
-                str(k): CreativeStats(int(v[0]), int(v[1])) for k, v in stats.items()
-            }
-            self._local_version += 1
+            self.creative_stats.load({str(k): (int(v[0]), int(v[1])) for k, v in stats.items()})
         _restore_counts(self.lifetime.outcomes, data.get("outcomes"))
         # Today's counters belong to the restored day only; a snapshot from an earlier
         # day leaves today empty.
