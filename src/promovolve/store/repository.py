@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,14 +34,37 @@ def _table(model: type[Any]) -> Table:
     return table
 
 
+def _dialect(session: AsyncSession | AsyncConnection) -> str:
+    bind = session if isinstance(session, AsyncConnection) else session.get_bind()
+    return str(bind.dialect.name)
+
+
 def _insert(session: AsyncSession | AsyncConnection, model: type[Any]) -> Any:
     """A dialect insert that supports ON CONFLICT (SQLite and PostgreSQL)."""
-    dialect = (
-        session.dialect if isinstance(session, AsyncConnection) else session.get_bind().dialect
-    )
-    if dialect.name == "postgresql":
+    if _dialect(session) == "postgresql":
         return postgresql.insert(_table(model))
     return sqlite.insert(_table(model))
+
+
+@functools.cache
+def _insert_ignoring(dialect: str, what: str) -> Any:
+    """The write path's inserts, built once per dialect (SQLAlchemy then reuses its cache key
+    and compiled form instead of rebuilding both for every batch)."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    if what == "reservations":
+        return insert(_table(SpendReservationRow)).on_conflict_do_nothing(
+            index_elements=["campaign_id", "day_index", "reservation_id"]
+        )
+    if what == "approvals":
+        return insert(_table(ApprovalRow)).on_conflict_do_nothing(
+            index_elements=["site_id", "creative_id"]
+        )
+    events = _table(TrackingEventRow)
+    return (
+        insert(events)
+        .on_conflict_do_nothing(index_elements=["request_id", "slot_id", "kind"])
+        .returning(events.c.request_id, events.c.slot_id, events.c.kind)
+    )
 
 
 # -- server settings --------------------------------------------------------------------
@@ -73,12 +97,7 @@ async def insert_pending(
 ) -> None:
     """New pending-queue entries; an existing decision is never overwritten."""
     if rows:
-        await conn.execute(
-            _insert(conn, ApprovalRow).on_conflict_do_nothing(
-                index_elements=["site_id", "creative_id"]
-            ),
-            list(rows),
-        )
+        await conn.execute(_insert_ignoring(_dialect(conn), "approvals"), list(rows))
 
 
 async def insert_reservations(
@@ -86,12 +105,7 @@ async def insert_reservations(
 ) -> None:
     """Durable spend rows (executemany; a replayed reservation id is ignored)."""
     if rows:
-        await conn.execute(
-            _insert(conn, SpendReservationRow).on_conflict_do_nothing(
-                index_elements=["campaign_id", "day_index", "reservation_id"]
-            ),
-            list(rows),
-        )
+        await conn.execute(_insert_ignoring(_dialect(conn), "reservations"), list(rows))
 
 
 async def insert_events(
@@ -100,13 +114,7 @@ async def insert_events(
     """Insert tracking events; returns the keys that were new (the others are replays)."""
     if not rows:
         return set()
-    table = _table(TrackingEventRow)
-    stmt = (
-        _insert(conn, TrackingEventRow)
-        .on_conflict_do_nothing(index_elements=["request_id", "slot_id", "kind"])
-        .returning(table.c.request_id, table.c.slot_id, table.c.kind)
-    )
-    result = await conn.execute(stmt, list(rows))
+    result = await conn.execute(_insert_ignoring(_dialect(conn), "events"), list(rows))
     return {(r[0], r[1], r[2]) for r in result.all()}
 
 
