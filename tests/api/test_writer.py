@@ -8,10 +8,9 @@ import time
 
 import pytest
 from sqlalchemy import select
-from sqlalchemy.exc import OperationalError
 
 from promovolve.api.writer import GroupCommitWriter
-from promovolve.store import repository
+from promovolve.store.batch import batch_store_for
 from promovolve.store.models import SpendReservationRow
 from tests.api.harness import Harness
 
@@ -31,7 +30,7 @@ def _reservation(reservation_id: str, amount: int | None) -> dict[str, object]:
 async def test_a_refused_row_fails_alone(api: Harness) -> None:
     runtime = api.runtime
     assert runtime.db is not None
-    writer = GroupCommitWriter(runtime.db, runtime.metrics)
+    writer = GroupCommitWriter(batch_store_for(runtime.db), runtime.metrics)
     # Queued before the writer runs, so all three land in one batch.
     good_1 = writer.submit("reservation", _reservation("r-1", 1000))
     bad = writer.submit("reservation", _reservation("r-2", None))  # NOT NULL column
@@ -64,10 +63,12 @@ async def test_a_serve_whose_spend_cannot_be_recorded_spends_nothing(
     engine = api.runtime.sites["site-1"].engine
 
     async def database_down(*_args: object, **_kwargs: object) -> None:
-        raise OperationalError("INSERT", {}, Exception("disk I/O error"))
+        raise OSError("disk I/O error")
 
+    writer = api.runtime.writer
+    assert writer is not None
     with monkeypatch.context() as patch:
-        patch.setattr(repository, "insert_reservations", database_down)
+        patch.setattr(writer.store, "write", database_down)
         r = await api.serve("site-1", "https://news.example.com/a")
     assert r.status_code == 503 and r.json()["error"] == "unavailable"
     day = engine.controller.day_index

@@ -66,6 +66,7 @@ from promovolve.engine.site import (
 from promovolve.pacing.config import PacingConfig
 from promovolve.settings import Settings, ensure_admin_key
 from promovolve.store import database, repository
+from promovolve.store.batch import batch_store_for
 from promovolve.store.models import CampaignRow, CreativeRow, SiteRow
 
 logger = logging.getLogger("promovolve.api.runtime")
@@ -137,7 +138,9 @@ class Runtime:
             state = await repository.load_state(session)
         self.signer = TrackingSigner(bytes.fromhex(secret))
         self._load(state, time.time())
-        self.writer = GroupCommitWriter(self.db, self.metrics, settings.write_batch_rows)
+        self.writer = GroupCommitWriter(
+            batch_store_for(self.db), self.metrics, settings.write_batch_rows
+        )
         self.writer.start()
         self._snapshot_task = asyncio.get_running_loop().create_task(
             self._snapshot_loop(), name="engine-snapshots"

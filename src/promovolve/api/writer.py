@@ -3,8 +3,7 @@
 Handlers put rows on a queue and await a future; one task takes everything queued,
 writes it in one transaction, and resolves the futures after the commit. While a
 commit is in flight new rows pile up, so batches grow with load and a quiet server
-still commits each row at once. The task keeps one connection open between batches
-(a checkout per batch costs as much as the insert) and opens a new one after an error.
+still commits each row at once. Batches go to a BatchStore (`promovolve.store.batch`).
 """
 
 from __future__ import annotations
@@ -14,11 +13,8 @@ import logging
 from dataclasses import dataclass, field
 from typing import Literal
 
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
-
 from promovolve.api.metrics import Metrics
-from promovolve.store import repository
+from promovolve.store.batch import BatchStore
 
 logger = logging.getLogger("promovolve.api.writer")
 
@@ -37,19 +33,17 @@ class WriterClosedError(RuntimeError):
 
 
 class GroupCommitWriter:
-    def __init__(
-        self,
-        db: AsyncEngine,
-        metrics: Metrics,
-        max_rows: int = 512,
-    ) -> None:
-        self._db = db
+    def __init__(self, store: BatchStore, metrics: Metrics, max_rows: int = 512) -> None:
+        self._store = store
         self._metrics = metrics
         self._max_rows = max_rows
         self._queue: asyncio.Queue[_Item | None] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
         self._closed = False
-        self._conn: AsyncConnection | None = None
+
+    @property
+    def store(self) -> BatchStore:
+        return self._store
 
     def start(self) -> None:
         self._task = asyncio.get_running_loop().create_task(self._run(), name="group-commit")
@@ -80,7 +74,7 @@ class GroupCommitWriter:
         try:
             await self._write_until_closed()
         finally:
-            await self._drop_connection()
+            await self._store.close()
 
     async def _write_until_closed(self) -> None:
         stopping = False
@@ -106,7 +100,7 @@ class GroupCommitWriter:
         try:
             await self._commit(batch)
         except Exception as exc:
-            if len(batch) == 1 or not _refused_data(exc):
+            if len(batch) == 1 or not self._store.refused(exc):
                 logger.error("group commit of %d rows failed: %s", len(batch), exc)
                 for item in batch:
                     _fail(item, exc)
@@ -122,16 +116,11 @@ class GroupCommitWriter:
                 except Exception as item_exc:
                     logger.error("write of a %s row failed: %s", item.kind, item_exc)
                     _fail(item, item_exc)
-                    if not _refused_data(item_exc):
+                    if not self._store.refused(item_exc):
                         # The database itself is failing now: fail the rest at once.
                         for rest in batch[index + 1 :]:
                             _fail(rest, item_exc)
                         return
-
-    async def _drop_connection(self) -> None:
-        conn, self._conn = self._conn, None
-        if conn is not None:
-            await _close_quietly(conn)
 
     async def _commit(self, batch: list[_Item]) -> None:
         """Write a batch in one transaction and resolve its futures; raises if refused."""
@@ -148,17 +137,9 @@ class GroupCommitWriter:
                 else:
                     seen.add(key)
                     events.append(item)
-        if self._conn is None:
-            self._conn = await self._db.connect()
-        conn = self._conn
-        try:
-            async with conn.begin():
-                await repository.insert_reservations(conn, reservations)
-                await repository.insert_pending(conn, _dedupe_pending(pending))
-                inserted = await repository.insert_events(conn, [i.row for i in events])
-        except Exception:
-            await self._drop_connection()
-            raise
+        inserted = await self._store.write(
+            reservations, _dedupe_pending(pending), [i.row for i in events]
+        )
         self._metrics.write_batch.observe(len(batch))
         for item in batch:
             if item.future is None or item.future.done():
@@ -168,22 +149,6 @@ class GroupCommitWriter:
                 item.future.set_result(key in inserted and id(item) not in duplicates)
             else:
                 item.future.set_result(True)
-
-
-async def _close_quietly(conn: AsyncConnection) -> None:
-    try:
-        await conn.close()
-    except Exception as exc:  # a broken connection may fail to close; it is dropped anyway
-        logger.debug("closing the writer's connection failed: %s", exc)
-
-
-def _refused_data(exc: Exception) -> bool:
-    """An error about the rows written (constraint, encoding), not the connection."""
-    return (
-        isinstance(exc, DBAPIError)
-        and not exc.connection_invalidated
-        and not isinstance(exc, OperationalError | InterfaceError)
-    )
 
 
 def _fail(item: _Item, exc: Exception) -> None:

@@ -32,7 +32,7 @@ def create_engine(url: str, schema: str | None = None) -> AsyncEngine:
             restrict_to_owner(Path(database))
         kwargs["connect_args"] = {"timeout": 30}
         engine = create_async_engine(url, **kwargs)
-        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        event.listen(engine.sync_engine, "connect", sqlite_pragmas)
         return engine
     if schema is not None:
         if not _SCHEMA_NAME.match(schema):
@@ -57,7 +57,7 @@ def restrict_to_owner(database: Path) -> None:
             path.chmod(0o600)
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+def sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     # NORMAL in WAL mode: a commit survives a killed process (not a power cut), fast.

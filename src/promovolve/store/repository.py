@@ -47,9 +47,10 @@ def _insert(session: AsyncSession | AsyncConnection, model: type[Any]) -> Any:
 
 
 @functools.cache
-def _insert_ignoring(dialect: str, what: str) -> Any:
-    """The write path's inserts, built once per dialect (SQLAlchemy then reuses its cache key
-    and compiled form instead of rebuilding both for every batch)."""
+def insert_ignoring(dialect: str, what: str) -> Any:
+    """The write path's inserts ("reservations", "approvals", "events"), skipping rows whose
+    key exists; built once per dialect, so SQLAlchemy reuses their cache key and compiled
+    form instead of rebuilding both for every batch."""
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     if what == "reservations":
         return insert(_table(SpendReservationRow)).on_conflict_do_nothing(
@@ -97,7 +98,7 @@ async def insert_pending(
 ) -> None:
     """New pending-queue entries; an existing decision is never overwritten."""
     if rows:
-        await conn.execute(_insert_ignoring(_dialect(conn), "approvals"), list(rows))
+        await conn.execute(insert_ignoring(_dialect(conn), "approvals"), list(rows))
 
 
 async def insert_reservations(
@@ -105,7 +106,7 @@ async def insert_reservations(
 ) -> None:
     """Durable spend rows (executemany; a replayed reservation id is ignored)."""
     if rows:
-        await conn.execute(_insert_ignoring(_dialect(conn), "reservations"), list(rows))
+        await conn.execute(insert_ignoring(_dialect(conn), "reservations"), list(rows))
 
 
 async def insert_events(
@@ -114,7 +115,7 @@ async def insert_events(
     """Insert tracking events; returns the keys that were new (the others are replays)."""
     if not rows:
         return set()
-    result = await conn.execute(_insert_ignoring(_dialect(conn), "events"), list(rows))
+    result = await conn.execute(insert_ignoring(_dialect(conn), "events"), list(rows))
     return {(r[0], r[1], r[2]) for r in result.all()}
 
 

@@ -1,0 +1,160 @@
+"""Where the group-commit writer's batches go: one transaction per batch.
+
+Two stores with one behaviour. PostgreSQL goes through SQLAlchemy's async engine
+(asyncpg). An SQLite file gets its own connection on a dedicated thread: a whole batch
+is one hop to that thread, where the async adapter would make a hop, a greenlet switch
+and an event-loop wake-up per statement, all on the serving thread (about 20 µs per
+served ad on the serve benchmark). Its SQL is compiled from the same SQLAlchemy
+statements, so both stores write the same rows.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import sqlite3
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, Protocol
+
+from sqlalchemy.dialects import sqlite as sqlite_dialect
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from promovolve.store import repository
+from promovolve.store.database import sqlite_pragmas
+from promovolve.store.repository import EventKey
+
+logger = logging.getLogger("promovolve.store.batch")
+
+Rows = Sequence[dict[str, object]]
+
+
+class BatchStore(Protocol):
+    async def write(self, reservations: Rows, pending: Rows, events: Rows) -> set[EventKey]:
+        """Write all rows in one transaction (existing keys are skipped); the new events."""
+        ...
+
+    def refused(self, exc: BaseException) -> bool:
+        """Whether `exc` is about the rows written (a constraint), not the database itself."""
+        ...
+
+    async def close(self) -> None: ...
+
+
+def batch_store_for(engine: AsyncEngine) -> BatchStore:
+    url = engine.url
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        return SqliteThreadStore(Path(str(url.database)))
+    return SqlAlchemyStore(engine)
+
+
+class SqlAlchemyStore:
+    """Batches through the async engine, on one connection kept between batches."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+        self._conn: AsyncConnection | None = None
+
+    async def write(self, reservations: Rows, pending: Rows, events: Rows) -> set[EventKey]:
+        if self._conn is None:
+            self._conn = await self._engine.connect()
+        conn = self._conn
+        try:
+            async with conn.begin():
+                await repository.insert_reservations(conn, reservations)
+                await repository.insert_pending(conn, pending)
+                return await repository.insert_events(conn, events)
+        except Exception:
+            # The connection may be broken: the next batch opens a new one.
+            await self.close()
+            raise
+
+    def refused(self, exc: BaseException) -> bool:
+        return (
+            isinstance(exc, DBAPIError)
+            and not exc.connection_invalidated
+            and not isinstance(exc, OperationalError | InterfaceError)
+        )
+
+    async def close(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            try:
+                await conn.close()
+            except Exception as exc:  # a broken connection may fail to close; dropped anyway
+                logger.debug("closing the writer's connection failed: %s", exc)
+
+
+class SqliteThreadStore:
+    """Batches on a dedicated thread with its own connection to the SQLite file."""
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self._executor = ThreadPoolExecutor(1, thread_name_prefix="promovolve-sqlite-writer")
+        self._conn: sqlite3.Connection | None = None
+
+    async def write(self, reservations: Rows, pending: Rows, events: Rows) -> set[EventKey]:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(
+            self._executor, self._write, reservations, pending, events
+        )
+
+    def refused(self, exc: BaseException) -> bool:
+        return isinstance(exc, sqlite3.IntegrityError)
+
+    async def close(self) -> None:
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(self._executor, self._close)
+        self._executor.shutdown(wait=True)
+
+    # -- on the writer thread --------------------------------------------------------------
+    def _connection(self) -> sqlite3.Connection:
+        if self._conn is None:
+            # Autocommit mode: transactions are the explicit BEGIN/COMMIT below.
+            conn = sqlite3.connect(self._path, timeout=30, isolation_level=None)
+            sqlite_pragmas(conn, None)
+            self._conn = conn
+        return self._conn
+
+    def _write(self, reservations: Rows, pending: Rows, events: Rows) -> set[EventKey]:
+        conn = self._connection()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            _insert_many(conn, "reservations", reservations)
+            _insert_many(conn, "approvals", pending)
+            new: set[EventKey] = set()
+            if events:
+                sql, names = _sqlite_insert("events", tuple(events[0]))
+                for row in events:
+                    returned = conn.execute(sql, [row[n] for n in names]).fetchone()
+                    if returned is not None:
+                        new.add((returned[0], returned[1], returned[2]))
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        return new
+
+    def _close(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            conn.close()
+
+
+def _insert_many(conn: sqlite3.Connection, what: str, rows: Rows) -> None:
+    if rows:
+        sql, names = _sqlite_insert(what, tuple(rows[0]))
+        conn.executemany(sql, [[row[n] for n in names] for row in rows])
+
+
+@functools.cache
+def _sqlite_insert(what: str, columns: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:
+    """The repository's insert for `what` as SQLite SQL, and its parameters in order."""
+    compiled: Any = repository.insert_ignoring("sqlite", what).compile(
+        dialect=sqlite_dialect.dialect(), column_keys=list(columns)
+    )
+    return str(compiled), tuple(compiled.positiontup)
