@@ -23,6 +23,7 @@ from promovolve.domain.thompson import CreativeStats
 from promovolve.engine import sampling
 from promovolve.engine import site as site_module
 from promovolve.engine.catalog import Catalog
+from promovolve.engine.gates import PacingGate
 from promovolve.engine.memory import InMemoryBudgetLedger
 from promovolve.engine.policies import policy_named
 from promovolve.engine.site import ServeRequest, ServeResult, SiteEngine
@@ -581,3 +582,48 @@ def test_candidate_pools_kept_stay_bounded_over_open_ended_page_contexts() -> No
     # The untargeted campaign still wins every page after the pools were dropped.
     assert outcomes == {"selected": site_module.CANDIDATE_POOLS_KEPT + 50}
     assert 0 < len(engine._candidate_cache) <= site_module.CANDIDATE_POOLS_KEPT
+
+
+class CandidateByCandidate:
+    """The same gate, hidden from the engine's pooled path (so it loops over candidates)."""
+
+    def __init__(self, gate: PacingGate) -> None:
+        self.inner = gate
+        self.name = gate.name
+        self.start_day = gate.start_day
+        self.admit = gate.admit
+        self.on_served = gate.on_served
+        self.throttle = gate.throttle
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    budgets=st.lists(st.integers(0, 40), min_size=9, max_size=14),
+    policy=st.sampled_from(["seed", "fixed:0.3", "fixed:0"]),
+    two_slots=st.lists(st.booleans(), min_size=60, max_size=60),
+    seed=st.integers(0, 2**32),
+)
+def test_the_pooled_path_decides_exactly_as_the_candidate_by_candidate_path(
+    budgets: list[int], policy: str, two_slots: list[bool], seed: int
+) -> None:
+    # Budgets of a few impressions each, so campaigns run out while the test serves.
+    campaigns = [campaign(f"c{i}", budget=b * 2500, cpm=2_500_000) for i, b in enumerate(budgets)]
+    creatives = [creative(f"cr{i}-{k}", f"c{i}") for i in range(len(budgets)) for k in range(2)]
+    engines = [make_engine(campaigns, creatives, policy=policy) for _ in range(2)]
+    engines[1].gate = CandidateByCandidate(engines[1].gate)
+    rngs = [Random(seed), Random(seed)]
+    for i, two in enumerate(two_slots):
+        slots = (("a", 300, 250), ("b", 300, 250)) if two else (("a", 300, 250),)
+        results = [
+            e.serve(request(f"r{i}", slots), 1.0 + i, rng)
+            for e, rng in zip(engines, rngs, strict=True)
+        ]
+        pooled, looped = (
+            [
+                (d.outcome, d.campaign and d.campaign.id, d.creative and d.creative.id)
+                for d in r.slots
+            ]
+            for r in results
+        )
+        assert pooled == looped
+    assert engines[0].stats(61.0) == engines[1].stats(61.0)

@@ -39,11 +39,23 @@ class Candidate:
     remaining: int = 0
     campaign_id: str = field(init=False)
     budget: int = field(init=False)
+    cpm: int = field(init=False)
     position: int = field(default=0, init=False)
 
     def __post_init__(self) -> None:
         self.campaign_id = self.campaign.id
         self.budget = self.campaign.daily_budget_micros
+        self.cpm = self.campaign.cpm_micros
+
+
+@dataclass(frozen=True, slots=True)
+class PooledBudget:
+    """What a site-level strategy sees of the funded candidates: sums and a count."""
+
+    budget: int
+    spend: int
+    cpm_total: int
+    campaigns: int
 
 
 class PacingGate(Protocol):
@@ -68,7 +80,10 @@ class PacingGate(Protocol):
 
 
 class StrategyGate:
-    """Wraps a site-level PacingStrategy: one decision on the pooled budget of all candidates."""
+    """Wraps a site-level PacingStrategy: one decision on the pooled budget of all candidates.
+
+    All or none, so the engine may hand it the pool's sums directly (`admit_pooled`).
+    """
 
     def __init__(self, strategy: PacingStrategy, use_traffic_shape: bool = True) -> None:
         self.strategy = strategy
@@ -83,21 +98,20 @@ class StrategyGate:
         self.strategy.reset()
 
     def context(
-        self, now: float, controller: PacingController, candidates: Sequence[Candidate]
+        self,
+        now: float,
+        controller: PacingController,
+        pooled: PooledBudget,
     ) -> PacingContext:
-        budget = spend = cpm_total = 0
-        for c in candidates:
-            budget += c.budget
-            spend += c.budget - c.remaining
-            cpm_total += c.campaign.cpm_micros
+        count = pooled.campaigns
         return PacingContext(
-            daily_budget=budget,
-            today_spend=spend,
+            daily_budget=pooled.budget,
+            today_spend=pooled.spend,
             day_start=controller.day_start if controller.day_start is not None else now,
             now=now,
             request_arrival_rate=controller.observer.rate(now),
-            competing_campaigns=len(candidates),
-            avg_cpm=cpm_total // max(1, len(candidates)),
+            competing_campaigns=count,
+            avg_cpm=pooled.cpm_total // max(1, count),
             day_duration_seconds=controller.clock.day_duration_seconds,
             traffic_shape=controller.tracker if self.use_traffic_shape else None,
             request_count=controller.requests_today,
@@ -111,8 +125,19 @@ class StrategyGate:
         candidates: Sequence[Candidate],
         rng: Random,
     ) -> list[Candidate]:
-        ctx = self.context(now, controller, candidates)
-        throttle = self.strategy.throttle_probability(ctx)
+        budget = spend = cpm_total = 0
+        for c in candidates:
+            budget += c.budget
+            spend += c.budget - c.remaining
+            cpm_total += c.cpm
+        pooled = PooledBudget(budget, spend, cpm_total, len(candidates))
+        return list(candidates) if self.admit_pooled(now, controller, pooled, rng) else []
+
+    def admit_pooled(
+        self, now: float, controller: PacingController, pooled: PooledBudget, rng: Random
+    ) -> bool:
+        """The decision for all candidates at once, from their pooled budget and spend."""
+        throttle = self.strategy.throttle_probability(self.context(now, controller, pooled))
         self._last_throttle = throttle
         passes = rng.random() >= throttle
         if logger.isEnabledFor(logging.DEBUG):
@@ -120,7 +145,7 @@ class StrategyGate:
             logger.debug(
                 "PACING GATE: Request %s (aggregateThrottle=%.1f%%)", verdict, throttle * 100
             )
-        return list(candidates) if passes else []
+        return passes
 
     def on_served(self, campaign_id: str) -> None:
         return None

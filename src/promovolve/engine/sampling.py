@@ -26,6 +26,8 @@ VECTOR_POOL_SIZE = 16
 
 _POSITION = attrgetter("position")
 FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
 
 
 class CandidatePool:
@@ -36,12 +38,26 @@ class CandidatePool:
     each creative's row in the site's statistics table is kept in `rows`.
     """
 
-    __slots__ = ("campaign_ids", "candidates", "multipliers", "owners", "pairs", "rows", "table")
+    __slots__ = (
+        "budgets",
+        "campaign_ids",
+        "candidates",
+        "cpms",
+        "multipliers",
+        "owners",
+        "pairs",
+        "prices",
+        "rows",
+        "table",
+    )
 
     def __init__(self, candidates: list[Candidate], table: CreativeStatsTable) -> None:
         self.candidates = candidates
         self.table = table
         self.campaign_ids = [c.campaign_id for c in candidates]
+        self.budgets: IntArray = np.array([c.budget for c in candidates], dtype=np.int64)
+        self.prices: IntArray = np.array([c.price for c in candidates], dtype=np.int64)
+        self.cpms: IntArray = np.array([c.cpm for c in candidates], dtype=np.int64)
         self.pairs: list[tuple[Candidate, Creative]] = []
         multipliers: list[float] = []
         owners: list[int] = []
@@ -99,20 +115,25 @@ class ThompsonSampler:
     ) -> tuple[Candidate, Creative]:
         if not passed:
             raise ValueError("no creative to pick from")
+        admitted: BoolArray | None = None
+        if len(passed) < len(pool.candidates):
+            admitted = np.zeros(len(pool.candidates), dtype=bool)
+            admitted[np.fromiter(map(_POSITION, passed), dtype=np.intp, count=len(passed))] = True
+        return self.pick_admitted(admitted, rng, pool)
+
+    def pick_admitted(
+        self, admitted: BoolArray | None, rng: Random, pool: CandidatePool
+    ) -> tuple[Candidate, Creative]:
+        """The winner among the pool's candidates where `admitted` is true (all if None)."""
         if self._vector_rng is None:
             self._vector_rng = np.random.default_rng(rng.getrandbits(64))
         impressions = np.frombuffer(pool.table.impressions, dtype=np.int64)[pool.rows]
         clicks = np.frombuffer(pool.table.clicks, dtype=np.int64)[pool.rows]
         scores = draw_ctrs(impressions, clicks, self._vector_rng)
         scores *= pool.multipliers
-        if len(passed) < len(pool.candidates):
-            admitted = np.zeros(len(pool.candidates), dtype=bool)
-            admitted[np.fromiter(map(_POSITION, passed), dtype=np.intp, count=len(passed))] = True
+        if admitted is not None:
             scores[~admitted[pool.owners]] = -1.0
         return pool.pairs[int(np.argmax(scores))]
-
-
-IntArray = npt.NDArray[np.int64]
 
 
 def draw_ctrs(impressions: IntArray, clicks: IntArray, rng: np.random.Generator) -> FloatArray:
