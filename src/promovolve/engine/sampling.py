@@ -39,9 +39,11 @@ class CandidatePool:
     """
 
     __slots__ = (
+        "budget_total",
         "budgets",
         "campaign_ids",
         "candidates",
+        "cpm_total",
         "cpms",
         "multipliers",
         "owners",
@@ -58,6 +60,8 @@ class CandidatePool:
         self.budgets: IntArray = np.array([c.budget for c in candidates], dtype=np.int64)
         self.prices: IntArray = np.array([c.price for c in candidates], dtype=np.int64)
         self.cpms: IntArray = np.array([c.cpm for c in candidates], dtype=np.int64)
+        self.budget_total = sum(c.budget for c in candidates)
+        self.cpm_total = sum(c.cpm for c in candidates)
         self.pairs: list[tuple[Candidate, Creative]] = []
         multipliers: list[float] = []
         owners: list[int] = []

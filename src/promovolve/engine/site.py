@@ -48,6 +48,8 @@ NO_CANDIDATES = Outcome.NO_CANDIDATES.value
 OBSERVER_TIME_CONSTANT_SECONDS = 10.0
 RECENT_REQUESTS_KEPT = 10_000
 CANDIDATE_POOLS_KEPT = 2_048
+# From this many candidates, deciding on the pool's arrays beats a loop over them (measured).
+POOLED_MIN_CANDIDATES = 32
 OUTCOME_NAMES: tuple[str, ...] = (*(o.value for o in Outcome), WARMUP)
 
 
@@ -246,7 +248,7 @@ class SiteEngine:
         if (
             matching is pool.candidates
             and isinstance(gate, StrategyGate)
-            and pool.creative_count > self.sampler.vector_pool_size
+            and len(matching) >= POOLED_MIN_CANDIDATES
         ):
             return self._serve_pooled(request, slot, day, pool, gate, used, now, rng)
         funded: list[Candidate] = []
@@ -293,16 +295,18 @@ class SiteEngine:
         Same steps and the same random draws as the candidate-by-candidate path, so the same
         decisions; it only spares a Python loop over every candidate, twice.
         """
-        spent = np.array(self.ledger.spent_many(pool.campaign_ids, day), dtype=np.int64)
-        remaining = pool.budgets - spent
+        spent_today = self.ledger.spent_many(pool.campaign_ids, day)
+        remaining = pool.budgets - np.array(spent_today, dtype=np.int64)
         funded = remaining >= pool.prices
         count = int(np.count_nonzero(funded))
         if count == 0:
             return SlotDecision(slot.id, BUDGET_EXHAUSTED)
-        budget = int(pool.budgets[funded].sum())
-        pooled = PooledBudget(
-            budget, budget - int(remaining[funded].sum()), int(pool.cpms[funded].sum()), count
-        )
+        if count == len(pool.candidates):  # the usual case: sums known or cheap
+            pooled = PooledBudget(pool.budget_total, sum(spent_today), pool.cpm_total, count)
+        else:
+            budget = int(pool.budgets[funded].sum())
+            spend = budget - int(remaining[funded].sum())
+            pooled = PooledBudget(budget, spend, int(pool.cpms[funded].sum()), count)
         if not gate.admit_pooled(now, self.controller, pooled, rng):
             return SlotDecision(slot.id, PACING_SKIPPED)
         reservation = reservation_id(request.request_id, slot.id)
