@@ -55,7 +55,7 @@ class PoolResult:
     pool_size: int
     serve: LoadResult
     healthz: LoadResult
-    selected_share: float  # of a sample of serves before the load
+    selected_share: float  # of the slots served during the measured run
 
     @property
     def ratio(self) -> float:
@@ -316,8 +316,18 @@ class BenchSite:
         )
 
 
-def setup_pool(client: httpx.Client, admin_key: str, run: str, pool_size: int) -> BenchSite:
-    """A site whose page matches exactly ``pool_size`` campaigns, all approved and funded."""
+def setup_pool(
+    client: httpx.Client, admin_key: str, run: str, pool_size: int, default_pacing: bool = False
+) -> BenchSite:
+    """A site whose page matches exactly ``pool_size`` campaigns, all approved and funded.
+
+    Paced by ``testThrottleOverride`` 0 (a site-level gate that passes every request), or
+    with ``default_pacing`` by the default per-campaign gate (budgets are big enough that
+    it passes nearly every request too).
+    """
+    pacing: dict[str, object] = {"dayDurationSeconds": 86400, "warmupMode": False}
+    if not default_pacing:
+        pacing["testThrottleOverride"] = 0.0
     publisher = _call(
         client,
         "POST",
@@ -340,7 +350,7 @@ def setup_pool(client: httpx.Client, admin_key: str, run: str, pool_size: int) -
         "PUT",
         f"/v1/publishers/{pub_id}/sites/{site_id}/pacing",
         pub_key,
-        {"dayDurationSeconds": 86400, "warmupMode": False, "testThrottleOverride": 0.0},
+        pacing,
     )
     category = f"bench{pool_size}"
     advertiser = _call(
@@ -408,17 +418,30 @@ def _create_campaign(
     raise last
 
 
-def selected_share(client: httpx.Client, site: BenchSite, samples: int = 20) -> float:
-    """Fraction of serves that select an ad (should be 1.0 with throttle override 0)."""
-    selected = 0
-    body = json.loads(site.serve_body())
-    for _ in range(samples):
-        response = client.post("/v1/serve", json=body)
-        if response.status_code >= 400:
-            raise SetupError(f"POST /v1/serve → HTTP {response.status_code}: {response.text[:300]}")
-        slots = response.json().get("slots", [])
-        selected += sum(1 for s in slots if s.get("outcome") == "selected")
-    return selected / samples
+_OUTCOME_LINE = re.compile(r'^promovolve_serve_outcomes_total\{outcome="(\w+)"\} ([0-9.e+]+)$')
+
+
+def parse_outcomes(metrics_text: str) -> dict[str, float]:
+    """Serve outcome counters from the server's `/metrics` text."""
+    counts: dict[str, float] = {}
+    for line in metrics_text.splitlines():
+        match = _OUTCOME_LINE.match(line)
+        if match:
+            counts[match.group(1)] = float(match.group(2))
+    return counts
+
+
+def selected_between(before: dict[str, float], after: dict[str, float]) -> float:
+    """Share of the slots decided between two readings that were `selected`."""
+    decided = sum(after.values()) - sum(before.values())
+    selected = after.get("selected", 0.0) - before.get("selected", 0.0)
+    return selected / decided if decided > 0 else 0.0
+
+
+def outcomes_now(server_url: str) -> dict[str, float]:
+    response = httpx.get(server_url + "/metrics", timeout=30.0)
+    response.raise_for_status()
+    return parse_outcomes(response.text)
 
 
 # -- the benchmark ------------------------------------------------------------------------------
@@ -433,6 +456,7 @@ class BenchConfig:
     connections: int = 32
     threads: int = 1
     force_python: bool = False
+    default_pacing: bool = False
 
 
 def run_benchmark(config: BenchConfig, progress: Any = None) -> tuple[str, list[PoolResult]]:
@@ -452,11 +476,12 @@ def run_benchmark(config: BenchConfig, progress: Any = None) -> tuple[str, list[
                 sites = []
                 for size in config.pool_sizes:
                     say(f"setting up a pool of {size} campaigns")
-                    sites.append(setup_pool(client, server.admin_key, run, size))
-                shares = [selected_share(client, site) for site in sites]
+                    sites.append(
+                        setup_pool(client, server.admin_key, run, size, config.default_pacing)
+                    )
             health = server.url + "/healthz"
             serve = server.url + "/v1/serve"
-            for site, share in zip(sites, shares, strict=True):
+            for site in sites:
                 # The trivial endpoint first, on a settled server; then the serve path.
                 time.sleep(config.settle_seconds)
                 say(f"pool {site.pool_size}: measuring GET /healthz for {config.seconds:g}s")
@@ -465,7 +490,9 @@ def run_benchmark(config: BenchConfig, progress: Any = None) -> tuple[str, list[
                 if config.warmup_seconds > 0:
                     generator.run(serve, config.warmup_seconds, "POST", body)
                 say(f"pool {site.pool_size}: measuring POST /v1/serve for {config.seconds:g}s")
+                before = outcomes_now(server.url)
                 serve_result = generator.run(serve, config.seconds, "POST", body)
+                share = selected_between(before, outcomes_now(server.url))
                 results.append(PoolResult(site.pool_size, serve_result, health_result, share))
             if server.process.poll() is not None:
                 raise RuntimeError(f"the server died during the run:\n{_tail(server.log)}")
@@ -480,6 +507,7 @@ def results_json(tool: str, config: BenchConfig, results: Sequence[PoolResult]) 
         "seconds": config.seconds,
         "connections": config.connections,
         "targetRatio": TARGET_RATIO,
+        "pacing": "default" if config.default_pacing else "testThrottleOverride 0",
         "pools": [
             {
                 "poolSize": r.pool_size,

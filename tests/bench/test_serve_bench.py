@@ -11,7 +11,9 @@ from benchmarks.serve_bench import (
     PoolResult,
     parse_duration_ms,
     parse_loadgen_output,
+    parse_outcomes,
     parse_wrk_output,
+    selected_between,
     wrk_script,
 )
 
@@ -87,3 +89,18 @@ def test_request_building_helpers() -> None:
     body = site.serve_body()
     assert json.loads(body)["categories"] == ["bench10"]
     assert "wrk.body = [==[" + body + "]==]" in wrk_script("POST", body)
+
+
+def test_the_selected_share_comes_from_the_outcome_counters() -> None:
+    text = (
+        "# TYPE promovolve_serve_outcomes_total counter\n"
+        'promovolve_serve_outcomes_total{outcome="selected"} 120.0\n'
+        'promovolve_serve_outcomes_total{outcome="pacingSkipped"} 30.0\n'
+        'promovolve_serve_outcomes_created{outcome="selected"} 1.7e+09\n'
+        'promovolve_http_requests_total{route="/v1/serve",method="POST",status="200"} 9.0\n'
+    )
+    before = parse_outcomes(text)
+    assert before == {"selected": 120.0, "pacingSkipped": 30.0}
+    after = {"selected": 190.0, "pacingSkipped": 60.0, "noCandidates": 0.0}
+    assert selected_between(before, after) == pytest.approx(0.7)
+    assert selected_between(after, after) == 0.0
