@@ -106,6 +106,12 @@ def run_gate(pacing: ForecastPacing, impressions_left: int, remaining: float, n:
     return passes
 
 
+def credit_of(pacing: ForecastPacing, campaign_id: str) -> float:
+    pace = pacing.paces.today(campaign_id)
+    assert pace is not None
+    return pace.credit
+
+
 def test_pass_rate_is_impressions_left_over_expected_eligible_requests():
     pacing = ForecastPacing()
     pacing.admit("c1", 300 * PRICE, PRICE, 1, 1000.0)
@@ -151,12 +157,12 @@ def test_credit_is_capped_when_admitted_but_not_served():
     pacing = ForecastPacing()
     for i in range(10):
         assert pacing.admit("c1", 10_000 * PRICE, PRICE, i + 1, 100.0)  # p = 1, never served
-    assert pacing.campaigns["c1"].credit == pytest.approx(2.0)
+    assert credit_of(pacing, "c1") == pytest.approx(2.0)
     pacing.on_served("c1")
     pacing.on_served("c1")
-    assert pacing.campaigns["c1"].credit == 0.0
+    assert credit_of(pacing, "c1") == 0.0
     pacing.on_served("c1")
-    assert pacing.campaigns["c1"].credit == 0.0
+    assert credit_of(pacing, "c1") == 0.0
 
 
 def test_campaigns_keep_separate_credits():
@@ -169,8 +175,8 @@ def test_campaigns_keep_separate_credits():
     assert a == [False, False, False, True, True, True, True, True]  # credit kept: not served
     assert all(b)
     pacing.on_served("a")
-    assert pacing.campaigns["a"].credit == pytest.approx(1.0)
-    assert pacing.campaigns["b"].credit == pytest.approx(2.0)
+    assert credit_of(pacing, "a") == pytest.approx(1.0)
+    assert credit_of(pacing, "b") == pytest.approx(2.0)
 
 
 def test_never_admits_below_the_price():
@@ -211,11 +217,13 @@ def test_admit_never_passes_a_campaign_that_cannot_pay(
 def test_start_day_forgets_credits():
     pacing = ForecastPacing()
     pacing.admit("c1", 10 * PRICE, PRICE, 1, 100.0)
+    assert pacing.paces.today("c1") is not None
     pacing.start_day([100], [])
-    assert pacing.campaigns == {}
+    assert pacing.paces.today("c1") is None
     pacing.admit("c1", 10 * PRICE, PRICE, 1, 100.0)
     pacing.reset()
-    assert pacing.campaigns == {}
+    assert pacing.paces.today("c1") is None
+    assert pacing.pass_rate("c1") == 0.0
 
 
 def test_a_campaign_first_seen_mid_day_is_paced_not_let_through():

@@ -18,6 +18,7 @@ spend follows the realized traffic instead of drifting by Bernoulli noise.
 
 from __future__ import annotations
 
+from array import array
 from dataclasses import dataclass, field
 
 # The first day of a type with no history of its own borrows the other type's total, weakly.
@@ -30,11 +31,49 @@ MAX_CREDIT = 2.0
 PRIOR_DAYS_ALPHA = 0.5
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class CampaignPace:
     credit: float = 0.0
     eligible_requests: int = 0
     pass_rate: float = 0.0
+
+
+class PaceTable:
+    """Today's gate state per campaign, a row each in flat arrays.
+
+    Rows never move (a new day clears the `seen` flags, not the rows), so a caller may keep
+    row numbers and update many campaigns at once through the arrays' buffers.
+    """
+
+    __slots__ = ("credit", "eligible", "pass_rate", "rows", "seen")
+
+    def __init__(self) -> None:
+        self.rows: dict[str, int] = {}
+        self.seen = array("b")  # 1 once the campaign was eligible today
+        self.eligible = array("q")  # eligible requests today
+        self.credit = array("d")
+        self.pass_rate = array("d")
+
+    def row(self, campaign_id: str) -> int:
+        row = self.rows.get(campaign_id)
+        if row is None:
+            row = self.rows[campaign_id] = len(self.seen)
+            self.seen.append(0)
+            self.eligible.append(0)
+            self.credit.append(0.0)
+            self.pass_rate.append(0.0)
+        return row
+
+    def today(self, campaign_id: str) -> CampaignPace | None:
+        """The campaign's state today, or None if it was not eligible yet."""
+        row = self.rows.get(campaign_id)
+        if row is None or not self.seen[row]:
+            return None
+        return CampaignPace(self.credit[row], self.eligible[row], self.pass_rate[row])
+
+    def forget_today(self) -> None:
+        for row in range(len(self.seen)):
+            self.seen[row] = 0
 
 
 @dataclass(slots=True)
@@ -46,11 +85,11 @@ class ForecastPacing:
     name: str = "default"
     day_total_prior: float | None = None
     own_history: bool = False
-    campaigns: dict[str, CampaignPace] = field(default_factory=dict)
+    paces: PaceTable = field(default_factory=PaceTable)
 
     def start_day(self, own_history: list[int], other_history: list[int]) -> None:
         """Forget yesterday's credits; take the day-total prior from past days' requests."""
-        self.campaigns.clear()
+        self.paces.forget_today()
         self.own_history = bool(own_history)
         if own_history:
             self.day_total_prior = _ema(own_history)
@@ -60,7 +99,7 @@ class ForecastPacing:
             self.day_total_prior = None
 
     def reset(self) -> None:
-        self.campaigns.clear()
+        self.paces.forget_today()
 
     def remaining_requests(
         self, requests_today: int, expected_fraction: float, left_the_shape: bool = False
@@ -94,37 +133,44 @@ class ForecastPacing:
         requests_today: int,
         remaining_requests: float,
     ) -> bool:
-        """Count one eligible request for the campaign; True when it may bid on it."""
-        pace = self.campaigns.get(campaign_id)
-        if pace is None:
-            # First seen mid-day (after a restart, or created or resumed since): take it as
-            # eligible for all of today's traffic so far. Counting from zero would make its
-            # share of the day look tiny and let it pass nearly every request, a burst.
-            pace = self.campaigns[campaign_id] = CampaignPace(
-                eligible_requests=max(0, requests_today - 1)
-            )
-        pace.eligible_requests += 1
+        """Count one eligible request for the campaign; True when it may bid on it.
+
+        `promovolve.engine.gates.ForecastGate` does the same for a whole pool at once;
+        keep the two in step.
+        """
+        paces = self.paces
+        row = paces.row(campaign_id)
+        if not paces.seen[row]:
+            # First seen today (or mid-day: after a restart, or created or resumed since):
+            # take it as eligible for all of today's traffic so far. Counting from zero would
+            # make its share of the day look tiny and let it pass nearly every request.
+            paces.seen[row] = 1
+            paces.eligible[row] = max(0, requests_today - 1)
+            paces.credit[row] = paces.pass_rate[row] = 0.0
+        eligible = paces.eligible[row] = paces.eligible[row] + 1
         if price <= 0 or remaining_budget < price:
             return False
-        share = pace.eligible_requests / requests_today if requests_today > 0 else 1.0
+        share = eligible / requests_today if requests_today > 0 else 1.0
         expected_eligible = remaining_requests * share
         impressions_left = remaining_budget / price
         if expected_eligible <= impressions_left:
             rate = 1.0
         else:
             rate = impressions_left / expected_eligible
-        pace.pass_rate = rate
-        credit = pace.credit + rate
-        pace.credit = credit if credit < self.max_credit else self.max_credit
-        return pace.credit >= 1.0
+        paces.pass_rate[row] = rate
+        credit = paces.credit[row] + rate
+        credit = credit if credit < self.max_credit else self.max_credit
+        paces.credit[row] = credit
+        return credit >= 1.0
 
     def on_served(self, campaign_id: str) -> None:
-        pace = self.campaigns.get(campaign_id)
-        if pace is not None:
-            pace.credit = max(0.0, pace.credit - 1.0)
+        paces = self.paces
+        row = paces.rows.get(campaign_id)
+        if row is not None and paces.seen[row]:
+            paces.credit[row] = max(0.0, paces.credit[row] - 1.0)
 
     def pass_rate(self, campaign_id: str) -> float:
-        pace = self.campaigns.get(campaign_id)
+        pace = self.paces.today(campaign_id)
         return 0.0 if pace is None else pace.pass_rate
 
 
