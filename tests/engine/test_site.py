@@ -603,7 +603,7 @@ class CandidateByCandidate:
         min_size=site_module.POOLED_MIN_CANDIDATES,
         max_size=site_module.POOLED_MIN_CANDIDATES + 8,
     ),
-    policy=st.sampled_from(["seed", "fixed:0.3", "fixed:0"]),
+    policy=st.sampled_from(["default", "seed", "fixed:0.3", "fixed:0"]),
     two_slots=st.lists(st.booleans(), min_size=200, max_size=200),
     seed=st.integers(0, 2**32),
 )

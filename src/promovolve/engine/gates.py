@@ -11,7 +11,10 @@ import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from random import Random
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+import numpy as np
+import numpy.typing as npt
 
 from promovolve.domain.model import Campaign, Creative
 from promovolve.pacing.context import PacingContext
@@ -19,7 +22,13 @@ from promovolve.pacing.controller import PacingController
 from promovolve.pacing.forecast import ForecastPacing
 from promovolve.pacing.strategy import PacingStrategy
 
+if TYPE_CHECKING:
+    from promovolve.engine.sampling import CandidatePool
+
 logger = logging.getLogger("promovolve.pacing.gate")
+
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
 
 
 @dataclass(slots=True)
@@ -133,6 +142,28 @@ class StrategyGate:
         pooled = PooledBudget(budget, spend, cpm_total, len(candidates))
         return list(candidates) if self.admit_pooled(now, controller, pooled, rng) else []
 
+    def admit_pool(
+        self,
+        now: float,
+        controller: PacingController,
+        pool: CandidatePool,
+        remaining: IntArray,
+        funded: BoolArray,
+        rng: Random,
+    ) -> BoolArray:
+        """`admit` on a pool's arrays: the funded candidates, or none."""
+        count = int(np.count_nonzero(funded))
+        if count == len(pool.candidates):  # the usual case: sums known or cheap
+            spend = pool.budget_total - int(remaining.sum())
+            pooled = PooledBudget(pool.budget_total, spend, pool.cpm_total, count)
+        else:
+            budget = int(pool.budgets[funded].sum())
+            spend = budget - int(remaining[funded].sum())
+            pooled = PooledBudget(budget, spend, int(pool.cpms[funded].sum()), count)
+        if self.admit_pooled(now, controller, pooled, rng):
+            return funded
+        return np.zeros(len(pool.candidates), dtype=bool)
+
     def admit_pooled(
         self, now: float, controller: PacingController, pooled: PooledBudget, rng: Random
     ) -> bool:
@@ -191,6 +222,21 @@ class ForecastGate:
                     logger.debug("Traffic left the learned shape; keeping the day's total")
         return self._left_the_shape
 
+    def _forecast(self, now: float, controller: PacingController) -> tuple[int, float]:
+        """Today's requests so far and the forecast of those still to come."""
+        requests = controller.requests_today
+        remaining_requests = self.pacing.remaining_requests(
+            requests, controller.expected_fraction(now), self._traffic_left_the_shape(controller)
+        )
+        return requests, remaining_requests
+
+    def _count(self, passed: int, asked: int) -> None:
+        self._asked += 1
+        if passed:
+            self._admitted += 1
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug("PACING GATE: %d of %d campaigns pass", passed, asked)
+
     def admit(
         self,
         now: float,
@@ -198,22 +244,59 @@ class ForecastGate:
         candidates: Sequence[Candidate],
         rng: Random,
     ) -> list[Candidate]:
-        requests = controller.requests_today
-        remaining_requests = self.pacing.remaining_requests(
-            requests, controller.expected_fraction(now), self._traffic_left_the_shape(controller)
-        )
+        requests, remaining_requests = self._forecast(now, controller)
         admit = self.pacing.admit
         passed = [
             c
             for c in candidates
             if admit(c.campaign_id, c.remaining, c.price, requests, remaining_requests)
         ]
-        self._asked += 1
-        if passed:
-            self._admitted += 1
-        if logger.isEnabledFor(logging.DEBUG):
-            logger.debug("PACING GATE: %d of %d campaigns pass", len(passed), len(candidates))
+        self._count(len(passed), len(candidates))
         return passed
+
+    def admit_pool(
+        self,
+        now: float,
+        controller: PacingController,
+        pool: CandidatePool,
+        remaining: IntArray,
+        funded: BoolArray,
+        rng: Random,
+    ) -> BoolArray:
+        """`ForecastPacing.admit` for every funded candidate of a pool at once, on the pace
+        table's buffers: the same arithmetic in the same order, so the same decisions."""
+        requests, remaining_requests = self._forecast(now, controller)
+        paces = self.pacing.paces
+        if pool.pace_rows is None:  # rows first: the views below pin the arrays' size
+            pool.pace_rows = np.array([paces.row(c) for c in pool.campaign_ids], dtype=np.intp)
+        rows = pool.pace_rows[funded]
+        seen = np.frombuffer(paces.seen, dtype=np.int8)
+        eligible = np.frombuffer(paces.eligible, dtype=np.int64)
+        credit = np.frombuffer(paces.credit, dtype=np.float64)
+        pass_rate = np.frombuffer(paces.pass_rate, dtype=np.float64)
+        fresh = rows[seen[rows] == 0]
+        if len(fresh):
+            seen[fresh] = 1
+            eligible[fresh] = max(0, requests - 1)
+            credit[fresh] = pass_rate[fresh] = 0.0
+        eligible[rows] += 1
+        impressions_left = remaining[funded] / pool.prices[funded]
+        share = eligible[rows] / requests if requests > 0 else np.ones(len(rows))
+        expected_eligible = remaining_requests * share
+        rate = np.ones(len(rows))
+        np.divide(
+            impressions_left,
+            expected_eligible,
+            out=rate,
+            where=expected_eligible > impressions_left,
+        )
+        pass_rate[rows] = rate
+        credits = np.minimum(credit[rows] + rate, self.pacing.max_credit)
+        credit[rows] = credits
+        admitted = np.zeros(len(pool.candidates), dtype=bool)
+        admitted[np.flatnonzero(funded)[credits >= 1.0]] = True
+        self._count(int(np.count_nonzero(admitted)), len(rows))
+        return admitted
 
     def on_served(self, campaign_id: str) -> None:
         self.pacing.on_served(campaign_id)

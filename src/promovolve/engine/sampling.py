@@ -18,7 +18,7 @@ import numpy.typing as npt
 from promovolve.domain.beta import sample_beta as sample_beta  # re-exported for tests
 from promovolve.domain.model import Creative
 from promovolve.domain.thompson import CreativeStatsTable
-from promovolve.engine.gates import Candidate
+from promovolve.engine.gates import BoolArray, Candidate, IntArray
 
 # Above this many creatives, numpy beats drawing one at a time (measured: with and
 # without clicks the crossover lies between 12 and 24 creatives).
@@ -26,8 +26,6 @@ VECTOR_POOL_SIZE = 16
 
 _POSITION = attrgetter("position")
 FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
-BoolArray = npt.NDArray[np.bool_]
 
 
 class CandidatePool:
@@ -47,6 +45,7 @@ class CandidatePool:
         "cpms",
         "multipliers",
         "owners",
+        "pace_rows",
         "pairs",
         "prices",
         "rows",
@@ -61,6 +60,8 @@ class CandidatePool:
         self.prices: IntArray = np.array([c.price for c in candidates], dtype=np.int64)
         self.cpms: IntArray = np.array([c.cpm for c in candidates], dtype=np.int64)
         self.budget_total = sum(c.budget for c in candidates)
+        # Rows of these campaigns in the default gate's pace table, filled on first use.
+        self.pace_rows: npt.NDArray[np.intp] | None = None
         self.cpm_total = sum(c.cpm for c in candidates)
         self.pairs: list[tuple[Candidate, Creative]] = []
         multipliers: list[float] = []

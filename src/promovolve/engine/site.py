@@ -29,7 +29,7 @@ from promovolve.domain.model import (
 from promovolve.domain.money import MICROS_PER_USD, impression_price_micros
 from promovolve.domain.thompson import CreativeStatsTable, bid_multiplier
 from promovolve.engine.catalog import Catalog
-from promovolve.engine.gates import Candidate, PacingGate, PooledBudget, StrategyGate
+from promovolve.engine.gates import Candidate, ForecastGate, PacingGate, StrategyGate
 from promovolve.engine.policies import PacingPolicy, policy_named
 from promovolve.engine.sampling import CandidatePool, ThompsonSampler
 from promovolve.pacing.clock import DayClock
@@ -247,7 +247,7 @@ class SiteEngine:
         gate = self._gate_in_use
         if (
             matching is pool.candidates
-            and isinstance(gate, StrategyGate)
+            and isinstance(gate, StrategyGate | ForecastGate)
             and len(matching) >= POOLED_MIN_CANDIDATES
         ):
             return self._serve_pooled(request, slot, day, pool, gate, used, now, rng)
@@ -285,34 +285,29 @@ class SiteEngine:
         slot: SlotSpec,
         day: int,
         pool: CandidatePool,
-        gate: StrategyGate,
+        gate: StrategyGate | ForecastGate,
         used: set[str],
         now: float,
         rng: Random,
     ) -> SlotDecision:
-        """`_serve_slot` for a large pool and an all-or-none gate, on the pool's arrays.
+        """`_serve_slot` for a large pool, on the pool's arrays.
 
         Same steps and the same random draws as the candidate-by-candidate path, so the same
-        decisions; it only spares a Python loop over every candidate, twice.
+        decisions; it only spares Python loops over every candidate.
         """
-        spent_today = self.ledger.spent_many(pool.campaign_ids, day)
-        remaining = pool.budgets - np.array(spent_today, dtype=np.int64)
+        spent = np.array(self.ledger.spent_many(pool.campaign_ids, day), dtype=np.int64)
+        remaining = pool.budgets - spent
         funded = remaining >= pool.prices
-        count = int(np.count_nonzero(funded))
-        if count == 0:
+        if not funded.any():
             return SlotDecision(slot.id, BUDGET_EXHAUSTED)
-        if count == len(pool.candidates):  # the usual case: sums known or cheap
-            pooled = PooledBudget(pool.budget_total, sum(spent_today), pool.cpm_total, count)
-        else:
-            budget = int(pool.budgets[funded].sum())
-            spend = budget - int(remaining[funded].sum())
-            pooled = PooledBudget(budget, spend, int(pool.cpms[funded].sum()), count)
-        if not gate.admit_pooled(now, self.controller, pooled, rng):
+        admitted = gate.admit_pool(now, self.controller, pool, remaining, funded, rng)
+        count = int(np.count_nonzero(admitted))
+        if count == 0:
             return SlotDecision(slot.id, PACING_SKIPPED)
         reservation = reservation_id(request.request_id, slot.id)
-        admitted = None if count == len(pool.candidates) else funded
+        among = None if count == len(pool.candidates) else admitted
         while count:
-            winner, creative = self.sampler.pick_admitted(admitted, rng, pool)
+            winner, creative = self.sampler.pick_admitted(among, rng, pool)
             campaign = winner.campaign
             if self.ledger.reserve(campaign.id, day, reservation, winner.price, winner.budget):
                 gate.on_served(campaign.id)
@@ -320,8 +315,8 @@ class SiteEngine:
                 used.add(campaign.id)
                 return SlotDecision(slot.id, SELECTED, campaign, creative, winner.price)
             # Refused (spent elsewhere meanwhile): the next best campaign may still fit.
-            admitted = funded.copy() if admitted is None else admitted
-            admitted[winner.position] = False
+            among = admitted.copy() if among is None else among
+            among[winner.position] = False
             count -= 1
         return SlotDecision(slot.id, BUDGET_EXHAUSTED)
 
