@@ -269,7 +269,8 @@ class ForecastGate:
         paces = self.pacing.paces
         if pool.pace_rows is None:  # rows first: the views below pin the arrays' size
             pool.pace_rows = np.array([paces.row(c) for c in pool.campaign_ids], dtype=np.intp)
-        rows = pool.pace_rows[funded]
+        everyone = bool(funded.all())  # the usual case: no masking needed
+        rows = pool.pace_rows if everyone else pool.pace_rows[funded]
         seen = np.frombuffer(paces.seen, dtype=np.int8)
         eligible = np.frombuffer(paces.eligible, dtype=np.int64)
         credit = np.frombuffer(paces.credit, dtype=np.float64)
@@ -280,7 +281,10 @@ class ForecastGate:
             eligible[fresh] = max(0, requests - 1)
             credit[fresh] = pass_rate[fresh] = 0.0
         eligible[rows] += 1
-        impressions_left = remaining[funded] / pool.prices[funded]
+        if everyone:
+            impressions_left = remaining / pool.prices
+        else:
+            impressions_left = remaining[funded] / pool.prices[funded]
         share = eligible[rows] / requests if requests > 0 else np.ones(len(rows))
         expected_eligible = remaining_requests * share
         rate = np.ones(len(rows))
@@ -293,8 +297,11 @@ class ForecastGate:
         pass_rate[rows] = rate
         credits = np.minimum(credit[rows] + rate, self.pacing.max_credit)
         credit[rows] = credits
-        admitted = np.zeros(len(pool.candidates), dtype=bool)
-        admitted[np.flatnonzero(funded)[credits >= 1.0]] = True
+        if everyone:
+            admitted: BoolArray = credits >= 1.0
+        else:
+            admitted = np.zeros(len(pool.candidates), dtype=bool)
+            admitted[np.flatnonzero(funded)[credits >= 1.0]] = True
         self._count(int(np.count_nonzero(admitted)), len(rows))
         return admitted
 
