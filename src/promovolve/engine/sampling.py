@@ -147,16 +147,24 @@ def draw_ctrs(impressions: IntArray, clicks: IntArray, rng: np.random.Generator)
     Exact, as in `sample_beta`: without clicks (a = 1) the inverse CDF 1 − U^(1/b), one
     uniform and one power each, far cheaper than a general Beta draw; with clicks, numpy's.
     """
+    n = len(impressions)
+    with_clicks = int(np.count_nonzero(clicks))
+    if not with_clicks:  # usual for new creatives; fewer array operations (runs per request)
+        return _inverse_cdf(np.add(impressions, 1.0, dtype=np.float64), rng)
     clicked = np.minimum(clicks, impressions).astype(np.float64)
     b = impressions - clicked + 1.0
-    with_clicks = np.count_nonzero(clicked)
-    if with_clicks == len(b):
+    if with_clicks == n:
         ctrs: FloatArray = rng.beta(clicked + 1.0, b)
         return ctrs
-    ctrs = rng.random(len(b))
+    ctrs = _inverse_cdf(b, rng)
+    rows = np.flatnonzero(clicked)
+    ctrs[rows] = rng.beta(clicked[rows] + 1.0, b[rows])
+    return ctrs
+
+
+def _inverse_cdf(b: FloatArray, rng: np.random.Generator) -> FloatArray:
+    """Beta(1, b) draws: 1 − U^(1/b)."""
+    ctrs: FloatArray = rng.random(len(b))
     np.power(ctrs, 1.0 / b, out=ctrs)
     np.subtract(1.0, ctrs, out=ctrs)
-    if with_clicks:
-        rows = np.flatnonzero(clicked)
-        ctrs[rows] = rng.beta(clicked[rows] + 1.0, b[rows])
     return ctrs
