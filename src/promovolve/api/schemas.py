@@ -188,8 +188,9 @@ class ServeBody(BaseModel):
     site_id: Annotated[str, Field(min_length=1, max_length=64), NoControl]
     url: WebUrl
     slots: Annotated[list[ServeSlot], Field(min_length=1, max_length=16)]
-    categories: Terms = []
-    keywords: Terms = []
+    # Factories, not `[]`: pydantic deep-copies a mutable default for every request.
+    categories: Terms = Field(default_factory=list)
+    keywords: Terms = Field(default_factory=list)
 
 
 # -- responses (documentation; handlers build the dicts directly) -------------------------

@@ -37,7 +37,9 @@ class GroupCommitWriter:
         self._store = store
         self._metrics = metrics
         self._max_rows = max_rows
-        self._queue: asyncio.Queue[_Item | None] = asyncio.Queue()
+        # A plain list and an event, not an asyncio.Queue: submit runs once per served ad.
+        self._queued: list[_Item] = []
+        self._wakeup = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._closed = False
 
@@ -53,7 +55,7 @@ class GroupCommitWriter:
         if self._closed:
             return
         self._closed = True
-        await self._queue.put(None)
+        self._wakeup.set()
         if self._task is not None:
             await self._task
 
@@ -62,13 +64,18 @@ class GroupCommitWriter:
         if self._closed:
             raise WriterClosedError("server is shutting down")
         future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
-        self._queue.put_nowait(_Item(kind, row, future))
+        self._queue(_Item(kind, row, future))
         return future
 
     def submit_nowait(self, kind: Kind, row: dict[str, object]) -> None:
         """Queue a row nobody waits for (pending-queue entries)."""
         if not self._closed:
-            self._queue.put_nowait(_Item(kind, row, None))
+            self._queue(_Item(kind, row, None))
+
+    def _queue(self, item: _Item) -> None:
+        self._queued.append(item)
+        if not self._wakeup.is_set():
+            self._wakeup.set()
 
     async def _run(self) -> None:
         try:
@@ -77,24 +84,17 @@ class GroupCommitWriter:
             await self._store.close()
 
     async def _write_until_closed(self) -> None:
-        stopping = False
-        while not stopping:
-            first = await self._queue.get()
-            if first is None:
-                break
+        while True:
+            await self._wakeup.wait()
             # One turn of the loop first: handlers already woken add their rows to this batch.
             await asyncio.sleep(0)
-            batch = [first]
-            while len(batch) < self._max_rows:
-                try:
-                    item = self._queue.get_nowait()
-                except asyncio.QueueEmpty:
-                    break
-                if item is None:
-                    stopping = True
-                    break
-                batch.append(item)
-            await self._flush(batch)
+            while self._queued:
+                batch = self._queued[: self._max_rows]
+                del self._queued[: self._max_rows]
+                await self._flush(batch)
+            self._wakeup.clear()
+            if self._closed and not self._queued:
+                return
 
     async def _flush(self, batch: list[_Item]) -> None:
         try:
