@@ -100,8 +100,8 @@ def test_vectorized_draws_follow_the_beta_posterior(impressions: int, clicks: in
 def test_both_paths_let_the_better_creative_win_about_equally_often() -> None:
     # One strong creative among weak ones: its share of wins is a property of the
     # posterior, so the one-by-one and the vectorized paths must agree on it.
-    weak = [(1000, 10)] * 29
-    pool = make_pool([[s] for s in [(1000, 14), *weak]], [1.0] * 30)
+    weak = [(1000, 10)] * 49
+    pool = make_pool([[s] for s in [(1000, 14), *weak]], [1.0] * 50)
     assert pool.creative_count > VECTOR_POOL_SIZE
     shares = []
     for sampler in (ONE_BY_ONE, VECTORIZED):
@@ -110,7 +110,7 @@ def test_both_paths_let_the_better_creative_win_about_equally_often() -> None:
         wins = Counter(winner.position for winner, _ in picks)
         shares.append(wins[0] / 4000)
     assert shares[0] == pytest.approx(shares[1], abs=0.05)
-    assert min(shares) > 1 / 30  # better than a uniform pick
+    assert min(shares) > 1 / 50  # better than a uniform pick
 
 
 def test_an_empty_pass_is_refused() -> None:

@@ -20,9 +20,10 @@ from promovolve.domain.model import Creative
 from promovolve.domain.thompson import CreativeStatsTable
 from promovolve.engine.gates import BoolArray, Candidate, IntArray
 
-# Above this many creatives, numpy beats drawing one at a time (measured: with and
-# without clicks the crossover lies between 12 and 24 creatives).
-VECTOR_POOL_SIZE = 16
+# Above this many creatives, numpy beats drawing one at a time. In a tight loop the
+# crossover lies between 12 and 24 creatives; in the server, where every numpy call costs
+# more (measured with the serve benchmark), near 40.
+VECTOR_POOL_SIZE = 40
 
 _POSITION = attrgetter("position")
 FloatArray = npt.NDArray[np.float64]
