@@ -269,12 +269,9 @@ class SiteEngine:
         reservation = reservation_id(request.request_id, slot.id)
         while passed:
             winner, creative = self.sampler.pick(passed, rng, pool)
-            campaign = winner.campaign
-            if self.ledger.reserve(campaign.id, day, reservation, winner.price, winner.budget):
-                gate.on_served(campaign.id)
-                self._on_selected(campaign, winner.price)
-                used.add(campaign.id)
-                return SlotDecision(slot.id, SELECTED, campaign, creative, winner.price)
+            selected = self._reserve(slot, winner, creative, day, reservation, gate, used)
+            if selected is not None:
+                return selected
             # Refused (spent elsewhere meanwhile): the next best campaign may still fit.
             passed = [c for c in passed if c is not winner]
         return SlotDecision(slot.id, BUDGET_EXHAUSTED)
@@ -308,17 +305,33 @@ class SiteEngine:
         among = None if count == len(pool.candidates) else admitted
         while count:
             winner, creative = self.sampler.pick_admitted(among, rng, pool)
-            campaign = winner.campaign
-            if self.ledger.reserve(campaign.id, day, reservation, winner.price, winner.budget):
-                gate.on_served(campaign.id)
-                self._on_selected(campaign, winner.price)
-                used.add(campaign.id)
-                return SlotDecision(slot.id, SELECTED, campaign, creative, winner.price)
+            selected = self._reserve(slot, winner, creative, day, reservation, gate, used)
+            if selected is not None:
+                return selected
             # Refused (spent elsewhere meanwhile): the next best campaign may still fit.
             among = admitted.copy() if among is None else among
             among[winner.position] = False
             count -= 1
         return SlotDecision(slot.id, BUDGET_EXHAUSTED)
+
+    def _reserve(
+        self,
+        slot: SlotSpec,
+        winner: Candidate,
+        creative: Creative,
+        day: int,
+        reservation: str,
+        gate: PacingGate,
+        used: set[str],
+    ) -> SlotDecision | None:
+        """Reserve the winner's price: the selection, or None if the ledger refused it."""
+        campaign = winner.campaign
+        if not self.ledger.reserve(campaign.id, day, reservation, winner.price, winner.budget):
+            return None
+        gate.on_served(campaign.id)
+        self._on_selected(campaign, winner.price)
+        used.add(campaign.id)
+        return SlotDecision(slot.id, SELECTED, campaign, creative, winner.price)
 
     def release(self, request_id: str, decision: SlotDecision, day: int) -> bool:
         """Undo a selection whose answer could not be recorded: its spend returns to the budget."""
