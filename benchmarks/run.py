@@ -98,8 +98,7 @@ def main(argv: list[str] | None = None) -> int:
         sys.stdout.write("\n")
     else:
         console = Console()
-        pacing = "default" if args.default_pacing else "testThrottleOverride 0"
-        console.print(results_table(tool, pacing, results))
+        console.print(results_table(tool, config.pacing, results))
         worst = min((r.ratio for r in results), default=0.0)
         verdict = "meets" if worst >= TARGET_RATIO else "misses"
         console.print(

@@ -458,6 +458,10 @@ class BenchConfig:
     force_python: bool = False
     default_pacing: bool = False
 
+    @property
+    def pacing(self) -> str:
+        return "default" if self.default_pacing else "testThrottleOverride 0"
+
 
 def run_benchmark(config: BenchConfig, progress: Any = None) -> tuple[str, list[PoolResult]]:
     """Start a server, set up the pools, measure; returns (load tool, results)."""
@@ -507,7 +511,7 @@ def results_json(tool: str, config: BenchConfig, results: Sequence[PoolResult]) 
         "seconds": config.seconds,
         "connections": config.connections,
         "targetRatio": TARGET_RATIO,
-        "pacing": "default" if config.default_pacing else "testThrottleOverride 0",
+        "pacing": config.pacing,
         "pools": [
             {
                 "poolSize": r.pool_size,

@@ -42,9 +42,6 @@ class CreativeStatsTable:
         self.impressions = array("q")
         self.clicks = array("q")
 
-    def __len__(self) -> int:
-        return len(self._rows)
-
     def row(self, creative_id: str) -> int:
         """The creative's row, added (with no impressions) on first use."""
         row = self._rows.get(creative_id)

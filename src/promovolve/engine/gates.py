@@ -91,7 +91,7 @@ class PacingGate(Protocol):
 class StrategyGate:
     """Wraps a site-level PacingStrategy: one decision on the pooled budget of all candidates.
 
-    All or none, so the engine may hand it the pool's sums directly (`admit_pooled`).
+    All or none, so on a large pool it decides from the pool's sums (`admit_pool`).
     """
 
     def __init__(self, strategy: PacingStrategy, use_traffic_shape: bool = True) -> None:

@@ -60,10 +60,10 @@ class CandidatePool:
         self.budgets: IntArray = np.array([c.budget for c in candidates], dtype=np.int64)
         self.prices: IntArray = np.array([c.price for c in candidates], dtype=np.int64)
         self.cpms: IntArray = np.array([c.cpm for c in candidates], dtype=np.int64)
-        self.budget_total = sum(c.budget for c in candidates)
+        self.budget_total = int(self.budgets.sum())
+        self.cpm_total = int(self.cpms.sum())
         # Rows of these campaigns in the default gate's pace table, filled on first use.
         self.pace_rows: npt.NDArray[np.intp] | None = None
-        self.cpm_total = sum(c.cpm for c in candidates)
         self.pairs: list[tuple[Candidate, Creative]] = []
         multipliers: list[float] = []
         owners: list[int] = []

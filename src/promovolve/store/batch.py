@@ -24,7 +24,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from promovolve.store import repository
-from promovolve.store.database import sqlite_pragmas
+from promovolve.store.database import sqlite_file, sqlite_pragmas
 from promovolve.store.repository import EventKey
 
 logger = logging.getLogger("promovolve.store.batch")
@@ -45,10 +45,8 @@ class BatchStore(Protocol):
 
 
 def batch_store_for(engine: AsyncEngine) -> BatchStore:
-    url = engine.url
-    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
-        return SqliteThreadStore(Path(str(url.database)))
-    return SqlAlchemyStore(engine)
+    database = sqlite_file(engine.url)
+    return SqlAlchemyStore(engine) if database is None else SqliteThreadStore(database)
 
 
 class SqlAlchemyStore:
