@@ -133,11 +133,15 @@ def test_both_stores_write_the_same_rows_and_report_the_same_new_events(
         with tempfile.TemporaryDirectory() as tmp:
             url_a = await _fresh(Path(tmp) / "a.db")
             url_b = await _fresh(Path(tmp) / "b.db")
+            url_c = await _fresh(Path(tmp) / "c.db")
             through_sqlalchemy = await _run(
                 SqlAlchemyStore(database.create_engine(url_a)), url_a, work
             )
             through_thread = await _run(SqliteThreadStore(Path(tmp) / "b.db"), url_b, work)
+            # Two rows per statement: batches span several statements in one transaction.
+            in_pairs = await _run(SqliteThreadStore(Path(tmp) / "c.db", 2), url_c, work)
             assert through_thread == through_sqlalchemy
+            assert in_pairs == through_sqlalchemy
 
     asyncio.run(scenario())
 
