@@ -1,4 +1,4 @@
-"""Thompson sampling: the one-by-one and the vectorized paths pick alike and exactly."""
+"""Thompson sampling: the winner is an admitted creative, as often as its posterior says."""
 
 from __future__ import annotations
 
@@ -13,15 +13,7 @@ from hypothesis import strategies as st
 from promovolve.domain.model import Campaign, Creative
 from promovolve.domain.thompson import CreativeStatsTable
 from promovolve.engine.gates import Candidate
-from promovolve.engine.sampling import (
-    VECTOR_POOL_SIZE,
-    CandidatePool,
-    ThompsonSampler,
-    draw_ctrs,
-)
-
-ONE_BY_ONE = ThompsonSampler(vector_pool_size=10**9)
-VECTORIZED = ThompsonSampler(vector_pool_size=0)
+from promovolve.engine.sampling import CandidatePool, ThompsonSampler
 
 
 def make_pool(stats: list[list[tuple[int, int]]], multipliers: list[float]) -> CandidatePool:
@@ -68,10 +60,15 @@ def test_the_winner_is_always_a_creative_of_a_passed_candidate(
         st.sets(st.integers(0, len(pool.candidates) - 1), min_size=1).map(sorted)
     )
     passed = [pool.candidates[p] for p in passed_positions]
-    for sampler in (ONE_BY_ONE, VECTORIZED):
+    sampler = ThompsonSampler()
+    for _ in range(5):
         winner, creative = sampler.pick(passed, Random(seed), pool)
         assert winner in passed
         assert creative in [c for c, _ in winner.creatives]
+    admitted = np.zeros(len(pool.candidates), dtype=bool)
+    admitted[passed_positions] = True
+    winner, _ = sampler.pick_admitted(admitted, Random(seed), pool)
+    assert winner in passed
 
 
 def test_a_pool_maps_each_creative_to_its_candidate() -> None:
@@ -84,47 +81,54 @@ def test_a_pool_maps_each_creative_to_its_candidate() -> None:
     assert [creative.id for _, creative in pool.pairs] == ["c0-0", "c1-0", "c1-1", "c2-0"]
 
 
-@pytest.mark.parametrize(("impressions", "clicks"), [(0, 0), (40, 0), (500, 3), (60, 30)])
-def test_vectorized_draws_follow_the_beta_posterior(impressions: int, clicks: int) -> None:
-    # Beta(a, b) has mean a / (a + b) and variance ab / ((a + b)^2 (a + b + 1)).
-    a, b = clicks + 1, impressions - clicks + 1
-    n = 20_000
-    draws = draw_ctrs(np.full(n, impressions), np.full(n, clicks), np.random.default_rng(7))
-    mean = a / (a + b)
-    variance = a * b / ((a + b) ** 2 * (a + b + 1))
-    assert ((draws >= 0.0) & (draws <= 1.0)).all()
-    assert abs(draws.mean() - mean) < 5 * (variance / n) ** 0.5
-    assert draws.var() == pytest.approx(variance, rel=0.05)
+def posterior_win_share(stats: list[tuple[int, int]], multipliers: list[float], n: int) -> float:
+    """How often the first creative wins, from draws of Python's own betavariate."""
+    rng = Random(5)
+    wins = 0
+    for _ in range(n):
+        scores = [
+            rng.betavariate(clicks + 1, shown - clicks + 1) * m
+            for (shown, clicks), m in zip(stats, multipliers, strict=True)
+        ]
+        wins += scores[0] == max(scores)
+    return wins / n
 
 
-def test_both_paths_let_the_better_creative_win_about_equally_often() -> None:
-    # One strong creative among weak ones: its share of wins is a property of the
-    # posterior, so the one-by-one and the vectorized paths must agree on it.
-    weak = [(1000, 10)] * 49
-    pool = make_pool([[s] for s in [(1000, 14), *weak]], [1.0] * 50)
-    assert pool.creative_count > VECTOR_POOL_SIZE
-    shares = []
-    for sampler in (ONE_BY_ONE, VECTORIZED):
-        rng = Random(3)
-        picks = (sampler.pick(pool.candidates, rng, pool) for _ in range(4000))
-        wins = Counter(winner.position for winner, _ in picks)
-        shares.append(wins[0] / 4000)
-    assert shares[0] == pytest.approx(shares[1], abs=0.05)
-    assert min(shares) > 1 / 50  # better than a uniform pick
+@pytest.mark.parametrize(
+    ("stats", "multipliers"),
+    [
+        ([(1000, 14)] + [(1000, 10)] * 49, [1.0] * 50),  # a better CTR among equals
+        ([(0, 0)] + [(500, 3)] * 9, [1.0] * 10),  # a new creative among clicked ones
+        ([(200, 2)] + [(0, 0), (50, 1)] * 20, [0.3] + [1.0] * 40),  # a lower bid
+    ],
+)
+def test_each_creative_wins_as_often_as_its_posterior_says(
+    stats: list[tuple[int, int]], multipliers: list[float]
+) -> None:
+    pool = make_pool([[s] for s in stats], multipliers)
+    sampler = ThompsonSampler()
+    rng = Random(3)
+    n = 6000
+    wins = Counter(sampler.pick(pool.candidates, rng, pool)[0].position for _ in range(n))
+    expected = posterior_win_share(stats, multipliers, n)
+    assert wins[0] / n == pytest.approx(
+        expected, abs=4 * (expected * (1 - expected) / n) ** 0.5 + 0.005
+    )
 
 
 def test_an_empty_pass_is_refused() -> None:
     pool = make_pool([[(0, 0)]] * 30, [1.0] * 30)
-    for sampler in (ONE_BY_ONE, VECTORIZED):
-        with pytest.raises(ValueError, match="no creative"):
-            sampler.pick([], Random(1), pool)
+    with pytest.raises(ValueError, match="no creative"):
+        ThompsonSampler().pick([], Random(1), pool)
+    with pytest.raises(ValueError, match="no creative"):
+        ThompsonSampler().pick_admitted(np.zeros(30, dtype=bool), Random(1), pool)
 
 
-def test_a_pool_mixing_creatives_with_and_without_clicks_draws_each_from_its_own() -> None:
-    n = 20_000
-    impressions = np.array([0, 500] * n)
-    clicks = np.array([0, 3] * n)
-    draws = draw_ctrs(impressions, clicks, np.random.default_rng(11))
-    fresh, clicked = draws[0::2], draws[1::2]
-    assert abs(fresh.mean() - 0.5) < 0.01  # Beta(1, 1)
-    assert abs(clicked.mean() - 4 / 502) < 0.0005  # Beta(4, 498)
+def test_a_seeded_sampler_repeats_its_picks() -> None:
+    pool = make_pool([[(0, 0), (100, 2)]] * 20, [1.0] * 20)
+    picks = [
+        [sampler.pick(pool.candidates, Random(9), pool)[1].id for _ in range(50)]
+        for sampler in (ThompsonSampler(), ThompsonSampler())
+    ]
+    assert picks[0] == picks[1]
+    assert len(set(picks[0])) > 5

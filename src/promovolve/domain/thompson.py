@@ -5,9 +5,6 @@ from __future__ import annotations
 from array import array
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from random import Random
-
-from promovolve.domain.beta import sample_beta
 
 
 @dataclass(slots=True)
@@ -16,11 +13,6 @@ class CreativeStats:
 
     impressions: int = 0
     clicks: int = 0
-
-    def sample_ctr(self, rng: Random) -> float:
-        # CTR ~ Beta(clicks + 1, impressions − clicks + 1); clicks never exceed impressions.
-        clicks = min(self.clicks, self.impressions)
-        return sample_beta(clicks + 1, self.impressions - clicks + 1, rng)
 
 
 def bid_multiplier(cpm_usd: float, bid_weight: float) -> float:

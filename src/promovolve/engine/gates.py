@@ -17,6 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 from promovolve.domain.model import Campaign, Creative
+from promovolve.engine.kernels import forecast_admit
 from promovolve.pacing.context import PacingContext
 from promovolve.pacing.controller import PacingController
 from promovolve.pacing.forecast import ForecastPacing
@@ -267,42 +268,24 @@ class ForecastGate:
         table's buffers: the same arithmetic in the same order, so the same decisions."""
         requests, remaining_requests = self._forecast(now, controller)
         paces = self.pacing.paces
-        if pool.pace_rows is None:  # rows first: the views below pin the arrays' size
+        if pool.pace_rows is None:
             pool.pace_rows = np.array([paces.row(c) for c in pool.campaign_ids], dtype=np.intp)
-        everyone = bool(funded.all())  # the usual case: no masking needed
-        rows = pool.pace_rows if everyone else pool.pace_rows[funded]
-        seen = np.frombuffer(paces.seen, dtype=np.int8)
-        eligible = np.frombuffer(paces.eligible, dtype=np.int64)
-        credit = np.frombuffer(paces.credit, dtype=np.float64)
-        pass_rate = np.frombuffer(paces.pass_rate, dtype=np.float64)
-        fresh = rows[seen[rows] == 0]
-        if len(fresh):
-            seen[fresh] = 1
-            eligible[fresh] = max(0, requests - 1)
-            credit[fresh] = pass_rate[fresh] = 0.0
-        eligible[rows] += 1
-        if everyone:
-            impressions_left = remaining / pool.prices
-        else:
-            impressions_left = remaining[funded] / pool.prices[funded]
-        share = eligible[rows] / requests if requests > 0 else np.ones(len(rows))
-        expected_eligible = remaining_requests * share
-        rate = np.ones(len(rows))
-        np.divide(
-            impressions_left,
-            expected_eligible,
-            out=rate,
-            where=expected_eligible > impressions_left,
+        admitted: BoolArray = np.empty(len(pool.candidates), dtype=bool)
+        asked, passed = forecast_admit(
+            remaining,
+            pool.prices,
+            funded,
+            pool.pace_rows,
+            paces.seen,
+            paces.eligible,
+            paces.credit,
+            paces.pass_rate,
+            requests,
+            remaining_requests,
+            self.pacing.max_credit,
+            admitted,
         )
-        pass_rate[rows] = rate
-        credits = np.minimum(credit[rows] + rate, self.pacing.max_credit)
-        credit[rows] = credits
-        if everyone:
-            admitted: BoolArray = credits >= 1.0
-        else:
-            admitted = np.zeros(len(pool.candidates), dtype=bool)
-            admitted[np.flatnonzero(funded)[credits >= 1.0]] = True
-        self._count(int(np.count_nonzero(admitted)), len(rows))
+        self._count(passed, asked)
         return admitted
 
     def on_served(self, campaign_id: str) -> None:

@@ -1,9 +1,9 @@
 """Thompson sampling over the creatives of the campaigns that passed the pacing gate.
 
 Each creative draws a CTR from Beta(clicks + 1, impressions − clicks + 1); the highest
-CTR × CPM^bidWeight wins. Small pools draw one by one; large pools draw in one
-vectorized pass over arrays prepared once per candidate pool (the multipliers and
-who owns each creative), several times cheaper for a hundred creatives.
+CTR × CPM^bidWeight wins. The draws run in one compiled pass over arrays prepared once per
+candidate pool (each creative's statistics row, multiplier and owner):
+`promovolve.engine.kernels.thompson_pick`.
 """
 
 from __future__ import annotations
@@ -15,15 +15,10 @@ from random import Random
 import numpy as np
 import numpy.typing as npt
 
-from promovolve.domain.beta import sample_beta as sample_beta  # re-exported for tests
 from promovolve.domain.model import Creative
 from promovolve.domain.thompson import CreativeStatsTable
 from promovolve.engine.gates import BoolArray, Candidate, IntArray
-
-# Above this many creatives, numpy beats drawing one at a time. In a tight loop the
-# crossover lies between 12 and 24 creatives; in the server, where every numpy call costs
-# more (measured with the serve benchmark), near 40.
-VECTOR_POOL_SIZE = 40
+from promovolve.engine.kernels import RandomState, new_random_state, thompson_pick
 
 _POSITION = attrgetter("position")
 FloatArray = npt.NDArray[np.float64]
@@ -44,6 +39,7 @@ class CandidatePool:
         "candidates",
         "cpm_total",
         "cpms",
+        "everyone",
         "multipliers",
         "owners",
         "pace_rows",
@@ -78,6 +74,7 @@ class CandidatePool:
         self.multipliers: FloatArray = np.asarray(multipliers, dtype=np.float64)
         self.owners: npt.NDArray[np.intp] = np.asarray(owners, dtype=np.intp)
         self.rows: npt.NDArray[np.intp] = np.asarray(rows, dtype=np.intp)
+        self.everyone: BoolArray = np.ones(len(candidates), dtype=bool)
 
     @property
     def creative_count(self) -> int:
@@ -85,40 +82,15 @@ class CandidatePool:
 
 
 class ThompsonSampler:
-    """Picks a winner; its numpy generator is seeded from the caller's random generator.
+    """Picks a winner; its random state is seeded once, from the first caller's generator."""
 
-    Pools of more than `vector_pool_size` creatives are drawn with numpy.
-    """
-
-    def __init__(self, vector_pool_size: int = VECTOR_POOL_SIZE) -> None:
-        self.vector_pool_size = vector_pool_size
-        self._vector_rng: np.random.Generator | None = None
+    def __init__(self) -> None:
+        self._state: RandomState | None = None
 
     def pick(
         self, passed: Sequence[Candidate], rng: Random, pool: CandidatePool
     ) -> tuple[Candidate, Creative]:
         """The winner among `passed`, which are candidates of `pool`."""
-        if pool.creative_count > self.vector_pool_size:
-            return self._pick_vectorized(passed, rng, pool)
-        impressions, clicks = pool.table.impressions, pool.table.clicks
-        best_score = -1.0
-        best: tuple[Candidate, Creative] | None = None
-        for c in passed:
-            multiplier = c.multiplier
-            for creative, row in c.creatives:
-                shown = impressions[row]
-                clicked = min(clicks[row], shown)
-                ctr = sample_beta(clicked + 1, shown - clicked + 1, rng)
-                if ctr * multiplier > best_score:
-                    best_score = ctr * multiplier
-                    best = (c, creative)
-        if best is None:
-            raise ValueError("no creative to pick from")
-        return best
-
-    def _pick_vectorized(
-        self, passed: Sequence[Candidate], rng: Random, pool: CandidatePool
-    ) -> tuple[Candidate, Creative]:
         if not passed:
             raise ValueError("no creative to pick from")
         admitted: BoolArray | None = None
@@ -131,41 +103,17 @@ class ThompsonSampler:
         self, admitted: BoolArray | None, rng: Random, pool: CandidatePool
     ) -> tuple[Candidate, Creative]:
         """The winner among the pool's candidates where `admitted` is true (all if None)."""
-        if self._vector_rng is None:
-            self._vector_rng = np.random.default_rng(rng.getrandbits(64))
-        impressions = np.frombuffer(pool.table.impressions, dtype=np.int64)[pool.rows]
-        clicks = np.frombuffer(pool.table.clicks, dtype=np.int64)[pool.rows]
-        scores = draw_ctrs(impressions, clicks, self._vector_rng)
-        scores *= pool.multipliers
-        if admitted is not None:
-            scores[~admitted[pool.owners]] = -1.0
-        return pool.pairs[int(np.argmax(scores))]
-
-
-def draw_ctrs(impressions: IntArray, clicks: IntArray, rng: np.random.Generator) -> FloatArray:
-    """One CTR draw per creative from Beta(clicks + 1, impressions − clicks + 1).
-
-    Exact, as in `sample_beta`: without clicks (a = 1) the inverse CDF 1 − U^(1/b), one
-    uniform and one power each, far cheaper than a general Beta draw; with clicks, numpy's.
-    """
-    n = len(impressions)
-    with_clicks = int(np.count_nonzero(clicks))
-    if not with_clicks:  # usual for new creatives; fewer array operations (runs per request)
-        return _inverse_cdf(np.add(impressions, 1.0, dtype=np.float64), rng)
-    clicked = np.minimum(clicks, impressions).astype(np.float64)
-    b = impressions - clicked + 1.0
-    if with_clicks == n:
-        ctrs: FloatArray = rng.beta(clicked + 1.0, b)
-        return ctrs
-    ctrs = _inverse_cdf(b, rng)
-    rows = np.flatnonzero(clicked)
-    ctrs[rows] = rng.beta(clicked[rows] + 1.0, b[rows])
-    return ctrs
-
-
-def _inverse_cdf(b: FloatArray, rng: np.random.Generator) -> FloatArray:
-    """Beta(1, b) draws: 1 − U^(1/b)."""
-    ctrs: FloatArray = rng.random(len(b))
-    np.power(ctrs, 1.0 / b, out=ctrs)
-    np.subtract(1.0, ctrs, out=ctrs)
-    return ctrs
+        if self._state is None:
+            self._state = new_random_state(rng.getrandbits(64))
+        winner = thompson_pick(
+            pool.table.impressions,
+            pool.table.clicks,
+            pool.rows,
+            pool.multipliers,
+            pool.owners,
+            pool.everyone if admitted is None else admitted,
+            self._state,
+        )
+        if winner < 0:
+            raise ValueError("no creative to pick from")
+        return pool.pairs[winner]

@@ -30,6 +30,7 @@ from promovolve.domain.money import MICROS_PER_USD, impression_price_micros
 from promovolve.domain.thompson import CreativeStatsTable, bid_multiplier
 from promovolve.engine.catalog import Catalog
 from promovolve.engine.gates import Candidate, ForecastGate, PacingGate, StrategyGate
+from promovolve.engine.kernels import fund
 from promovolve.engine.policies import PacingPolicy, policy_named
 from promovolve.engine.sampling import CandidatePool, ThompsonSampler
 from promovolve.pacing.clock import DayClock
@@ -293,9 +294,9 @@ class SiteEngine:
         decisions; it only spares Python loops over every candidate.
         """
         spent = np.array(self.ledger.spent_many(pool.campaign_ids, day), dtype=np.int64)
-        remaining = pool.budgets - spent
-        funded = remaining >= pool.prices
-        if not funded.any():
+        remaining = np.empty_like(spent)
+        funded = np.empty(len(spent), dtype=bool)
+        if not fund(pool.budgets, spent, pool.prices, remaining, funded):
             return SlotDecision(slot.id, BUDGET_EXHAUSTED)
         admitted = gate.admit_pool(now, self.controller, pool, remaining, funded, rng)
         count = int(np.count_nonzero(admitted))

@@ -1,0 +1,135 @@
+"""The compiled serve-path loops: exact Beta draws, funding and the default pacing gate."""
+
+from __future__ import annotations
+
+import statistics
+from random import Random
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from promovolve.engine import kernels
+from promovolve.pacing.forecast import ForecastPacing
+
+
+def ks_distance(xs: list[float], ys: list[float]) -> float:
+    """Two-sample Kolmogorov-Smirnov statistic."""
+    xs, ys = sorted(xs), sorted(ys)
+    i = j = 0
+    distance = 0.0
+    while i < len(xs) and j < len(ys):
+        if xs[i] <= ys[j]:
+            i += 1
+        else:
+            j += 1
+        distance = max(distance, abs(i / len(xs) - j / len(ys)))
+    return distance
+
+
+def test_uniforms_are_uniform_and_follow_from_the_seed() -> None:
+    draws = [kernels.uniform(kernels.new_random_state(7)) for _ in range(3)]
+    assert draws[0] == draws[1] == draws[2]  # the same seed, the same first draw
+    state = kernels.new_random_state(7)
+    many = [kernels.uniform(state) for _ in range(20_000)]
+    assert many[0] == draws[0]
+    assert all(0.0 <= u < 1.0 for u in many)
+    assert len(set(many)) == len(many)
+    reference = Random(1)
+    assert ks_distance(many, [reference.random() for _ in range(20_000)]) < 1.63 * (1e-4) ** 0.5
+
+
+@pytest.mark.parametrize(
+    ("a", "b"), [(1, 1), (1, 500), (40, 1), (51, 951), (3, 200), (200, 3), (2.0, 2.0), (1.5, 7.0)]
+)
+def test_beta_matches_betavariate_and_the_moments(a: float, b: float) -> None:
+    state = kernels.new_random_state(42)
+    n = 20_000
+    ours = [kernels.beta(a, b, state) for _ in range(n)]
+    rng = Random(42)
+    reference = [rng.betavariate(a, b) for _ in range(n)]
+    # 1.63 * sqrt(2/n) is the 1% critical value of the two-sample KS test.
+    assert ks_distance(ours, reference) < 1.63 * (2 / n) ** 0.5
+    mean = a / (a + b)
+    variance = a * b / ((a + b) ** 2 * (a + b + 1))
+    assert statistics.fmean(ours) == pytest.approx(mean, abs=4 * (variance / n) ** 0.5)
+    assert statistics.pvariance(ours) == pytest.approx(variance, rel=0.05)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    a=st.floats(min_value=1.0, max_value=1e6),
+    b=st.floats(min_value=1.0, max_value=1e6),
+    seed=st.integers(0, 2**64 - 1),
+)
+def test_beta_is_always_a_probability(a: float, b: float, seed: int) -> None:
+    assert 0.0 <= kernels.beta(a, b, kernels.new_random_state(seed)) <= 1.0
+
+
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 10**9), st.integers(0, 10**9), st.integers(1, 10**6)),
+        max_size=20,
+    )
+)
+def test_fund_leaves_the_remaining_budget_and_who_pays_for_one_more_impression(
+    rows: list[tuple[int, int, int]],
+) -> None:
+    budgets, spent, prices = (
+        (np.array(column, dtype=np.int64) for column in zip(*rows, strict=True))
+        if rows
+        else (np.zeros(0, dtype=np.int64),) * 3
+    )
+    remaining = np.empty(len(rows), dtype=np.int64)
+    funded = np.empty(len(rows), dtype=bool)
+    count = kernels.fund(budgets, spent, prices, remaining, funded)
+    assert remaining.tolist() == [b - s for b, s, _ in rows]
+    assert funded.tolist() == [b - s >= p for b, s, p in rows]
+    assert count == sum(funded.tolist())
+
+
+requests_of_a_day = st.lists(
+    st.tuples(
+        st.lists(st.integers(0, 10**6), min_size=6, max_size=6),  # remaining budgets
+        st.floats(0.0, 1e6),  # forecast of the requests still to come
+    ),
+    min_size=1,
+    max_size=60,
+)
+
+
+@settings(max_examples=100, deadline=None)
+@given(requests_of_a_day, st.lists(st.integers(1, 10**5), min_size=6, max_size=6))
+def test_forecast_admit_decides_exactly_as_the_pacing_it_compiles(
+    requests: list[tuple[list[int], float]], prices: list[int]
+) -> None:
+    # As in the engine: only funded campaigns (remaining budget ≥ price) reach the gate.
+    ids = [f"c{i}" for i in range(6)]
+    scalar, compiled = ForecastPacing(), ForecastPacing()
+    rows = np.array([compiled.paces.row(c) for c in ids], dtype=np.intp)
+    for n, (remaining, remaining_requests) in enumerate(requests, start=1):
+        funded = [r >= p for r, p in zip(remaining, prices, strict=True)]
+        expected = [
+            f and scalar.admit(c, r, p, n, remaining_requests)
+            for c, f, r, p in zip(ids, funded, remaining, prices, strict=True)
+        ]
+        admitted = np.empty(6, dtype=bool)
+        paces = compiled.paces
+        asked, passed = kernels.forecast_admit(
+            np.array(remaining, dtype=np.int64),
+            np.array(prices, dtype=np.int64),
+            np.array(funded),
+            rows,
+            paces.seen,
+            paces.eligible,
+            paces.credit,
+            paces.pass_rate,
+            n,
+            remaining_requests,
+            compiled.max_credit,
+            admitted,
+        )
+        assert admitted.tolist() == expected
+        assert (asked, passed) == (sum(funded), sum(expected))
+        assert [compiled.paces.today(c) for c in ids] == [scalar.paces.today(c) for c in ids]
