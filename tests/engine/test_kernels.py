@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from promovolve.engine import kernels
 from promovolve.pacing.forecast import ForecastPacing
+from tests.engine.test_site import campaign, creative, make_engine, request
 
 
 def ks_distance(xs: list[float], ys: list[float]) -> float:
@@ -133,3 +134,20 @@ def test_forecast_admit_decides_exactly_as_the_pacing_it_compiles(
         assert admitted.tolist() == expected
         assert (asked, passed) == (sum(funded), sum(expected))
         assert [compiled.paces.today(c) for c in ids] == [scalar.paces.today(c) for c in ids]
+
+
+def test_warm_up_compiles_for_the_types_the_engine_passes() -> None:
+    # Serve through engines with every path (default gate, site-level gate, candidate by
+    # candidate); the compiled functions must not need a second signature.
+    kernels.warm_up()
+    compiled = (kernels.thompson_pick, kernels.fund, kernels.forecast_admit)
+    before = [len(f.signatures) for f in compiled]
+    assert before == [1, 1, 1]
+    campaigns = [campaign(f"c{i}") for i in range(40)]
+    creatives = [creative(f"cr{i}", f"c{i}") for i in range(40)]
+    for policy in ("default", "fixed:0"):
+        for pool in (campaigns, campaigns[:2]):
+            engine = make_engine(pool, creatives[: len(pool)], policy=policy)
+            results = [engine.serve(request(f"r{i}"), 1.0 + i, Random(i)) for i in range(5)]
+            assert any(d.outcome == "selected" for r in results for d in r.slots)
+    assert [len(f.signatures) for f in compiled] == before

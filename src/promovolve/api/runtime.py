@@ -53,6 +53,7 @@ from promovolve.domain.model import (
     host_of,
 )
 from promovolve.domain.money import MICROS_PER_USD
+from promovolve.engine import kernels
 from promovolve.engine.catalog import Catalog
 from promovolve.engine.memory import InMemoryBudgetLedger
 from promovolve.engine.policies import policy_named
@@ -137,6 +138,7 @@ class Runtime:
             )
             state = await repository.load_state(session)
         self.signer = TrackingSigner(bytes.fromhex(secret))
+        kernels.warm_up()
         self._load(state, time.time())
         self.writer = GroupCommitWriter(
             batch_store_for(self.db), self.metrics, settings.write_batch_rows

@@ -14,6 +14,7 @@ the first call after an install compiles it (about a second per function).
 from __future__ import annotations
 
 import math
+from array import array
 from typing import Any
 
 import numba
@@ -184,3 +185,17 @@ def forecast_admit(
             admitted[i] = True
             passed += 1
     return asked, passed
+
+
+def warm_up() -> None:
+    """Compile every function above (or load it from the cache) for the argument types the
+    engine passes, so that no request waits for the compiler."""
+    state = new_random_state(0)
+    counts, money = array("q", [0]), np.zeros(1, dtype=np.int64)
+    flags, rows = np.ones(1, dtype=bool), np.zeros(1, dtype=np.intp)
+    thompson_pick(counts, counts, rows, np.ones(1), rows, flags, state)
+    fund(money, money, money, np.empty(1, dtype=np.int64), np.empty(1, dtype=bool))
+    paces = array("d", [0.0])
+    forecast_admit(
+        money, money + 1, flags, rows, array("b", [0]), counts, paces, paces, 1, 1.0, 2.0, flags
+    )
