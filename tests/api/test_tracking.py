@@ -58,6 +58,25 @@ def test_an_impression_url_is_not_a_click_url() -> None:
         SIGNER.verify(CLICK, params, now=0)
 
 
+def test_the_two_urls_of_a_slot_carry_different_signatures() -> None:
+    beacon = Beacon("s", "r", "slot", "cr", "c", 1500, 3, 10**10)
+    impression, click = (query_of(url)["sig"] for url in SIGNER.urls("https://a.example", beacon))
+    assert impression != click
+    assert len(impression) == len(click) == 22  # 128 bits each, base64url without padding
+    assert SIGNER.url("https://a.example", CLICK, beacon).endswith(f"&sig={click}")
+
+
+@pytest.mark.parametrize("sig", ["é" * 22, "\u2603", "x"])
+def test_a_malformed_signature_is_refused_not_an_error(sig: str) -> None:
+    params = query_of(
+        SIGNER.url("https://ads.example", IMPRESSION, Beacon("s", "r", "t", "cr", "c", 1, 0, 9))
+    )
+    params["sig"] = sig
+    with pytest.raises(ApiError) as error:
+        SIGNER.verify(IMPRESSION, params, now=0)
+    assert error.value.status == 403
+
+
 def test_the_query_is_the_documented_fixed_order() -> None:
     beacon = Beacon("site-1", "r1", "top slot", "cr:1", "c1", 1500, 3, 99)
     assert beacon.query() == (
