@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import tempfile
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -170,3 +172,33 @@ async def test_a_constraint_is_refused_data_and_rolls_the_batch_back(tmp_path: P
         await store.close()
     _, tables = await _run(SqliteThreadStore(tmp_path / "s.db"), url, [])
     assert [row[3] for row in tables["spend_reservations"]] == ["r1"]  # r2's batch left nothing
+
+
+async def test_the_wal_is_copied_into_the_database_in_the_background(tmp_path: Path) -> None:
+    # The writer's own automatic checkpoint waits for 10,000 pages; these rows make far
+    # fewer, so only the background checkpoint can have moved them into the main file.
+    path = tmp_path / "s.db"
+    await _fresh(path)
+    store = SqliteThreadStore(path, checkpoint_interval=0.05)
+    rows = [
+        {
+            "campaign_id": f"c{i % 4}",
+            "day_index": 1,
+            "reservation_id": f"r{i}",
+            "amount_micros": 5,
+            "site_id": "s1",
+            "creative_id": f"c{i % 4}-1",
+            "ts": 1.0,
+        }
+        for i in range(3000)
+    ]
+    before = path.stat().st_size
+    try:
+        await store.write(rows, [], [])
+        deadline = time.monotonic() + 10
+        while path.stat().st_size == before and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        assert path.stat().st_size > before
+    finally:
+        await store.close()
+    assert not any(t.name == "promovolve-sqlite-checkpoint" for t in threading.enumerate())

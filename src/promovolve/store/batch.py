@@ -29,6 +29,11 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from promovolve.store import repository
+from promovolve.store.checkpoint import (
+    CHECKPOINT_INTERVAL_SECONDS,
+    WRITER_AUTOCHECKPOINT_PAGES,
+    WalCheckpointer,
+)
 from promovolve.store.database import sqlite_file, sqlite_pragmas
 from promovolve.store.repository import EventKey
 
@@ -98,11 +103,18 @@ class SqlAlchemyStore:
 class SqliteThreadStore:
     """Batches on a dedicated thread with its own connection to the SQLite file."""
 
-    def __init__(self, path: Path, rows_per_statement: int = ROWS_PER_STATEMENT) -> None:
+    def __init__(
+        self,
+        path: Path,
+        rows_per_statement: int = ROWS_PER_STATEMENT,
+        checkpoint_interval: float = CHECKPOINT_INTERVAL_SECONDS,
+    ) -> None:
         self._path = path
         self._rows_per_statement = rows_per_statement
+        self._checkpoint_interval = checkpoint_interval
         self._executor = ThreadPoolExecutor(1, thread_name_prefix="promovolve-sqlite-writer")
         self._conn: sqlite3.Connection | None = None
+        self._checkpointer: WalCheckpointer | None = None
 
     async def write(self, reservations: Rows, pending: Rows, events: Rows) -> set[EventKey]:
         loop = asyncio.get_running_loop()
@@ -117,6 +129,8 @@ class SqliteThreadStore:
         loop = asyncio.get_running_loop()
         await loop.run_in_executor(self._executor, self._close)
         self._executor.shutdown(wait=True)
+        if self._checkpointer is not None:
+            await asyncio.to_thread(self._checkpointer.stop)
 
     # -- on the writer thread --------------------------------------------------------------
     def _connection(self) -> sqlite3.Connection:
@@ -130,7 +144,10 @@ class SqliteThreadStore:
                 cached_statements=3 * self._rows_per_statement + 16,
             )
             sqlite_pragmas(conn, None)
+            conn.execute(f"PRAGMA wal_autocheckpoint={WRITER_AUTOCHECKPOINT_PAGES}")
             self._conn = conn
+            self._checkpointer = WalCheckpointer(self._path, self._checkpoint_interval)
+            self._checkpointer.start()
         return self._conn
 
     def _write(self, reservations: Rows, pending: Rows, events: Rows) -> set[EventKey]:
