@@ -231,6 +231,6 @@ class BudgetLedgerContract:
                 assert ledger.spent(c, d) == sum(reserved[c].values()) <= budget
             for query_day in range(4):
                 names = ["c2", "c1", "c3", "c1"]
-                assert ledger.spent_many(names, query_day) == [
+                assert list(ledger.spent_many(names, query_day)) == [
                     ledger.spent(name, query_day) for name in names
                 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import statistics
+from array import array
 from random import Random
 
 import numpy as np
@@ -77,11 +78,9 @@ def test_beta_is_always_a_probability(a: float, b: float, seed: int) -> None:
 def test_fund_leaves_the_remaining_budget_and_who_pays_for_one_more_impression(
     rows: list[tuple[int, int, int]],
 ) -> None:
-    budgets, spent, prices = (
-        (np.array(column, dtype=np.int64) for column in zip(*rows, strict=True))
-        if rows
-        else (np.zeros(0, dtype=np.int64),) * 3
-    )
+    budgets = np.array([b for b, _, _ in rows], dtype=np.int64)
+    spent = array("q", [s for _, s, _ in rows])  # what the ledger gives
+    prices = np.array([p for _, _, p in rows], dtype=np.int64)
     remaining = np.empty(len(rows), dtype=np.int64)
     funded = np.empty(len(rows), dtype=bool)
     count = kernels.fund(budgets, spent, prices, remaining, funded)
@@ -140,9 +139,9 @@ def test_warm_up_compiles_for_the_types_the_engine_passes() -> None:
     # Serve through engines with every path (default gate, site-level gate, candidate by
     # candidate); the compiled functions must not need a second signature.
     kernels.warm_up()
-    compiled = (kernels.thompson_pick, kernels.fund, kernels.forecast_admit)
+    compiled = (kernels.thompson_pick, kernels.gather_spent, kernels.fund, kernels.forecast_admit)
     before = [len(f.signatures) for f in compiled]
-    assert before == [1, 1, 1]
+    assert before == [1, 1, 1, 1]
     campaigns = [campaign(f"c{i}") for i in range(40)]
     creatives = [creative(f"cr{i}", f"c{i}") for i in range(40)]
     for policy in ("default", "fixed:0"):

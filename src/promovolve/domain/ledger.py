@@ -35,7 +35,7 @@ class BudgetLedger(Protocol):
         """
         ...
 
-    def spent_many(self, campaign_ids: Sequence[str], day: int) -> list[int]:
+    def spent_many(self, campaign_ids: Sequence[str], day: int) -> Sequence[int]:
         """`spent` of each campaign, in order (one call for a whole candidate pool)."""
         ...
 

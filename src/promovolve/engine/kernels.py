@@ -119,9 +119,19 @@ def thompson_pick(
 
 
 @_compiled
+def gather_spent(
+    rows: npt.NDArray[np.intp], days: Buffer, spent: Buffer, day: int, out: Buffer
+) -> None:
+    """`out[i]` = the spend of ledger row `rows[i]` on `day` (0 unless it is the row's day)."""
+    for i in range(len(rows)):
+        row = rows[i]
+        out[i] = spent[row] if days[row] == day else 0
+
+
+@_compiled
 def fund(
     budgets: npt.NDArray[np.int64],
-    spent: npt.NDArray[np.int64],
+    spent: Buffer,
     prices: npt.NDArray[np.int64],
     remaining: npt.NDArray[np.int64],
     funded: npt.NDArray[np.bool_],
@@ -194,7 +204,8 @@ def warm_up() -> None:
     counts, money = array("q", [0]), np.zeros(1, dtype=np.int64)
     flags, rows = np.ones(1, dtype=bool), np.zeros(1, dtype=np.intp)
     thompson_pick(counts, counts, rows, np.ones(1), rows, flags, state)
-    fund(money, money, money, np.empty(1, dtype=np.int64), np.empty(1, dtype=bool))
+    gather_spent(rows, counts, counts, 0, counts)
+    fund(money, counts, money, np.empty(1, dtype=np.int64), np.empty(1, dtype=bool))
     paces = array("d", [0.0])
     forecast_admit(
         money, money + 1, flags, rows, array("b", [0]), counts, paces, paces, 1, 1.0, 2.0, flags

@@ -8,6 +8,7 @@ reserve in the budget ledger → answer.
 from __future__ import annotations
 
 import logging
+from array import array
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -293,8 +294,10 @@ class SiteEngine:
         Same steps and the same random draws as the candidate-by-candidate path, so the same
         decisions; it only spares Python loops over every candidate.
         """
-        spent = np.array(self.ledger.spent_many(pool.campaign_ids, day), dtype=np.int64)
-        remaining = np.empty_like(spent)
+        spent = self.ledger.spent_many(pool.campaign_ids, day)
+        if not isinstance(spent, array):  # the compiled loop takes a buffer
+            spent = array("q", spent)
+        remaining = np.empty(len(spent), dtype=np.int64)
         funded = np.empty(len(spent), dtype=bool)
         if not fund(pool.budgets, spent, pool.prices, remaining, funded):
             return SlotDecision(slot.id, BUDGET_EXHAUSTED)
