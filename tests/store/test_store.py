@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from promovolve.store import database, repository
@@ -47,6 +47,38 @@ async def test_migrate_up_again_and_down(engine: AsyncEngine) -> None:
     assert await _tables(engine) == set()
     await database.migrate(engine)
     assert set(Base.metadata.tables) <= await _tables(engine)
+
+
+async def test_upgrading_keeps_reservations_and_their_unique_key(engine: AsyncEngine) -> None:
+    # Migration 0002 reorders the reservations' unique key: rows survive, and the same
+    # (campaign, day, reservation) is still refused while new ones are written.
+    row = {
+        "campaign_id": "c1",
+        "day_index": 4,
+        "reservation_id": "r1",
+        "amount_micros": 2500,
+        "site_id": "s1",
+        "creative_id": "cr1",
+        "ts": 1.0,
+    }
+    await database.drop_all(engine)
+    await database.migrate(engine, revision="0001")
+    async with engine.begin() as conn:
+        await conn.execute(repository.insert_ignoring(engine.dialect.name, "reservations"), [row])
+    await database.migrate(engine)
+    async with engine.begin() as conn:
+        insert = repository.insert_ignoring(engine.dialect.name, "reservations")
+        await conn.execute(insert, [row, {**row, "reservation_id": "r2"}, {**row, "day_index": 5}])
+        rows = await conn.execute(
+            text(
+                "SELECT campaign_id, day_index, reservation_id FROM spend_reservations ORDER BY id"
+            )
+        )
+        keys = await conn.run_sync(
+            lambda c: inspect(c).get_unique_constraints("spend_reservations")
+        )
+    assert [tuple(r) for r in rows] == [("c1", 4, "r1"), ("c1", 4, "r2"), ("c1", 5, "r1")]
+    assert [k["column_names"] for k in keys] == [["day_index", "reservation_id", "campaign_id"]]
 
 
 async def test_events_count_once_and_state_loads(engine: AsyncEngine) -> None:

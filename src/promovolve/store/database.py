@@ -82,20 +82,20 @@ def _alembic_config(connection: Connection) -> Config:
     return config
 
 
-def _upgrade(connection: Connection) -> None:
-    command.upgrade(_alembic_config(connection), "head")
+def _upgrade(connection: Connection, revision: str = "head") -> None:
+    command.upgrade(_alembic_config(connection), revision)
 
 
 def _downgrade(connection: Connection) -> None:
     command.downgrade(_alembic_config(connection), "base")
 
 
-async def migrate(engine: AsyncEngine, schema: str | None = None) -> None:
-    """Create or upgrade the schema to the newest migration."""
+async def migrate(engine: AsyncEngine, schema: str | None = None, revision: str = "head") -> None:
+    """Create or upgrade the schema to `revision` (the newest migration by default)."""
     async with engine.begin() as conn:
         if schema is not None and engine.dialect.name == "postgresql":
             await conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
-        await conn.run_sync(_upgrade)
+        await conn.run_sync(_upgrade, revision)
 
 
 async def drop_all(engine: AsyncEngine) -> None:

@@ -112,7 +112,8 @@ class SpendReservationRow(Base):
 
     __tablename__ = "spend_reservations"
     __table_args__ = (
-        UniqueConstraint("campaign_id", "day_index", "reservation_id"),
+        # Led by the day and the reservation id, so new keys append (migration 0002).
+        UniqueConstraint("day_index", "reservation_id", "campaign_id"),
         Index("ix_spend_reservations_site_day", "site_id", "day_index"),
     )
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)

@@ -54,7 +54,7 @@ def insert_ignoring(dialect: str, what: str) -> Any:
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     if what == "reservations":
         return insert(_table(SpendReservationRow)).on_conflict_do_nothing(
-            index_elements=["campaign_id", "day_index", "reservation_id"]
+            index_elements=["day_index", "reservation_id", "campaign_id"]
         )
     if what == "approvals":
         return insert(_table(ApprovalRow)).on_conflict_do_nothing(
