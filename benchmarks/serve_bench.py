@@ -51,16 +51,50 @@ class LoadResult:
 
 
 @dataclass(frozen=True, slots=True)
-class PoolResult:
-    pool_size: int
-    serve: LoadResult
+class Round:
+    """One healthz run and the serve run right after it: the pair a ratio compares."""
+
     healthz: LoadResult
-    selected_share: float  # of the slots served during the measured run
+    serve: LoadResult
+    selected_share: float  # of the slots served during the serve run
 
     @property
     def ratio(self) -> float:
         trivial = self.healthz.requests_per_second
         return self.serve.requests_per_second / trivial if trivial > 0 else 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class PoolResult:
+    """All rounds of one pool size. A shared machine drifts and stalls, so each round pairs
+    the two endpoints back to back and the figures are the median round's."""
+
+    pool_size: int
+    rounds: tuple[Round, ...]
+
+    def _median_by(self, key: Any) -> Round:
+        ordered = sorted(self.rounds, key=key)
+        return ordered[(len(ordered) - 1) // 2]
+
+    @property
+    def ratio(self) -> float:
+        return self._median_by(lambda r: r.ratio).ratio
+
+    @property
+    def ratios(self) -> list[float]:
+        return [r.ratio for r in self.rounds]
+
+    @property
+    def serve(self) -> LoadResult:
+        return self._median_by(lambda r: r.serve.requests_per_second).serve
+
+    @property
+    def healthz(self) -> LoadResult:
+        return self._median_by(lambda r: r.healthz.requests_per_second).healthz
+
+    @property
+    def selected_share(self) -> float:
+        return min(r.selected_share for r in self.rounds)
 
 
 # -- parsing --------------------------------------------------------------------------------
@@ -453,6 +487,7 @@ class BenchConfig:
     warmup_seconds: float = 2.0
     settle_seconds: float = 2.0  # idle time before each pool, so background writes drain
     pool_sizes: Sequence[int] = (1, 10, 100)
+    rounds: int = 3  # healthz-then-serve pairs per pool size
     connections: int = 32
     threads: int = 1
     force_python: bool = False
@@ -486,18 +521,22 @@ def run_benchmark(config: BenchConfig, progress: Any = None) -> tuple[str, list[
             health = server.url + "/healthz"
             serve = server.url + "/v1/serve"
             for site in sites:
-                # The trivial endpoint first, on a settled server; then the serve path.
                 time.sleep(config.settle_seconds)
-                say(f"pool {site.pool_size}: measuring GET /healthz for {config.seconds:g}s")
-                health_result = generator.run(health, config.seconds)
                 body = site.serve_body()
                 if config.warmup_seconds > 0:
                     generator.run(serve, config.warmup_seconds, "POST", body)
-                say(f"pool {site.pool_size}: measuring POST /v1/serve for {config.seconds:g}s")
-                before = outcomes_now(server.url)
-                serve_result = generator.run(serve, config.seconds, "POST", body)
-                share = selected_between(before, outcomes_now(server.url))
-                results.append(PoolResult(site.pool_size, serve_result, health_result, share))
+                rounds = []
+                for number in range(1, config.rounds + 1):
+                    say(
+                        f"pool {site.pool_size}, round {number}/{config.rounds}: "
+                        f"GET /healthz, then POST /v1/serve, {config.seconds:g}s each"
+                    )
+                    health_result = generator.run(health, config.seconds)
+                    before = outcomes_now(server.url)
+                    serve_result = generator.run(serve, config.seconds, "POST", body)
+                    share = selected_between(before, outcomes_now(server.url))
+                    rounds.append(Round(health_result, serve_result, share))
+                results.append(PoolResult(site.pool_size, tuple(rounds)))
             if server.process.poll() is not None:
                 raise RuntimeError(f"the server died during the run:\n{_tail(server.log)}")
     finally:
@@ -509,6 +548,7 @@ def results_json(tool: str, config: BenchConfig, results: Sequence[PoolResult]) 
     return {
         "loadGenerator": tool,
         "seconds": config.seconds,
+        "rounds": config.rounds,
         "connections": config.connections,
         "targetRatio": TARGET_RATIO,
         "pacing": config.pacing,
@@ -518,6 +558,7 @@ def results_json(tool: str, config: BenchConfig, results: Sequence[PoolResult]) 
                 "serve": _camel(asdict(r.serve)),
                 "healthz": _camel(asdict(r.healthz)),
                 "ratio": round(r.ratio, 4),
+                "roundRatios": [round(ratio, 4) for ratio in r.ratios],
                 "selectedShare": r.selected_share,
                 "meetsTarget": r.ratio >= TARGET_RATIO,
             }

@@ -8,7 +8,9 @@ import pytest
 from benchmarks.loadgen import build_request, percentile
 from benchmarks.serve_bench import (
     BenchSite,
+    LoadResult,
     PoolResult,
+    Round,
     parse_duration_ms,
     parse_loadgen_output,
     parse_outcomes,
@@ -72,9 +74,27 @@ def test_parse_loadgen_output_and_ratio() -> None:
     serve = parse_loadgen_output("noise\n" + line + "\n")
     health = parse_loadgen_output(line.replace("500.0", "800.0"))
     assert serve.requests_per_second == 500.0 and serve.p99_ms == 9.0
-    assert PoolResult(10, serve, health, 1.0).ratio == pytest.approx(0.625)
+    assert PoolResult(10, (Round(health, serve, 1.0),)).ratio == pytest.approx(0.625)
     with pytest.raises(ValueError):
         parse_loadgen_output("")
+
+
+def load(requests_per_second: float) -> LoadResult:
+    return LoadResult("wrk", 1, 1.0, requests_per_second, 1.0, 2.0)
+
+
+def test_a_pool_reports_its_median_round() -> None:
+    rounds = (
+        Round(load(1000), load(400), 1.0),  # ratio 0.40
+        Round(load(800), load(480), 1.0),  # ratio 0.60, a slow healthz
+        Round(load(1000), load(550), 0.98),  # ratio 0.55
+    )
+    result = PoolResult(100, rounds)
+    assert result.ratio == pytest.approx(0.55)
+    assert result.ratios == pytest.approx([0.40, 0.60, 0.55])
+    assert result.serve.requests_per_second == 480
+    assert result.healthz.requests_per_second == 1000
+    assert result.selected_share == 0.98
 
 
 def test_request_building_helpers() -> None:
