@@ -83,10 +83,11 @@ def test_fund_leaves_the_remaining_budget_and_who_pays_for_one_more_impression(
     prices = np.array([p for _, _, p in rows], dtype=np.int64)
     remaining = np.empty(len(rows), dtype=np.int64)
     funded = np.empty(len(rows), dtype=bool)
-    count = kernels.fund(budgets, spent, prices, remaining, funded)
+    count, total = kernels.fund(budgets, spent, prices, remaining, funded)
     assert remaining.tolist() == [b - s for b, s, _ in rows]
     assert funded.tolist() == [b - s >= p for b, s, p in rows]
     assert count == sum(funded.tolist())
+    assert total == sum(b - s for b, s, p in rows if b - s >= p)
 
 
 requests_of_a_day = st.lists(

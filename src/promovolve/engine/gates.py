@@ -59,6 +59,16 @@ class Candidate:
 
 
 @dataclass(frozen=True, slots=True)
+class PoolFunding:
+    """A pool's budgets for one request: what each candidate has left and who can pay."""
+
+    remaining: IntArray
+    funded: BoolArray
+    count: int  # funded candidates
+    remaining_total: int  # left to the funded candidates together
+
+
+@dataclass(frozen=True, slots=True)
 class PooledBudget:
     """What a site-level strategy sees of the funded candidates: sums and a count."""
 
@@ -148,22 +158,21 @@ class StrategyGate:
         now: float,
         controller: PacingController,
         pool: CandidatePool,
-        remaining: IntArray,
-        funded: BoolArray,
+        funding: PoolFunding,
         rng: Random,
-    ) -> BoolArray:
-        """`admit` on a pool's arrays: the funded candidates, or none."""
-        count = int(np.count_nonzero(funded))
-        if count == len(pool.candidates):  # the usual case: sums known or cheap
-            spend = pool.budget_total - int(remaining.sum())
+    ) -> tuple[BoolArray, int]:
+        """`admit` on a pool's arrays: the funded candidates, or none (mask and count)."""
+        count, funded = funding.count, funding.funded
+        if count == len(pool.candidates):  # the usual case: the pool's sums hold
+            spend = pool.budget_total - funding.remaining_total
             pooled = PooledBudget(pool.budget_total, spend, pool.cpm_total, count)
         else:
             budget = int(pool.budgets[funded].sum())
-            spend = budget - int(remaining[funded].sum())
+            spend = budget - funding.remaining_total
             pooled = PooledBudget(budget, spend, int(pool.cpms[funded].sum()), count)
         if self.admit_pooled(now, controller, pooled, rng):
-            return funded
-        return np.zeros(len(pool.candidates), dtype=bool)
+            return funded, count
+        return np.zeros(len(pool.candidates), dtype=bool), 0
 
     def admit_pooled(
         self, now: float, controller: PacingController, pooled: PooledBudget, rng: Random
@@ -260,10 +269,9 @@ class ForecastGate:
         now: float,
         controller: PacingController,
         pool: CandidatePool,
-        remaining: IntArray,
-        funded: BoolArray,
+        funding: PoolFunding,
         rng: Random,
-    ) -> BoolArray:
+    ) -> tuple[BoolArray, int]:
         """`ForecastPacing.admit` for every funded candidate of a pool at once, on the pace
         table's buffers: the same arithmetic in the same order, so the same decisions."""
         requests, remaining_requests = self._forecast(now, controller)
@@ -272,9 +280,9 @@ class ForecastGate:
             pool.pace_rows = np.array([paces.row(c) for c in pool.campaign_ids], dtype=np.intp)
         admitted: BoolArray = np.empty(len(pool.candidates), dtype=bool)
         asked, passed = forecast_admit(
-            remaining,
+            funding.remaining,
             pool.prices,
-            funded,
+            funding.funded,
             pool.pace_rows,
             paces.seen,
             paces.eligible,
@@ -286,7 +294,7 @@ class ForecastGate:
             admitted,
         )
         self._count(passed, asked)
-        return admitted
+        return admitted, passed
 
     def on_served(self, campaign_id: str) -> None:
         self.pacing.on_served(campaign_id)

@@ -135,17 +135,19 @@ def fund(
     prices: npt.NDArray[np.int64],
     remaining: npt.NDArray[np.int64],
     funded: npt.NDArray[np.bool_],
-) -> int:
+) -> tuple[int, int]:
     """Fills each candidate's `remaining` budget today and whether it still pays for one
-    impression (`funded`); returns how many do."""
+    impression (`funded`); returns how many do and what they have left together."""
     count = 0
+    total = 0
     for i in range(len(budgets)):
         left = budgets[i] - spent[i]
         remaining[i] = left
         funded[i] = left >= prices[i]
         if funded[i]:
             count += 1
-    return count
+            total += left
+    return count, total
 
 
 @_compiled

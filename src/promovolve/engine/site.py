@@ -30,7 +30,13 @@ from promovolve.domain.model import (
 from promovolve.domain.money import MICROS_PER_USD, impression_price_micros
 from promovolve.domain.thompson import CreativeStatsTable, bid_multiplier
 from promovolve.engine.catalog import Catalog
-from promovolve.engine.gates import Candidate, ForecastGate, PacingGate, StrategyGate
+from promovolve.engine.gates import (
+    Candidate,
+    ForecastGate,
+    PacingGate,
+    PoolFunding,
+    StrategyGate,
+)
 from promovolve.engine.kernels import fund
 from promovolve.engine.policies import PacingPolicy, policy_named
 from promovolve.engine.sampling import CandidatePool, ThompsonSampler
@@ -299,10 +305,11 @@ class SiteEngine:
             spent = array("q", spent)
         remaining = np.empty(len(spent), dtype=np.int64)
         funded = np.empty(len(spent), dtype=bool)
-        if not fund(pool.budgets, spent, pool.prices, remaining, funded):
+        funded_count, remaining_total = fund(pool.budgets, spent, pool.prices, remaining, funded)
+        if not funded_count:
             return SlotDecision(slot.id, BUDGET_EXHAUSTED)
-        admitted = gate.admit_pool(now, self.controller, pool, remaining, funded, rng)
-        count = int(np.count_nonzero(admitted))
+        funding = PoolFunding(remaining, funded, funded_count, remaining_total)
+        admitted, count = gate.admit_pool(now, self.controller, pool, funding, rng)
         if count == 0:
             return SlotDecision(slot.id, PACING_SKIPPED)
         reservation = reservation_id(request.request_id, slot.id)
