@@ -42,7 +42,7 @@ def test_a_signed_url_verifies_back_to_its_beacon(beacon: Beacon) -> None:
 @settings(max_examples=100, deadline=None)
 @given(beacons, st.sampled_from(["site", "request", "slot", "creative", "campaign"]), text)
 def test_changing_any_field_breaks_the_signature(beacon: Beacon, field: str, value: str) -> None:
-    params = query_of(SIGNER.url("https://ads.example", IMPRESSION, beacon))
+    params = query_of(SIGNER.urls("https://ads.example", beacon)[0])
     if params[field] == value:
         return
     params[field] = value
@@ -53,7 +53,7 @@ def test_changing_any_field_breaks_the_signature(beacon: Beacon, field: str, val
 
 def test_an_impression_url_is_not_a_click_url() -> None:
     beacon = Beacon("s", "r", "slot", "cr", "c", 1500, 3, 10**10)
-    params = query_of(SIGNER.url("https://ads.example", IMPRESSION, beacon))
+    params = query_of(SIGNER.urls("https://ads.example", beacon)[0])
     with pytest.raises(ApiError, match="signature"):
         SIGNER.verify(CLICK, params, now=0)
 
@@ -63,13 +63,13 @@ def test_the_two_urls_of_a_slot_carry_different_signatures() -> None:
     impression, click = (query_of(url)["sig"] for url in SIGNER.urls("https://a.example", beacon))
     assert impression != click
     assert len(impression) == len(click) == 22  # 128 bits each, base64url without padding
-    assert SIGNER.url("https://a.example", CLICK, beacon).endswith(f"&sig={click}")
+    assert SIGNER.urls("https://a.example", beacon)[1].endswith(f"&sig={click}")
 
 
 @pytest.mark.parametrize("sig", ["é" * 22, "\u2603", "x"])
 def test_a_malformed_signature_is_refused_not_an_error(sig: str) -> None:
     params = query_of(
-        SIGNER.url("https://ads.example", IMPRESSION, Beacon("s", "r", "t", "cr", "c", 1, 0, 9))
+        SIGNER.urls("https://ads.example", Beacon("s", "r", "t", "cr", "c", 1, 0, 9))[0]
     )
     params["sig"] = sig
     with pytest.raises(ApiError) as error:

@@ -70,10 +70,6 @@ class TrackingSigner:
         impression, click = self._signatures(query)
         return impression if kind == IMPRESSION else click
 
-    def url(self, base: str, kind: str, beacon: Beacon) -> str:
-        query = beacon.query()
-        return f"{base}/v1/{kind}?{query}&sig={self._signature(kind, query)}"
-
     def urls(self, base: str, beacon: Beacon) -> tuple[str, str]:
         """The impression and click URLs of one served slot."""
         query = beacon.query()

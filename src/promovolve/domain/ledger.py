@@ -7,6 +7,7 @@ each campaign's day afresh when a reservation names a newer day.
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Sequence
 from typing import Protocol
 
@@ -35,8 +36,9 @@ class BudgetLedger(Protocol):
         """
         ...
 
-    def spent_many(self, campaign_ids: Sequence[str], day: int) -> Sequence[int]:
-        """`spent` of each campaign, in order (one call for a whole candidate pool)."""
+    def spent_many(self, campaign_ids: Sequence[str], day: int) -> array[int]:
+        """`spent` of each campaign, in order, as `array('q')` (one call for a whole
+        candidate pool; the engine reads it as a buffer)."""
         ...
 
 

@@ -76,10 +76,6 @@ class CandidatePool:
         self.rows: npt.NDArray[np.intp] = np.asarray(rows, dtype=np.intp)
         self.everyone: BoolArray = np.ones(len(candidates), dtype=bool)
 
-    @property
-    def creative_count(self) -> int:
-        return len(self.pairs)
-
 
 class ThompsonSampler:
     """Picks a winner; its random state is seeded once, from the first caller's generator."""

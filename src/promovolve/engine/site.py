@@ -8,7 +8,6 @@ reserve in the budget ledger → answer.
 from __future__ import annotations
 
 import logging
-from array import array
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -301,8 +300,6 @@ class SiteEngine:
         decisions; it only spares Python loops over every candidate.
         """
         spent = self.ledger.spent_many(pool.campaign_ids, day)
-        if not isinstance(spent, array):  # the compiled loop takes a buffer
-            spent = array("q", spent)
         remaining = np.empty(len(spent), dtype=np.int64)
         funded = np.empty(len(spent), dtype=bool)
         funded_count, remaining_total = fund(pool.budgets, spent, pool.prices, remaining, funded)

@@ -186,29 +186,25 @@ def _inserts(what: str, rows: Rows, size: int) -> list[tuple[str, list[object]]]
     """`rows` as multi-row INSERTs of at most `size` rows: (SQL, flat parameters) each."""
     if not rows:
         return []
-    names = _sqlite_insert(what, tuple(rows[0]))[1]
+    columns = tuple(rows[0])
     out: list[tuple[str, list[object]]] = []
     for start in range(0, len(rows), size):
         chunk = rows[start : start + size]
-        sql = _multi_row_insert(what, names, len(chunk))
+        sql, names = _multi_row_insert(what, columns, len(chunk))
         out.append((sql, [row[n] for row in chunk for n in names]))
     return out
 
 
 @functools.cache
-def _sqlite_insert(what: str, columns: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:
-    """The repository's insert for `what` as SQLite SQL, and its parameters in order."""
+def _multi_row_insert(
+    what: str, columns: tuple[str, ...], count: int
+) -> tuple[str, tuple[str, ...]]:
+    """The repository's insert for `what` as SQLite SQL with `count` VALUES groups, and the
+    column of each group's parameters in order."""
     compiled: Any = repository.insert_ignoring("sqlite", what).compile(
         dialect=sqlite_dialect.dialect(), column_keys=list(columns)
     )
-    return str(compiled), tuple(compiled.positiontup)
-
-
-@functools.cache
-def _multi_row_insert(what: str, names: tuple[str, ...], count: int) -> str:
-    """The one-row insert of `what` with its VALUES group repeated `count` times."""
-    sql = _sqlite_insert(what, names)[0]
-    head, _, rest = sql.partition(" VALUES ")
+    head, _, rest = str(compiled).partition(" VALUES ")
     group_end = rest.index(")") + 1
     group, tail = rest[:group_end], rest[group_end:]
-    return f"{head} VALUES {', '.join([group] * count)}{tail}"
+    return f"{head} VALUES {', '.join([group] * count)}{tail}", tuple(compiled.positiontup)

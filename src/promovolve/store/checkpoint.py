@@ -33,7 +33,6 @@ class WalCheckpointer:
         self._thread = threading.Thread(
             target=self._run, name="promovolve-sqlite-checkpoint", daemon=True
         )
-        self.checkpoints = 0
 
     def start(self) -> None:
         self._thread.start()
@@ -50,7 +49,6 @@ class WalCheckpointer:
             while not self._stop.wait(self._interval):
                 try:
                     conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
-                    self.checkpoints += 1
                 except sqlite3.Error as exc:  # a busy or failing disk: the writer's bound holds
                     logger.warning("WAL checkpoint failed: %s", exc)
         finally:
