@@ -28,17 +28,13 @@ from promovolve.domain.model import (
 )
 from promovolve.domain.money import MICROS_PER_USD, impression_price_micros
 from promovolve.domain.thompson import CreativeStatsTable, bid_multiplier
+from promovolve.engine.candidates import Candidate, CandidatePool, PoolFunding
 from promovolve.engine.catalog import Catalog
-from promovolve.engine.gates import (
-    Candidate,
-    ForecastGate,
-    PacingGate,
-    PoolFunding,
-    StrategyGate,
-)
+from promovolve.engine.gates import PacingGate, StrategyGate
 from promovolve.engine.kernels import fund
+from promovolve.engine.network_pace import InMemoryNetworkPace, NetworkPace
 from promovolve.engine.policies import PacingPolicy, policy_named
-from promovolve.engine.sampling import CandidatePool, ThompsonSampler
+from promovolve.engine.sampling import ThompsonSampler
 from promovolve.pacing.clock import DayClock
 from promovolve.pacing.config import SECONDS_PER_DAY, PacingConfig
 from promovolve.pacing.controller import PacingController
@@ -55,8 +51,6 @@ NO_CANDIDATES = Outcome.NO_CANDIDATES.value
 OBSERVER_TIME_CONSTANT_SECONDS = 10.0
 RECENT_REQUESTS_KEPT = 10_000
 CANDIDATE_POOLS_KEPT = 2_048
-# From this many candidates, deciding on the pool's arrays beats a loop over them (measured).
-POOLED_MIN_CANDIDATES = 32
 OUTCOME_NAMES: tuple[str, ...] = (*(o.value for o in Outcome), WARMUP)
 
 
@@ -116,7 +110,10 @@ class SiteEngine:
         ledger: BudgetLedger,
         policy: PacingPolicy | None = None,
         origin: float = 0.0,
+        network: NetworkPace | None = None,
     ) -> None:
+        """`network` is the pace every site engine of the process shares (the default gate
+        paces a campaign over all its sites); without one the site is a network of one."""
         self.site = site
         self.catalog = catalog
         self.ledger = ledger
@@ -134,12 +131,12 @@ class SiteEngine:
         self._candidate_cache: dict[tuple[object, ...], CandidatePool] = {}
         self._cache_version: tuple[int, int] = (-1, -1)
         self._local_version = 0
-        self.gate: PacingGate = self.policy.make_gate()
+        self.network = network if network is not None else InMemoryNetworkPace()
+        self.gate: PacingGate = self.policy.make_gate(self.network, site.id)
         self.sampler = ThompsonSampler()
         self._override_gate: PacingGate | None = self._override_for(site.pacing)
         self.controller = self._new_controller(site.pacing)
 
-    # -- configuration ------------------------------------------------------------
     def _new_controller(self, config: PacingConfig) -> PacingController:
         tracker = self.policy.make_tracker()
         tracker.configure(config.weekday_shape_volumes, config.weekend_shape_volumes)
@@ -190,7 +187,6 @@ class SiteEngine:
         pending, self.newly_pending = self.newly_pending, []
         return pending
 
-    # -- serving ------------------------------------------------------------------------
     def start(self, now: float) -> None:
         """Enter the day containing `now` if no day has begun yet (a new or restored site)."""
         if self.controller.day_index is None:
@@ -198,12 +194,18 @@ class SiteEngine:
             self._start_day()
 
     def tick(self, now: float) -> bool:
-        """Roll over to the day containing `now` without a request; True if a day began."""
-        if self.controller.day_index is None or not self.controller.has_new_day_started(now):
+        """Without a request: roll over to the day containing `now` and bring what the gate
+        publishes to the network up to date (a quiet site's traffic still to come shrinks
+        with the clock); True if a day began."""
+        controller = self.controller
+        if controller.day_index is None:
             return False
-        self.controller.begin_day(now)
-        self._start_day()
-        return True
+        began = controller.has_new_day_started(now)
+        if began:
+            controller.begin_day(now)
+            self._start_day()
+        self._gate_in_use.refresh(now, controller)
+        return began
 
     def serve(self, request: ServeRequest, now: float, rng: Random) -> ServeResult:
         """Decide every slot of one page view; a repeated request id gets its first answer."""
@@ -246,81 +248,44 @@ class SiteEngine:
         rng: Random,
     ) -> SlotDecision:
         pool = self._candidates(request.page, slot.width, slot.height)
-        matching = pool.candidates
-        if used:
-            matching = [c for c in matching if c.campaign_id not in used]
-        if not matching:
+        size = len(pool)
+        used_here = [pool.position_of[cid] for cid in used if cid in pool.position_of]
+        if size == len(used_here):
             return SlotDecision(slot.id, NO_CANDIDATES)
+        funding = self._fund(pool, day, used_here)
+        if not funding.count:
+            return SlotDecision(slot.id, BUDGET_EXHAUSTED)
         gate = self._gate_in_use
-        if (
-            matching is pool.candidates
-            and isinstance(gate, StrategyGate | ForecastGate)
-            and len(matching) >= POOLED_MIN_CANDIDATES
-        ):
-            return self._serve_pooled(request, slot, day, pool, gate, used, now, rng)
-        funded: list[Candidate] = []
-        spent = self.ledger.spent_many(
-            pool.campaign_ids if matching is pool.candidates else [c.campaign_id for c in matching],
-            day,
-        )
-        for c, spent_today in zip(matching, spent, strict=True):
-            remaining = c.budget - spent_today
-            c.remaining = remaining
-            if remaining >= c.price:
-                funded.append(c)
-        if not funded:
-            return SlotDecision(slot.id, BUDGET_EXHAUSTED)
-        passed = gate.admit(now, self.controller, funded, rng)
-        if not passed:
-            return SlotDecision(slot.id, PACING_SKIPPED)
-        reservation = reservation_id(request.request_id, slot.id)
-        while passed:
-            winner, creative = self.sampler.pick(passed, rng, pool)
-            selected = self._reserve(slot, winner, creative, day, reservation, gate, used)
-            if selected is not None:
-                return selected
-            # Refused (spent elsewhere meanwhile): the next best campaign may still fit.
-            passed = [c for c in passed if c is not winner]
-        return SlotDecision(slot.id, BUDGET_EXHAUSTED)
-
-    def _serve_pooled(
-        self,
-        request: ServeRequest,
-        slot: SlotSpec,
-        day: int,
-        pool: CandidatePool,
-        gate: StrategyGate | ForecastGate,
-        used: set[str],
-        now: float,
-        rng: Random,
-    ) -> SlotDecision:
-        """`_serve_slot` for a large pool, on the pool's arrays.
-
-        Same steps and the same random draws as the candidate-by-candidate path, so the same
-        decisions; it only spares Python loops over every candidate.
-        """
-        spent = self.ledger.spent_many(pool.campaign_ids, day)
-        remaining = np.empty(len(spent), dtype=np.int64)
-        funded = np.empty(len(spent), dtype=bool)
-        funded_count, remaining_total = fund(pool.budgets, spent, pool.prices, remaining, funded)
-        if not funded_count:
-            return SlotDecision(slot.id, BUDGET_EXHAUSTED)
-        funding = PoolFunding(remaining, funded, funded_count, remaining_total)
-        admitted, count = gate.admit_pool(now, self.controller, pool, funding, rng)
+        admitted, count = gate.admit(now, self.controller, pool, funding, rng)
         if count == 0:
             return SlotDecision(slot.id, PACING_SKIPPED)
         reservation = reservation_id(request.request_id, slot.id)
-        among = None if count == len(pool.candidates) else admitted
+        among = None if count == size else admitted.copy()
         while count:
-            winner, creative = self.sampler.pick_admitted(among, rng, pool)
+            winner, creative = self.sampler.pick(among, rng, pool)
             selected = self._reserve(slot, winner, creative, day, reservation, gate, used)
             if selected is not None:
                 return selected
             # Refused (spent elsewhere meanwhile): the next best campaign may still fit.
-            among = admitted.copy() if among is None else among
+            if among is None:
+                among = admitted.copy()
             among[winner.position] = False
             count -= 1
         return SlotDecision(slot.id, BUDGET_EXHAUSTED)
+
+    def _fund(self, pool: CandidatePool, day: int, used_here: list[int]) -> PoolFunding:
+        """What each candidate has left today and whether it can pay; a campaign already
+        used on the page is not funded again."""
+        spent = self.ledger.spent_many(pool.campaign_ids, day)
+        remaining = np.empty(len(pool), dtype=np.int64)
+        funded = np.empty(len(pool), dtype=bool)
+        count, remaining_total = fund(pool.budgets, spent, pool.prices, remaining, funded)
+        for position in used_here:
+            if funded[position]:
+                funded[position] = False
+                count -= 1
+                remaining_total -= int(remaining[position])
+        return PoolFunding(remaining, funded, count, remaining_total)
 
     def _reserve(
         self,
@@ -376,7 +341,6 @@ class SiteEngine:
         self.today = SiteCounters()
         self.campaign_days = {}
 
-    # -- candidates -------------------------------------------------------------------------
     def _candidates(self, page: PageContext, width: int, height: int) -> CandidatePool:
         version = (self.catalog.version, self._local_version)
         if version != self._cache_version:
@@ -416,12 +380,12 @@ class SiteEngine:
                         campaign,
                         price,
                         bid_multiplier(campaign.cpm_micros / MICROS_PER_USD, self.site.bid_weight),
-                        [(c, stats.row(c.id)) for c in approved],
+                        tuple((c, stats.row(c.id)) for c in approved),
+                        position=len(candidates),
                     )
                 )
         return candidates
 
-    # -- tracking -----------------------------------------------------------------------------
     def record_impression(self, creative_id: str) -> None:
         self.creative_stats.record_impression(creative_id)
         self.lifetime.impressions += 1
@@ -432,7 +396,6 @@ class SiteEngine:
         self.lifetime.clicks += 1
         self.today.clicks += 1
 
-    # -- reading ----------------------------------------------------------------------------
     def stats(self, now: float) -> dict[str, object]:
         """The seed's site-stats fields (lifetime counters; spend is today's)."""
         controller = self.controller

@@ -45,7 +45,7 @@ class PaceTable:
     row numbers and update many campaigns at once through the arrays' buffers.
     """
 
-    __slots__ = ("credit", "eligible", "pass_rate", "rows", "seen")
+    __slots__ = ("credit", "eligible", "pass_rate", "prior_share", "rows", "seen")
 
     def __init__(self) -> None:
         self.rows: dict[str, int] = {}
@@ -53,6 +53,9 @@ class PaceTable:
         self.eligible = array("q")  # eligible requests today
         self.credit = array("d")
         self.pass_rate = array("d")
+        # Share of yesterday's requests the campaign was eligible for: its forecast here
+        # until it is eligible today.
+        self.prior_share = array("d")
 
     def row(self, campaign_id: str) -> int:
         row = self.rows.get(campaign_id)
@@ -62,6 +65,7 @@ class PaceTable:
             self.eligible.append(0)
             self.credit.append(0.0)
             self.pass_rate.append(0.0)
+            self.prior_share.append(0.0)
         return row
 
     def today(self, campaign_id: str) -> CampaignPace | None:
@@ -71,8 +75,11 @@ class PaceTable:
             return None
         return CampaignPace(self.credit[row], self.eligible[row], self.pass_rate[row])
 
-    def forget_today(self) -> None:
+    def forget_today(self, requests_today: int = 0) -> None:
+        """Start a new day; each campaign's share of the day that ended becomes its prior."""
         for row in range(len(self.seen)):
+            seen = self.seen[row] and requests_today > 0
+            self.prior_share[row] = self.eligible[row] / requests_today if seen else 0.0
             self.seen[row] = 0
 
 
@@ -87,9 +94,11 @@ class ForecastPacing:
     own_history: bool = False
     paces: PaceTable = field(default_factory=PaceTable)
 
-    def start_day(self, own_history: list[int], other_history: list[int]) -> None:
+    def start_day(
+        self, own_history: list[int], other_history: list[int], requests_yesterday: int = 0
+    ) -> None:
         """Forget yesterday's credits; take the day-total prior from past days' requests."""
-        self.paces.forget_today()
+        self.paces.forget_today(requests_yesterday)
         self.own_history = bool(own_history)
         if own_history:
             self.day_total_prior = _ema(own_history)
@@ -124,44 +133,6 @@ class ForecastPacing:
             w = BORROWED_PRIOR_WEIGHT
             total = (requests_today + w * prior) / (expected_fraction + w)
         return max(0.0, total * (1.0 - expected_fraction / finish))
-
-    def admit(
-        self,
-        campaign_id: str,
-        remaining_budget: int,
-        price: int,
-        requests_today: int,
-        remaining_requests: float,
-    ) -> bool:
-        """Count one eligible request for the campaign; True when it may bid on it.
-
-        `promovolve.engine.gates.ForecastGate` does the same for a whole pool at once;
-        keep the two in step.
-        """
-        paces = self.paces
-        row = paces.row(campaign_id)
-        if not paces.seen[row]:
-            # First seen today (or mid-day: after a restart, or created or resumed since):
-            # take it as eligible for all of today's traffic so far. Counting from zero would
-            # make its share of the day look tiny and let it pass nearly every request.
-            paces.seen[row] = 1
-            paces.eligible[row] = max(0, requests_today - 1)
-            paces.credit[row] = paces.pass_rate[row] = 0.0
-        eligible = paces.eligible[row] = paces.eligible[row] + 1
-        if price <= 0 or remaining_budget < price:
-            return False
-        share = eligible / requests_today if requests_today > 0 else 1.0
-        expected_eligible = remaining_requests * share
-        impressions_left = remaining_budget / price
-        if expected_eligible <= impressions_left:
-            rate = 1.0
-        else:
-            rate = impressions_left / expected_eligible
-        paces.pass_rate[row] = rate
-        credit = paces.credit[row] + rate
-        credit = credit if credit < self.max_credit else self.max_credit
-        paces.credit[row] = credit
-        return credit >= 1.0
 
     def on_served(self, campaign_id: str) -> None:
         paces = self.paces
