@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import statistics
+import subprocess
+import sys
 from array import array
 from random import Random
 
@@ -177,3 +179,13 @@ def test_warm_up_compiles_for_the_types_the_engine_passes() -> None:
             assert any(d.outcome == "selected" for r in results for d in r.slots)
             engine.tick(7.0)
     assert [len(f.signatures) for f in compiled] == before
+
+
+def test_warm_up_caches_the_compiled_code_where_it_is_told(tmp_path) -> None:
+    # A fresh process, as a server starts: nothing compiled yet in memory.
+    cache = tmp_path / "numba"
+    code = "import sys, pathlib; from promovolve.engine import kernels; "
+    code += "kernels.warm_up(pathlib.Path(sys.argv[1]))"
+    subprocess.run([sys.executable, "-c", code, str(cache)], check=True)
+    cached = {p.name.split(".")[1].split("-")[0] for p in cache.rglob("*.nbi")}
+    assert {"thompson_pick", "gather_spent", "fund", "forecast_admit", "publish_expected"} <= cached

@@ -7,7 +7,7 @@ Each function here is one call that walks the pool once.
 
 They work in place on the engine's flat tables (`array.array` buffers or numpy arrays) and
 draw random numbers from a SplitMix64 state the caller owns, so a seeded engine makes the
-same decisions on every run. Compiled code is cached next to this module (`cache=True`);
+same decisions on every run. Compiled code is cached next to this module (`cache=True`), or where `warm_up` is told;
 the first call after an install compiles it (about a second per function).
 """
 
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 from array import array
+from pathlib import Path
 from typing import TypeAlias
 
 import numba
@@ -242,9 +243,22 @@ def publish_expected(
         expected[entry] = remaining_requests * share
 
 
-def warm_up() -> None:
+COMPILED = (thompson_pick, gather_spent, fund, forecast_admit, publish_expected)
+
+
+def warm_up(cache_dir: Path | None = None) -> None:
     """Compile every function above (or load it from the cache) for the argument types the
-    engine passes, so that no request waits for the compiler."""
+    engine passes, so that no request waits for the compiler.
+
+    With `cache_dir` (the server passes one under its data dir) the compiled code is cached
+    there instead of next to this module, so a read-only install compiles once, not at
+    every start.
+    """
+    if cache_dir is not None:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        numba.config.CACHE_DIR = str(cache_dir)
+        for dispatcher in COMPILED:
+            dispatcher.enable_caching()
     state = new_random_state(0)
     counts, money = array("q", [0]), np.zeros(1, dtype=np.int64)
     flags, rows = np.ones(1, dtype=bool), np.zeros(1, dtype=np.intp)
