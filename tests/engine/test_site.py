@@ -21,8 +21,7 @@ from promovolve.domain.model import (
     SlotSpec,
 )
 from promovolve.domain.thompson import CreativeStats
-from promovolve.engine import kernels, sampling
-from promovolve.engine import site as site_module
+from promovolve.engine import kernels, sampling, site_candidates
 from promovolve.engine.catalog import Catalog
 from promovolve.engine.memory import InMemoryBudgetLedger
 from promovolve.engine.policies import policy_named
@@ -569,11 +568,11 @@ def test_candidate_pools_kept_stay_bounded_over_open_ended_page_contexts() -> No
         engine.serve(request(f"r{i}", categories=frozenset({f"topic-{i}"})), 1.0, rng)
         .slots[0]
         .outcome
-        for i in range(site_module.CANDIDATE_POOLS_KEPT + 50)
+        for i in range(site_candidates.CANDIDATE_POOLS_KEPT + 50)
     )
     # The untargeted campaign still wins every page after the pools were dropped.
-    assert outcomes == {"selected": site_module.CANDIDATE_POOLS_KEPT + 50}
-    assert 0 < len(engine._candidate_cache) <= site_module.CANDIDATE_POOLS_KEPT
+    assert outcomes == {"selected": site_candidates.CANDIDATE_POOLS_KEPT + 50}
+    assert 0 < len(engine.candidates) <= site_candidates.CANDIDATE_POOLS_KEPT
 
 
 @settings(max_examples=30, deadline=None)

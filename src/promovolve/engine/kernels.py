@@ -7,8 +7,8 @@ Each function here is one call that walks the pool once.
 
 They work in place on the engine's flat tables (`array.array` buffers or numpy arrays) and
 draw random numbers from a SplitMix64 state the caller owns, so a seeded engine makes the
-same decisions on every run. Compiled code is cached next to this module (`cache=True`), or where `warm_up` is told;
-the first call after an install compiles it (about a second per function).
+same decisions on every run. Compiled code is cached next to this module (`cache=True`), or
+where `warm_up` is told; the first call after an install compiles it (about a second each).
 """
 
 from __future__ import annotations
@@ -256,7 +256,7 @@ def warm_up(cache_dir: Path | None = None) -> None:
     """
     if cache_dir is not None:
         cache_dir.mkdir(parents=True, exist_ok=True)
-        numba.config.CACHE_DIR = str(cache_dir)
+        numba.config.CACHE_DIR = str(cache_dir)  # type: ignore[attr-defined]
         for dispatcher in COMPILED:
             dispatcher.enable_caching()
     state = new_random_state(0)
