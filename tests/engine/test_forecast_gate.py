@@ -173,7 +173,7 @@ def test_start_day_forgets_credits():
     pacing = CompiledPacing()
     pacing.admit("c1", 10 * PRICE, PRICE, 1, 100.0)
     assert pacing.paces.today("c1") is not None
-    pacing.start_day([100], [])
+    pacing.start_day([100])
     assert pacing.paces.today("c1") is None
     pacing.admit("c1", 10 * PRICE, PRICE, 1, 100.0)
     pacing.reset()
@@ -183,7 +183,7 @@ def test_start_day_forgets_credits():
 
 def test_a_campaign_first_seen_mid_day_is_paced_not_let_through():
     pacing = CompiledPacing()
-    pacing.start_day([10_000], [])
+    pacing.start_day([10_000])
     # 5,000 requests into the day a campaign appears (a restart, or a resume) with 100
     # impressions to buy over about 5,000 requests to come: it should pass about 1 in 50.
     remaining = pacing.remaining_requests(5_000, 0.5)

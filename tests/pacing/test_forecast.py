@@ -12,25 +12,28 @@ PRICE = 2500  # micros per impression ($2.50 CPM)
 
 
 # -- the remaining-requests forecast -----------------------------------------------------------
-def test_forecast_without_history_extrapolates_todays_count():
+def test_forecast_without_history_extrapolates_an_upper_bound_of_todays_count():
     pacing = ForecastPacing(finish_fraction=1.0)
-    pacing.start_day([], [])
+    pacing.start_day([])
     assert pacing.day_total_prior is None
-    # 100 requests at a quarter of the day's expected traffic: total 400, 300 to come.
-    assert pacing.remaining_requests(100, 0.25) == pytest.approx(300.0)
-    assert pacing.remaining_requests(500, 0.5) == pytest.approx(500.0)
+    # 100 requests at a quarter of the day's expected traffic: 100 + 10 + 1 = 111 of a
+    # quarter, total 444, 333 to come.
+    assert pacing.remaining_requests(100, 0.25) == pytest.approx(333.0)
+    # 400 at half the day: (400 + 20 + 1) / 0.5 = 842 in all, 421 to come.
+    assert pacing.remaining_requests(400, 0.5) == pytest.approx(421.0)
 
 
-def test_forecast_without_history_does_not_trust_a_tiny_fraction():
+def test_forecast_without_history_expects_more_than_a_small_early_count_says():
     pacing = ForecastPacing(finish_fraction=1.0)
-    # Extrapolating from 0.1% of the day is floored at 2%: total 10 / 0.02 = 500.
-    assert pacing.remaining_requests(10, 0.001) == pytest.approx(500 * 0.999)
-    assert pacing.remaining_requests(0, 0.0) == 0.0
+    # 4 requests at 0.1% of the day: at least (4 + 2 + 1) / 0.001 = 7000 in the day.
+    assert pacing.remaining_requests(4, 0.001) == pytest.approx(7000 * 0.999)
+    # Nothing seen at the very start: a large day is possible, so nothing is rushed.
+    assert pacing.remaining_requests(0, 0.0) == pytest.approx(1.0 / 1e-4)
 
 
 def test_forecast_with_own_history_follows_the_learned_total_and_shape():
     pacing = ForecastPacing(finish_fraction=1.0)
-    pacing.start_day([1000], [])
+    pacing.start_day([1000])
     assert pacing.day_total_prior == pytest.approx(1000.0)
     # A quarter of the day gone: 750 still to come, whatever today's count says (a burst
     # or a quiet spell so far does not change the rest of the day).
@@ -41,7 +44,7 @@ def test_forecast_with_own_history_follows_the_learned_total_and_shape():
 
 def test_forecast_keeps_the_total_when_traffic_left_the_shape():
     pacing = ForecastPacing(finish_fraction=1.0)
-    pacing.start_day([1000], [])
+    pacing.start_day([1000])
     # The shape expected half the day by now but only 200 came: 800 are still to come.
     assert pacing.remaining_requests(200, 0.5, left_the_shape=True) == pytest.approx(800.0)
     assert pacing.remaining_requests(1200, 0.5, left_the_shape=True) == 0.0
@@ -49,7 +52,7 @@ def test_forecast_keeps_the_total_when_traffic_left_the_shape():
 
 def test_first_day_of_a_type_ignores_the_shape_check():
     pacing = ForecastPacing(finish_fraction=1.0)
-    pacing.start_day([], [1000])
+    pacing.start_day([])
     # No total of its own type to keep: it extrapolates as before.
     assert pacing.remaining_requests(300, 0.25, left_the_shape=True) == pytest.approx(
         pacing.remaining_requests(300, 0.25)
@@ -58,23 +61,24 @@ def test_first_day_of_a_type_ignores_the_shape_check():
 
 def test_prior_is_an_ema_of_past_days():
     pacing = ForecastPacing(finish_fraction=1.0)
-    pacing.start_day([1000, 2000], [])
+    pacing.start_day([1000, 2000])
     assert pacing.day_total_prior == pytest.approx(0.5 * 2000 + 0.5 * 1000)
-    pacing.start_day([1000, 2000, 600], [])
+    pacing.start_day([1000, 2000, 600])
     assert pacing.day_total_prior == pytest.approx(0.5 * 600 + 0.5 * 1500)
 
 
-def test_first_day_of_a_type_borrows_the_other_types_total_weakly():
-    pacing = ForecastPacing(finish_fraction=1.0)
-    pacing.start_day([], [1000])
-    assert pacing.day_total_prior == pytest.approx(1000.0)
-    # weight 0.05: total = (300 + 50) / (0.25 + 0.05) = 1166.7; 75% to come = 875.
-    assert pacing.remaining_requests(300, 0.25) == pytest.approx(875.0)
+def test_first_day_of_a_type_does_not_borrow_the_other_types_total():
+    weekend_first = ForecastPacing(finish_fraction=1.0)
+    weekend_first.start_day([])  # the weekday total (say 1000) is not a prior for it
+    assert weekend_first.day_total_prior is None
+    assert weekend_first.remaining_requests(300, 0.25) == pytest.approx(
+        (300 + 300**0.5 + 1) / 0.25 * 0.75
+    )
 
 
 def test_forecast_stops_at_the_finish_line():
     pacing = ForecastPacing()  # finish at 99.5% of the day's traffic
-    pacing.start_day([1000], [])
+    pacing.start_day([1000])
     assert pacing.remaining_requests(995, 0.995) == pytest.approx(0.0)
     assert pacing.remaining_requests(999, 0.999) == 0.0
     assert pacing.remaining_requests(0, 0.0) == pytest.approx(1000.0)
@@ -91,5 +95,5 @@ def test_forecast_is_never_negative(
     requests: int, fraction: float, history: list[int], left_the_shape: bool
 ):
     pacing = ForecastPacing()
-    pacing.start_day(history, [])
+    pacing.start_day(history)
     assert pacing.remaining_requests(requests, fraction, left_the_shape) >= 0.0

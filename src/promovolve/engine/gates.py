@@ -196,11 +196,7 @@ class ForecastGate:
         weekend = controller.tracker.is_weekend
         history = controller.history
         yesterday = history[-1].requests if history else 0
-        self.pacing.start_day(
-            controller.past_day_requests(weekend),
-            controller.past_day_requests(not weekend),
-            yesterday,
-        )
+        self.pacing.start_day(controller.past_day_requests(weekend), yesterday)
         self._admitted = self._asked = 0
         self._checked_bucket = None
         self._left_the_shape = False

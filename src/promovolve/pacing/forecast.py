@@ -18,15 +18,18 @@ spend follows the realized traffic instead of drifting by Bernoulli noise.
 
 from __future__ import annotations
 
+import math
 from array import array
 from dataclasses import dataclass, field
 
-# The first day of a type with no history of its own borrows the other type's total, weakly.
-BORROWED_PRIOR_WEIGHT = 0.05
 # Aim to finish at this share of the day's traffic, so a quiet last hour cannot strand budget.
 FINISH_FRACTION = 0.995
-# Smallest expected fraction trusted for extrapolating today's total with no prior.
-MIN_EXTRAPOLATION_FRACTION = 0.02
+# A day type seen for the first time extrapolates an upper bound of today's count, n + z√n + z²
+# (about one standard deviation of a Poisson count above it): early in the day a small count
+# must not look like a small day, or the budget goes in the first hour.
+EXTRAPOLATION_Z = 1.0
+# Smallest expected fraction extrapolated from (only guards the division).
+MIN_EXTRAPOLATION_FRACTION = 1e-4
 MAX_CREDIT = 2.0
 PRIOR_DAYS_ALPHA = 0.5
 
@@ -91,21 +94,16 @@ class ForecastPacing:
     max_credit: float = MAX_CREDIT
     name: str = "default"
     day_total_prior: float | None = None
-    own_history: bool = False
     paces: PaceTable = field(default_factory=PaceTable)
 
-    def start_day(
-        self, own_history: list[int], other_history: list[int], requests_yesterday: int = 0
-    ) -> None:
-        """Forget yesterday's credits; take the day-total prior from past days' requests."""
+    def start_day(self, own_history: list[int], requests_yesterday: int = 0) -> None:
+        """Forget yesterday's credits; take the day-total prior from past days of this type.
+
+        The other type's total is no prior: a weekend's volume is not a weekday's (measured:
+        borrowing it, even weakly, paced the first weekend day worse than extrapolating).
+        """
         self.paces.forget_today(requests_yesterday)
-        self.own_history = bool(own_history)
-        if own_history:
-            self.day_total_prior = _ema(own_history)
-        elif other_history:
-            self.day_total_prior = _ema(other_history)
-        else:
-            self.day_total_prior = None
+        self.day_total_prior = _ema(own_history) if own_history else None
 
     def reset(self) -> None:
         self.paces.forget_today()
@@ -119,19 +117,18 @@ class ForecastPacing:
         learned total and shape: a burst, a quiet spell or a noisy hour does not change what
         is still to come. If today's traffic has left the learned shape, the day's total is
         kept and the shape is not: what is still to come is the total less what came.
-        A day type seen for the first time extrapolates today's count (gamma-Poisson).
+        A day type seen for the first time extrapolates an upper bound of today's count
+        through the shape's expected fraction.
         """
         prior = self.day_total_prior
         finish = self.finish_fraction
-        if prior is not None and self.own_history:
+        if prior is not None:
             if left_the_shape:
                 return max(0.0, prior * finish - requests_today)
             return max(0.0, prior * (1.0 - expected_fraction / finish))
-        if prior is None:
-            total = requests_today / max(expected_fraction, MIN_EXTRAPOLATION_FRACTION)
-        else:
-            w = BORROWED_PRIOR_WEIGHT
-            total = (requests_today + w * prior) / (expected_fraction + w)
+        z = EXTRAPOLATION_Z
+        bound = requests_today + z * math.sqrt(requests_today) + z * z
+        total = bound / max(expected_fraction, MIN_EXTRAPOLATION_FRACTION)
         return max(0.0, total * (1.0 - expected_fraction / finish))
 
     def on_served(self, campaign_id: str) -> None:
