@@ -97,3 +97,13 @@ def test_forecast_is_never_negative(
     pacing = ForecastPacing()
     pacing.start_day(history)
     assert pacing.remaining_requests(requests, fraction, left_the_shape) >= 0.0
+
+
+def test_an_outage_takes_its_traffic_away_when_the_shape_was_left():
+    pacing = ForecastPacing(finish_fraction=1.0)
+    pacing.start_day([1000])
+    # Half the day expected, 300 came, and whole silent hours held 20% of the day: of the
+    # 1000, 200 are lost, so 500 are still to come (not 700).
+    assert pacing.remaining_requests(300, 0.5, True, 0.2) == pytest.approx(500.0)
+    # Without leaving the shape the clock already takes the silent hours away.
+    assert pacing.remaining_requests(300, 0.5, False, 0.2) == pytest.approx(500.0)

@@ -177,6 +177,7 @@ class ForecastGate:
         # and kept for the rest of the day once true.
         self._checked_bucket: int | None = None
         self._left_the_shape = False
+        self._lost_share = 0.0
 
     @property
     def name(self) -> str:
@@ -200,25 +201,32 @@ class ForecastGate:
         self._admitted = self._asked = 0
         self._checked_bucket = None
         self._left_the_shape = False
+        self._lost_share = 0.0
         self.refresh(controller.day_start or 0.0, controller)
 
-    def _traffic_left_the_shape(self, controller: PacingController) -> bool:
+    def _check_the_shape(self, controller: PacingController) -> None:
+        """Once per hour bucket: has today's traffic left the learned shape, and how much
+        of the day did whole silent hours take away?"""
         tracker = controller.tracker
         bucket = tracker.current_bucket
-        if bucket != self._checked_bucket:
-            self._checked_bucket = bucket
-            if not self._left_the_shape and bucket is not None:
-                # Only whole hours count: the current one is still filling.
-                self._left_the_shape = tracker.departed_so_far(bucket)
-                if self._left_the_shape:
-                    logger.debug("Traffic left the learned shape; keeping the day's total")
-        return self._left_the_shape
+        if bucket == self._checked_bucket or bucket is None:
+            return
+        self._checked_bucket = bucket
+        # Only whole hours count: the current one is still filling.
+        if not self._left_the_shape:
+            self._left_the_shape = tracker.departed_so_far(bucket)
+            if self._left_the_shape:
+                logger.debug("Traffic left the learned shape; keeping the day's total")
+        prior = self.pacing.day_total_prior
+        if self._left_the_shape and prior is not None:
+            self._lost_share = tracker.silent_share_so_far(bucket, prior)
 
     def _forecast(self, now: float, controller: PacingController) -> tuple[int, float]:
         """Today's requests so far and the forecast of those still to come."""
+        self._check_the_shape(controller)
         requests = controller.requests_today
         remaining_requests = self.pacing.remaining_requests(
-            requests, controller.expected_fraction(now), self._traffic_left_the_shape(controller)
+            requests, controller.expected_fraction(now), self._left_the_shape, self._lost_share
         )
         return requests, remaining_requests
 

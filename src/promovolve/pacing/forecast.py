@@ -109,14 +109,19 @@ class ForecastPacing:
         self.paces.forget_today()
 
     def remaining_requests(
-        self, requests_today: int, expected_fraction: float, left_the_shape: bool = False
+        self,
+        requests_today: int,
+        expected_fraction: float,
+        left_the_shape: bool = False,
+        lost_share: float = 0.0,
     ) -> float:
         """Forecast of the site's requests between now and the finish line.
 
         With days of its own type behind it, the rest of the day is expected to follow the
         learned total and shape: a burst, a quiet spell or a noisy hour does not change what
         is still to come. If today's traffic has left the learned shape, the day's total is
-        kept and the shape is not: what is still to come is the total less what came.
+        kept and the shape is not: what is still to come is the total less what came, less
+        what whole silent hours (`lost_share` of the day: an outage) will never bring.
         A day type seen for the first time extrapolates an upper bound of today's count
         through the shape's expected fraction.
         """
@@ -124,7 +129,7 @@ class ForecastPacing:
         finish = self.finish_fraction
         if prior is not None:
             if left_the_shape:
-                return max(0.0, prior * finish - requests_today)
+                return max(0.0, prior * (finish - lost_share) - requests_today)
             return max(0.0, prior * (1.0 - expected_fraction / finish))
         z = EXTRAPOLATION_Z
         bound = requests_today + z * math.sqrt(requests_today) + z * z
