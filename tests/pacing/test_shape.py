@@ -525,7 +525,7 @@ def test_invalid_parameters_are_rejected():
 
 
 def test_silent_whole_hours_count_as_lost_traffic_only_where_many_were_expected() -> None:
-    tracker = TrafficShapeTracker()
+    tracker = TrafficShapeTracker(alpha=0.0)  # the default's: no intraday blending
     tracker.configure([1.0] * 12 + [2.0] * 12, None)  # shares 1/36 and 2/36
     for bucket in [b for b in range(14) if b not in (2, 12)]:  # hours 2 and 12 silent
         for _ in range(5):
