@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import pathlib
 import statistics
 import subprocess
 import sys
@@ -181,11 +183,27 @@ def test_warm_up_compiles_for_the_types_the_engine_passes() -> None:
     assert [len(f.signatures) for f in compiled] == before
 
 
-def test_warm_up_caches_the_compiled_code_where_it_is_told(tmp_path) -> None:
-    # A fresh process, as a server starts: nothing compiled yet in memory.
-    cache = tmp_path / "numba"
+def cached_functions(cache_dir: str | None, env_cache: str | None) -> set[str]:
+    """Warm up in a fresh process, as a server starts (nothing compiled in memory yet);
+    the names of the functions cached in `env_cache` or else `cache_dir`."""
+    env = {k: v for k, v in os.environ.items() if k != "NUMBA_CACHE_DIR"}
+    if env_cache is not None:
+        env["NUMBA_CACHE_DIR"] = env_cache
     code = "import sys, pathlib; from promovolve.engine import kernels; "
     code += "kernels.warm_up(pathlib.Path(sys.argv[1]))"
-    subprocess.run([sys.executable, "-c", code, str(cache)], check=True)
-    cached = {p.name.split(".")[1].split("-")[0] for p in cache.rglob("*.nbi")}
-    assert {"thompson_pick", "gather_spent", "fund", "forecast_admit", "publish_expected"} <= cached
+    subprocess.run([sys.executable, "-c", code, str(cache_dir)], check=True, env=env)
+    where = pathlib.Path(env_cache if env_cache is not None else str(cache_dir))
+    return {p.name.split(".")[1].split("-")[0] for p in where.rglob("*.nbi")}
+
+
+COMPILED_NAMES = {"thompson_pick", "gather_spent", "fund", "forecast_admit", "publish_expected"}
+
+
+def test_warm_up_caches_the_compiled_code_where_it_is_told(tmp_path) -> None:
+    assert COMPILED_NAMES <= cached_functions(str(tmp_path / "numba"), None)
+
+
+def test_numba_cache_dir_wins_over_the_servers_choice(tmp_path) -> None:
+    image = tmp_path / "image-cache"
+    assert COMPILED_NAMES <= cached_functions(str(tmp_path / "data"), str(image))
+    assert not (tmp_path / "data").exists()

@@ -252,9 +252,10 @@ def warm_up(cache_dir: Path | None = None) -> None:
 
     With `cache_dir` (the server passes one under its data dir) the compiled code is cached
     there instead of next to this module, so a read-only install compiles once, not at
-    every start.
+    every start; NUMBA_CACHE_DIR, when set, takes precedence.
     """
-    if cache_dir is not None:
+    if cache_dir is not None and not numba.config.CACHE_DIR:  # type: ignore[attr-defined]
+        # NUMBA_CACHE_DIR, when set (a container image compiles at build time), wins.
         cache_dir.mkdir(parents=True, exist_ok=True)
         numba.config.CACHE_DIR = str(cache_dir)  # type: ignore[attr-defined]
         for dispatcher in COMPILED:
