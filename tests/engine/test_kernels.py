@@ -200,10 +200,10 @@ COMPILED_NAMES = {"thompson_pick", "gather_spent", "fund", "forecast_admit", "pu
 
 
 def test_warm_up_caches_the_compiled_code_where_it_is_told(tmp_path) -> None:
-    assert COMPILED_NAMES <= cached_functions(str(tmp_path / "numba"), None)
+    assert cached_functions(str(tmp_path / "numba"), None) >= COMPILED_NAMES
 
 
 def test_numba_cache_dir_wins_over_the_servers_choice(tmp_path) -> None:
     image = tmp_path / "image-cache"
-    assert COMPILED_NAMES <= cached_functions(str(tmp_path / "data"), str(image))
+    assert cached_functions(str(tmp_path / "data"), str(image)) >= COMPILED_NAMES
     assert not (tmp_path / "data").exists()
