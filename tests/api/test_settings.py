@@ -101,7 +101,7 @@ async def test_write_batch_rows_caps_each_group_commit(tmp_path: Path) -> None:
         assert all(await asyncio.gather(*(writer.submit("reservation", r) for r in rows)))
         samples = {
             (s.name, s.labels.get("le")): s.value
-            for s in harness.runtime.metrics.write_batch.collect()[0].samples
+            for s in next(iter(harness.runtime.metrics.write_batch.collect())).samples
         }
     finally:
         await harness.stop()
