@@ -7,5 +7,9 @@ class StoreError(Exception):
     """A write the database refused; the unit of work it ran in wrote nothing."""
 
 
-class DuplicateKeyError(StoreError):
-    """A row with the same key (an id, an API key hash) already exists."""
+class ConstraintError(StoreError):
+    """The database refused the rows: a key that exists already (an id, an API key hash)."""
+
+
+class StoreUnavailableError(StoreError):
+    """The database could not be reached or failed mid-transaction; a retry may work."""

@@ -1,7 +1,8 @@
 """A unit of work: one transaction, with every repository bound to it.
 
-Either everything written inside it commits, or (on any exception) nothing does. A key
-that already exists surfaces as the store's DuplicateKeyError, not a driver exception.
+Either everything written inside it commits, or (on any exception) nothing does. Driver
+errors surface as the store's own: ConstraintError for refused rows, StoreUnavailableError
+for a database that is down or failing.
 """
 
 from __future__ import annotations
@@ -10,12 +11,12 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from promovolve.store.accounts import AccountRepository
 from promovolve.store.campaigns import ApprovalRepository, CampaignRepository, CreativeRepository
-from promovolve.store.errors import DuplicateKeyError
+from promovolve.store.errors import ConstraintError, StoreUnavailableError
 from promovolve.store.sites import BlocklistRepository, SiteRepository
 
 
@@ -46,4 +47,6 @@ async def unit_of_work(sessions: async_sessionmaker[AsyncSession]) -> AsyncItera
         async with sessions.begin() as session:
             yield Repositories.on(session)
     except IntegrityError as exc:
-        raise DuplicateKeyError(str(exc.orig)) from exc
+        raise ConstraintError(str(exc.orig)) from exc
+    except (OperationalError, InterfaceError, OSError) as exc:
+        raise StoreUnavailableError(str(exc)) from exc

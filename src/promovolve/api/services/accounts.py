@@ -57,7 +57,7 @@ class AccountService:
         ctx = self._ctx
         async with ctx.lock:
             account = self.get(kind, account_id)
-            async with ctx.writes("API key") as stored:
+            async with ctx.writes("API key", None) as stored:
                 await stored.accounts.set_key_hash(kind, account_id, hash_key(key))
             ctx.state.keyring.set(Principal(kind, account_id), hash_key(key), account.active)
         return account, key

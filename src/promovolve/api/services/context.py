@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from promovolve.api.services.errors import ConflictError
+from promovolve.api.services.errors import ConflictError, UnavailableError
 from promovolve.api.state import ServerState
-from promovolve.store import DuplicateKeyError, Repositories, unit_of_work
+from promovolve.store import ConstraintError, Repositories, StoreUnavailableError, unit_of_work
 
 
 def new_id(prefix: str) -> str:
@@ -33,10 +33,14 @@ class ServiceContext:
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     @asynccontextmanager
-    async def writes(self, what: str = "object") -> AsyncIterator[Repositories]:
+    async def writes(
+        self, what: str = "object", field: str | None = "id"
+    ) -> AsyncIterator[Repositories]:
         """A unit of work; a key that exists already is a ConflictError about `what`."""
         try:
             async with unit_of_work(self.sessions) as repositories:
                 yield repositories
-        except DuplicateKeyError as exc:
-            raise ConflictError(f"{what} already exists", "id") from exc
+        except ConstraintError as exc:
+            raise ConflictError(f"{what} already exists", field) from exc
+        except StoreUnavailableError as exc:
+            raise UnavailableError("the database is unavailable; nothing was changed") from exc
