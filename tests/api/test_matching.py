@@ -15,7 +15,7 @@ async def _site(api: Harness) -> tuple[str, str]:
     return pub, adv
 
 
-async def _outcome(api: Harness, **page: object) -> str:
+async def _outcome(api: Harness, **page: list[str]) -> str:
     r = await api.serve("site-1", PAGE, **page)
     assert r.status_code == 200, r.text
     return str(r.json()["slots"][0]["outcome"])
