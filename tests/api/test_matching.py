@@ -15,8 +15,10 @@ async def _site(api: Harness) -> tuple[str, str]:
     return pub, adv
 
 
-async def _outcome(api: Harness, **page: list[str]) -> str:
-    r = await api.serve("site-1", PAGE, **page)
+async def _outcome(
+    api: Harness, categories: list[str] | None = None, keywords: list[str] | None = None
+) -> str:
+    r = await api.serve("site-1", PAGE, categories=categories or [], keywords=keywords or [])
     assert r.status_code == 200, r.text
     return str(r.json()["slots"][0]["outcome"])
 
