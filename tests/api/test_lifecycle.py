@@ -207,3 +207,24 @@ async def test_a_deactivated_publisher_is_locked_out_and_its_sites_get_no_ads(
     assert r.status_code == 200 and r.json()["active"] is True
     assert (await api.http.get("/v1/publishers/pub-1", headers=bearer(pub))).status_code == 200
     assert await _outcome(api) == "selected"
+
+
+async def test_only_the_owner_archives_and_only_the_admin_deactivates(api: Harness) -> None:
+    keys = await _world(api)
+    other_pub = await api.publisher("pub-2")
+    other_adv = await api.advertiser("adv-2")
+    campaign = "/v1/advertisers/adv-1/campaigns/cmp-1"
+    for key, path in (
+        (other_pub, "/v1/publishers/pub-1/sites/site-1"),
+        (keys["adv"], "/v1/publishers/pub-1/sites/site-1"),
+        (other_adv, campaign),
+        (other_adv, campaign + "/creatives/cr-1"),
+        (keys["pub"], campaign),
+    ):
+        r = await api.http.delete(path, headers=bearer(key))
+        assert r.status_code == 404, (path, r.text)
+    for key in (keys["pub"], other_pub, keys["adv"]):
+        for action in ("deactivate", "reactivate"):
+            r = await api.http.post(f"/v1/publishers/pub-1/{action}", headers=bearer(key))
+            assert r.status_code == 403, (action, r.text)
+    assert await _outcome(api) == "selected"  # nothing was archived or deactivated

@@ -30,8 +30,8 @@ def load_into(server: ServerState, state: LoadedState, now: float) -> None:
         keyring.set(Principal("advertiser", advertiser.id), key_hash, advertiser.active)
     for publisher_id, domains in state.blocklists.items():
         server.blocklists[publisher_id] = frozenset(domains)
-    for creative in state.creatives:
-        server.creatives[creative.id] = creative
+    for creative in state.creatives:  # before their campaigns, which publish them
+        server.put_creative(creative)
     for campaign in state.campaigns:
         server.put_campaign(campaign)
     for campaign_id, (day, reservations) in state.reservations.items():

@@ -47,9 +47,10 @@ class ServerState:
     creatives: dict[str, Creative] = field(default_factory=dict)
     blocklists: dict[str, frozenset[str]] = field(default_factory=dict)
     campaign_last_site: dict[str, str] = field(default_factory=dict)
+    _by_campaign: dict[str, dict[str, Creative]] = field(default_factory=dict, init=False)
 
     def creatives_of(self, campaign_id: str) -> list[Creative]:
-        return [c for c in self.creatives.values() if c.campaign_id == campaign_id]
+        return list(self._by_campaign.get(campaign_id, {}).values())
 
     def put_campaign(self, campaign: Campaign) -> None:
         """Record a campaign and put it in (or take it out of) what may serve."""
@@ -63,7 +64,9 @@ class ServerState:
             self._publish_creative(creative)
 
     def put_creative(self, creative: Creative) -> None:
+        """Record a creative; it may serve once its campaign may."""
         self.creatives[creative.id] = creative
+        self._by_campaign.setdefault(creative.campaign_id, {})[creative.id] = creative
         if creative.campaign_id in self.catalog.campaigns:
             self._publish_creative(creative)
 
