@@ -75,7 +75,7 @@ class Harness:
         await self.stop()
         await self.start()
 
-    # -- shortcuts -------------------------------------------------------------------
+    # Shortcuts: one call per setup step, asserting it succeeded.
     async def publisher(self, pid: str, name: str = "Publisher") -> str:
         r = await self.http.post("/v1/publishers", json={"id": pid, "name": name}, headers=ADMIN)
         assert r.status_code == 201, r.text
