@@ -49,10 +49,6 @@ def not_found(what: str, field: str | None = None) -> ApiError:
     return ApiError(404, "not_found", f"{what} not found", field)
 
 
-def invalid(field: str | None, message: str, status: int = 422) -> ApiError:
-    return ApiError(status, "invalid", message, field)
-
-
 def error_response(
     status: int,
     code: str,
