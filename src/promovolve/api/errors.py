@@ -115,7 +115,8 @@ _SERVICE_ANSWERS: dict[type[ServiceError], tuple[int, str]] = {
 
 
 def service_error_response(exc: ServiceError) -> JsonResponse:
-    status, code = _SERVICE_ANSWERS.get(type(exc), (400, "bad_request"))
+    answer = next((_SERVICE_ANSWERS[k] for k in type(exc).__mro__ if k in _SERVICE_ANSWERS), None)
+    status, code = answer if answer is not None else (400, "bad_request")
     return error_response(status, code, exc.message, exc.field)
 
 
