@@ -121,7 +121,7 @@ def _float(value: Any) -> float | None:
     return float(value)
 
 
-def _shape_matches(day: Mapping[str, Any]) -> int | None:
+def day_shape_matches(day: Mapping[str, Any]) -> int | None:
     """The day's shapeMatches; of a network day, its worst site's."""
     sites = day.get("sites")
     if isinstance(sites, list):
@@ -153,9 +153,9 @@ def summarize(days: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     utilization = values("utilization")
     overspend = values("overspend")
     matches_from_3 = [
-        m for d in days if int(d.get("day", 0)) >= 3 and (m := _shape_matches(d)) is not None
+        m for d in days if int(d.get("day", 0)) >= 3 and (m := day_shape_matches(d)) is not None
     ]
-    final = _shape_matches(days[-1]) if days else None
+    final = day_shape_matches(days[-1]) if days else None
     return {
         "campaignDays": campaign_days,
         "eligibleCampaignDays": len(eligible),
