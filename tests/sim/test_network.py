@@ -162,3 +162,20 @@ def test_every_network_scenario_parses_and_runs_a_day() -> None:
         day = run_lab(scenario, days=1)["days"][0]
         assert day["requests"] > 0 and len(day["sites"]) == len(scenario.sites)
         assert all(c["overspend"] == 0 for c in day["campaigns"])
+
+
+def test_a_big_campaign_elsewhere_counts_only_its_share_of_the_shared_sites() -> None:
+    # Site a has 4x the traffic of b. The big campaign needs 6,000 impressions, about a
+    # fifth of them from b; b's ~4,800 requests carry the small one and that fifth, though
+    # not the big campaign's whole budget.
+    data = network(
+        advertisers=2,
+        budgets=[30.0, 1.0],
+        dayDurationSeconds=240,
+        sites=[{"id": "a", "delayMs": 10}, {"id": "b", "delayMs": 50}],
+        advertiserSites=[["a", "b"], ["b"]],
+    )
+    day2 = run(data)["days"][1]
+    requests = {s["siteId"]: s["requests"] for s in day2["sites"]}
+    assert requests["b"] < 1.5 * (6000 + 200) and requests["a"] > 3 * requests["b"]
+    assert [c["eligible"] for c in day2["campaigns"]] == [True, True]

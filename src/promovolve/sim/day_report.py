@@ -20,7 +20,8 @@ from promovolve.sim.world import LabWorld
 # weekend) was seen on an earlier day of the same traffic pattern on each of its sites,
 # the campaign ran the whole day with no pause or budget change, and the requests of its
 # sites could carry this many times the impressions that the budgets of the full-day
-# campaigns sharing those sites need at their prices.
+# campaigns competing there need at their prices (each such campaign's need counted in
+# proportion to the share of its requests that were on those sites).
 CAPACITY_FACTOR = 1.5
 
 
@@ -70,6 +71,19 @@ def _site_entry(site: PlannedSite, world: LabWorld, day: int, requests: int) -> 
     }
 
 
+def _share(
+    site_requests: list[int], index: dict[str, int], theirs: set[str], mine: set[str]
+) -> float:
+    """The fraction of a campaign's requests (on ``theirs``) that were on ``mine``.
+
+    A campaign whose sites had no requests counts whole, as if all of them were shared.
+    """
+    total = sum(site_requests[index[s]] for s in theirs)
+    if total == 0:
+        return 1.0 if theirs & mine else 0.0
+    return sum(site_requests[index[s]] for s in theirs & mine) / total
+
+
 def day_report(plan: WorldPlan, world: LabWorld, day: int, run: DayRun) -> dict[str, Any]:
     index = {s.id: s.index for s in plan.sites}
     site_requests = run.site_checkpoints[-1]
@@ -84,7 +98,10 @@ def day_report(plan: WorldPlan, world: LabWorld, day: int, run: DayRun) -> dict[
         state = run.campaigns[c.id]
         mine = [index[s] for s in c.site_ids]
         checkpoints = [sum(counts[i] for i in mine) for counts in run.site_checkpoints]
-        load = sum(n for o, n in needed.items() if site_sets[c.id] & site_sets[o])
+        load = sum(
+            n * _share(site_requests, index, site_sets[o], site_sets[c.id])
+            for o, n in needed.items()
+        )
         carries = checkpoints[-1] >= CAPACITY_FACTOR * load
         # "From day 2 on" per day type and traffic pattern: the first weekend day, and the
         # day a declared shape change takes effect, have nothing learned either.
