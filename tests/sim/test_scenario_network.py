@@ -157,3 +157,36 @@ def test_no_arrival_falls_in_a_silence(hour: float, hours: float, quiet: bool) -
     # Outside the silence the site still has its traffic.
     if end - start < length - 100:
         assert arrivals
+
+
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-3, 30)
+    | st.floats(-1, 30)
+    | st.text("ab,", max_size=3),
+    lambda children: (
+        st.lists(children, max_size=3)
+        | st.dictionaries(st.sampled_from(["id", "delayMs", "day", "hour", "hours", "x"]), children)
+    ),
+    max_leaves=8,
+)
+
+
+@settings(deadline=None, max_examples=200)
+@given(
+    st.dictionaries(
+        st.sampled_from(["sites", "advertiserSites", "silences", "startDay", "configuredShapes"]),
+        json_values,
+    )
+)
+def test_network_keys_either_parse_or_raise_a_scenario_error(data: dict[str, Any]) -> None:
+    try:
+        scenario, _ = parse_scenario(data, "h")
+    except ScenarioError as error:
+        assert error.key.split(".")[0].split("[")[0] in data
+        assert "\n" not in str(error)
+        return
+    ids = scenario.site_ids()
+    assert len(set(ids)) == len(ids) >= 1
+    assert set(scenario.advertiser_site_ids(1)) <= set(ids)
