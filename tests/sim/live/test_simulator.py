@@ -1,9 +1,11 @@
-"""The live simulator: report formatting, admin-key lookup, and a run against the real app."""
+"""The live simulator run against the real app, in-process."""
 
 from __future__ import annotations
 
 import asyncio
 import io
+import os
+import signal
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -12,101 +14,9 @@ import pytest
 from rich.console import Console
 
 from promovolve.api.app import create_app
-from promovolve.cli.simulate import AdminKeyError, resolve_admin_key
 from promovolve.settings import Settings
-from promovolve.sim.live import LiveSimulator, SimCampaign, SimWorld, simulate
-from promovolve.sim.live_report import (
-    Counts,
-    PacingReporter,
-    StatsSample,
-    find_learned_shape,
-    quantize,
-    rate_status,
-    sparkline,
-    trend,
-)
+from promovolve.sim.live import LiveSimulator, simulate
 from promovolve.sim.scenario import parse_scenario
-
-# -- the report (pure) -----------------------------------------------------------------------
-
-
-def test_quantize_and_sparkline() -> None:
-    assert quantize([0.0, 1.0, 2.0]) == [0, 4, 7]
-    assert quantize([0.0, 0.0]) == [0, 0]
-    assert sparkline([0.0, 1.0, 2.0]) == "▁▅█"
-    assert sparkline([0.0, 1.0, 2.0], mark=1) == "▁[▅]█"
-
-
-def test_trend_and_rate_status() -> None:
-    assert trend(None, 1.0) == "→ (stable)"
-    assert trend(1.0, 1.01) == "→ (stable)"
-    assert trend(0.9, 1.0) == "↑ (rising)"
-    assert trend(1.2, 1.0) == "↓ (falling)"
-    assert rate_status(0.0064, 0.0067) == "ON PACE"
-    assert rate_status(0.0090, 0.0067) == "OVER PACE"
-    assert rate_status(0.0030, 0.0067) == "UNDER PACE"
-    assert rate_status(None, 0.1) == "N/A"
-
-
-def test_report_reproduces_the_seed_format() -> None:
-    reporter = PacingReporter()
-    first = StatsSample(elapsed=20.0, day_index=0, total_spend=0.10, expected_fraction=0.001)
-    reporter.report(Counts(50, 30, 20), first, 100.0, 20.0, [1.0] * 24, 0, 1)
-    second = StatsSample(
-        elapsed=45.2,
-        day_index=0,
-        total_spend=0.10 + 0.0064 * 25.2,
-        expected_fraction=0.001 + 0.0067 * 25.2 / 100.0,
-        spend_ratio=1.02,
-        learned_shape=[1.0] * 24,
-    )
-    lines = reporter.report(Counts(100, 58, 42), second, 100.0, 45.2, [1.0] * 24, 3, 1)
-    text = "\n".join(lines)
-    assert lines[0] == "─── Report @ 100 requests (45.2s elapsed) ───"
-    assert "Requests: 100 (2.2/sec)" in text
-    assert "Selected: 58 (58.0%)" in text
-    assert "Pacing skip: 42" in text
-    assert "Pacing status:" in text
-    assert "Spend ratio: 1.02x" in text and "(rising)" in text
-    assert "Spend rate: $0.0064/sec (target: $0.0067/sec)" in text
-    assert "Rate status: ON PACE" in text
-    assert "Learned:  ███[█]████" in text
-    assert "24/24 buckets match" in text
-
-
-def test_spend_ratio_falls_back_to_the_seed_stats() -> None:
-    reporter = PacingReporter()
-    sample = StatsSample.from_stats(
-        10.0, {"totalSpend": 0.5, "expectedSpendFraction": 0.01}, None, weekend=False
-    )
-    assert reporter.spend_ratio(sample, 100.0) == pytest.approx(0.5)
-
-
-def test_find_learned_shape_is_lenient() -> None:
-    shape = [float(i) for i in range(24)]
-    assert find_learned_shape({"learnedShape": shape}, weekend=False) == shape
-    nested = {"learnedShapes": {"weekday": shape, "weekend": [1.0] * 24}}
-    assert find_learned_shape(nested, weekend=False) == shape
-    assert find_learned_shape(nested, weekend=True) == [1.0] * 24
-    assert find_learned_shape({"learnedWeekendShape": shape}, weekend=True) == shape
-    assert find_learned_shape({"shape": [1, 2]}, weekend=False) is None
-
-
-# -- the admin key -----------------------------------------------------------------------------
-
-
-def test_admin_key_resolution(tmp_path: Path) -> None:
-    assert resolve_admin_key("given", {"PROMOVOLVE_ADMIN_KEY": "env"}) == "given"
-    assert resolve_admin_key(None, {"PROMOVOLVE_ADMIN_KEY": "env"}) == "env"
-    (tmp_path / "admin.key").write_text("from-file\n", encoding="utf-8")
-    assert resolve_admin_key(None, {"PROMOVOLVE_DATA_DIR": str(tmp_path)}) == "from-file"
-    with pytest.raises(AdminKeyError, match="--admin-key"):
-        resolve_admin_key(None, {})
-    with pytest.raises(AdminKeyError, match="no admin key file at"):
-        resolve_admin_key(None, {"PROMOVOLVE_DATA_DIR": str(tmp_path / "missing")})
-
-
-# -- a run against the real app, in-process ------------------------------------------------------
 
 ADMIN_KEY = "test-admin-key-live-simulator"
 BASE_URL = "http://promovolve.test"
@@ -174,6 +84,7 @@ async def test_simulator_drives_the_real_app(transport: httpx.ASGITransport) -> 
         site_stats = site.json()
     assert seed_stats["selected"] == counters.outcomes["selected"]
     assert seed_stats["pacingSkipped"] == counters.outcomes["pacingSkipped"]
+    assert seed_stats["budgetExhausted"] == counters.outcomes["budgetExhausted"]
     assert site_stats["impressions"] == counters.impressions
     assert site_stats["clicks"] == counters.clicks
     assert seed_stats["totalSpend"] > 0
@@ -184,6 +95,10 @@ async def test_simulator_drives_the_real_app(transport: httpx.ASGITransport) -> 
     for needle in ("Requests: ", "Selected: ", "Pacing skip: ", "Spend ratio: ", "Spend rate: $"):
         assert needle in text
     assert "Rate status: " in text and "Learned:  " in text
+    assert "Budget exhausted: " in text and "No candidates: " in text
+    # The site learns its shape from the traffic: no configured shape is shown or held.
+    assert "(from traffic; " in text and "Config:" not in text
+    assert world.configured_shapes is None
     assert "Simulation summary" in text
     assert "Traceback" not in text
 
@@ -219,24 +134,6 @@ async def test_continuous_run_stops_cleanly_with_a_summary(
     assert "interrupted (Ctrl-C)" in out.getvalue() and "Simulation summary" in out.getvalue()
 
 
-def test_day_line_falls_back_to_the_answers_when_the_server_day_has_ended() -> None:
-    """The day's closing stats can arrive after the server rolled over (its "today" is then
-    the next day, with no spend yet); the line then shows the spend the answers carried."""
-    scenario, _ = parse_scenario(tiny_scenario(), "tiny")
-    simulator = LiveSimulator(scenario, httpx.AsyncClient(), ADMIN_KEY, console=Console())
-    simulator.world = SimWorld("r", "pub", "key", "site", "r.example")
-    simulator.world.campaigns.append(SimCampaign(1, 1, "c", "a", "k", budget=2.5, cpm=5.0))
-    simulator.server_day0 = 40
-    simulator.day = 2
-    simulator.day_spend[2] = 1.25
-    on_time = simulator._day_line({"totalSpend": 1.25}, {"dayIndex": 41})
-    assert "the day's spend $1.2500 of $2.50 (50.0%)" in on_time
-    late = simulator._day_line({"totalSpend": 0.0}, {"dayIndex": 42})
-    assert "the day's spend $1.2500" in late and "answers" in late
-    unknown = simulator._day_line({"totalSpend": 0.0}, None)
-    assert "the day's spend $1.2500" in unknown
-
-
 async def test_the_days_spend_from_the_answers_matches_the_server(
     transport: httpx.ASGITransport,
 ) -> None:
@@ -254,4 +151,70 @@ async def test_the_days_spend_from_the_answers_matches_the_server(
             f"/test/site-stats/{world.site_id}",
             headers={"Authorization": f"Bearer {world.publisher_key}"},
         )
-    assert sum(simulator.day_spend.values()) == pytest.approx(stats.json()["totalSpend"])
+    assert sum(simulator.sender.day_spend.values()) == pytest.approx(stats.json()["totalSpend"])
+
+
+async def test_a_configured_shape_is_uploaded_and_shown_as_configured(
+    transport: httpx.ASGITransport,
+) -> None:
+    raw = tiny_scenario(maxRequests=20, reportEvery=10, churn=[], events=[])
+    scenario, _ = parse_scenario(raw, "tiny")
+    out = io.StringIO()
+    console = Console(file=out, width=160, force_terminal=False, color_system=None)
+    result = await simulate(
+        scenario, BASE_URL, ADMIN_KEY, console=console, transport=transport, configure_shape=True
+    )
+    text = out.getvalue()
+    assert result.error is None, text
+    world = result.world
+    assert world is not None and world.configured_shapes is not None
+    async with httpx.AsyncClient(transport=transport, base_url=BASE_URL) as client:
+        pacing = await client.get(
+            world.site_path("/pacing"), headers={"Authorization": f"Bearer {world.publisher_key}"}
+        )
+    held = pacing.json()["weekdayShapeVolumes"]
+    assert held == [float(v) for v in scenario.weekday_shape]
+    assert world.configured_shapes[0] == held
+    assert "traffic shape configured from the scenario" in text
+    assert "Config:   " in text and "(the configured shape, refined by traffic)" in text
+    assert "(the server started from the configured shape)" in text
+
+
+class InterruptingTransport(httpx.AsyncBaseTransport):
+    """Passes requests to the app; presses Ctrl-C (a real SIGINT) during the first
+    advertiser creation, i.e. half-way through setting up the world."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self.inner = inner
+        self.pressed = False
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/v1/advertisers" and not self.pressed:
+            self.pressed = True
+            # Only send it while the simulator handles it; otherwise it would stop pytest.
+            assert signal.getsignal(signal.SIGINT) is not signal.default_int_handler
+            os.kill(os.getpid(), signal.SIGINT)
+            await asyncio.sleep(5)  # cancelled by the simulator's stop
+        return await self.inner.handle_async_request(request)
+
+
+async def test_ctrl_c_while_setting_up_prints_the_summary(
+    transport: httpx.ASGITransport,
+) -> None:
+    scenario, _ = parse_scenario(tiny_scenario(), "tiny")
+    out = io.StringIO()
+    console = Console(file=out, width=120, force_terminal=False, color_system=None)
+    interrupting = InterruptingTransport(transport)
+    result = await asyncio.wait_for(
+        simulate(scenario, BASE_URL, ADMIN_KEY, console=console, transport=interrupting),
+        timeout=4,
+    )
+    text = out.getvalue()
+    assert interrupting.pressed
+    assert result.interrupted and result.error is None
+    assert result.world is not None and result.world.campaigns == []  # the site, no more
+    assert result.counters.dispatched == 0
+    assert "Interrupted: finishing in-flight requests" in text
+    assert "Simulation summary" in text and "interrupted (Ctrl-C)" in text
+    assert result.world.site_id in text
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # handler removed
