@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from prometheus_client.parser import text_string_to_metric_families
 
 TARGET_RATIO = 0.5
 SLOT = {"id": "slot-1", "width": 300, "height": 250}
@@ -452,17 +453,18 @@ def _create_campaign(
     raise last
 
 
-_OUTCOME_LINE = re.compile(r'^promovolve_serve_outcomes_total\{outcome="(\w+)"\} ([0-9.e+]+)$')
+OUTCOME_COUNTER = "promovolve_serve_outcomes"
 
 
 def parse_outcomes(metrics_text: str) -> dict[str, float]:
-    """Serve outcome counters from the server's `/metrics` text."""
-    counts: dict[str, float] = {}
-    for line in metrics_text.splitlines():
-        match = _OUTCOME_LINE.match(line)
-        if match:
-            counts[match.group(1)] = float(match.group(2))
-    return counts
+    """Serve outcome counters (by ``outcome`` label) from the server's `/metrics` text."""
+    return {
+        sample.labels["outcome"]: sample.value
+        for family in text_string_to_metric_families(metrics_text)
+        if family.name == OUTCOME_COUNTER and family.type == "counter"
+        for sample in family.samples
+        if sample.name == OUTCOME_COUNTER + "_total" and "outcome" in sample.labels
+    }
 
 
 def selected_between(before: dict[str, float], after: dict[str, float]) -> float:

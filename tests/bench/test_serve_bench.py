@@ -124,3 +124,18 @@ def test_the_selected_share_comes_from_the_outcome_counters() -> None:
     after = {"selected": 190.0, "pacingSkipped": 60.0, "noCandidates": 0.0}
     assert selected_between(before, after) == pytest.approx(0.7)
     assert selected_between(after, after) == 0.0
+
+
+def test_outcomes_are_read_as_prometheus_text_not_by_line_shape() -> None:
+    """Any valid exposition: labels in any order, exponents, HELP lines, other families."""
+    text = (
+        "# HELP promovolve_serve_outcomes_total Serve outcomes by slot.\n"
+        "# TYPE promovolve_serve_outcomes_total counter\n"
+        'promovolve_serve_outcomes_total{replica="a",outcome="selected"} 1.5e+03\n'
+        'promovolve_serve_outcomes_total{outcome="noCandidates"} 2\n'
+        "# TYPE promovolve_other_total counter\n"
+        'promovolve_other_total{outcome="selected"} 99.0\n'
+    )
+    assert parse_outcomes(text) == {"selected": 1500.0, "noCandidates": 2.0}
+    with pytest.raises(ValueError):
+        parse_outcomes("promovolve_serve_outcomes_total{outcome=selected} x\n")
