@@ -175,7 +175,7 @@ async def test_a_configured_shape_is_uploaded_and_shown_as_configured(
     held = pacing.json()["weekdayShapeVolumes"]
     assert held == [float(v) for v in scenario.weekday_shape]
     assert world.configured_shapes[0] == held
-    assert "traffic shape configured from the scenario" in text
+    assert "; shape configured from the scenario)" in text
     assert "Config:   " in text and "(the configured shape, refined by traffic)" in text
     assert "(the server started from the configured shape)" in text
 

@@ -306,11 +306,11 @@ class LiveSimulator:
             world = await self._interruptible(self.setup())
             if world is None:
                 return None
-            shape = "configured from the scenario" if world.configured_shapes else "learned"
+            shape = "configured from the scenario" if world.configured_shapes else "learned from traffic"
             self._print(
                 Text(
                     f"Created publisher {world.publisher_id}, site {world.site_id} "
-                    f"({world.domain}; traffic shape {shape}), {len(world.advertisers)} "
+                    f"({world.domain}; shape {shape}), {len(world.advertisers)} "
                     f"advertisers, {len(world.campaigns)} campaigns, {world.creative_count} "
                     "creatives (all approved)",
                     style="green",
