@@ -11,6 +11,8 @@ from rich.console import Console
 
 from promovolve.settings import ADMIN_KEY_FILE, DEFAULT_DATA_DIR
 from promovolve.sim.live import DEFAULT_CONCURRENCY, simulate
+from promovolve.sim.live.world import NetworkPlanError, only_site
+from promovolve.sim.plan import build_plan
 from promovolve.sim.scenario import ScenarioError, load_scenario
 
 
@@ -68,12 +70,6 @@ def register(app: typer.Typer) -> None:
             help="The server's data dir, to read its admin key from "
             "(default: PROMOVOLVE_DATA_DIR, else ./var).",
         ),
-        configure_shape: bool = typer.Option(
-            False,
-            "--configure-shape",
-            help="Upload the scenario's traffic shapes as the site's configured volumes "
-            "(by default the site learns its shape from the traffic, as in the lab).",
-        ),
         continuous: bool = typer.Option(
             False, "--continuous", help="Keep running across days until Ctrl-C."
         ),
@@ -91,6 +87,11 @@ def register(app: typer.Typer) -> None:
             raise typer.Exit(2) from None
         for warning in warnings:
             err.print(f"[yellow]warning:[/] {warning}")
+        try:
+            only_site(build_plan(parsed))
+        except NetworkPlanError as error:
+            err.print(f"[bold red]error:[/] {error}")
+            raise typer.Exit(2) from None
         try:
             key = resolve_admin_key(admin_key, data_dir=data_dir)
         except AdminKeyError as error:
@@ -113,7 +114,6 @@ def register(app: typer.Typer) -> None:
                     continuous=continuous,
                     console=console,
                     concurrency=concurrency,
-                    configure_shape=configure_shape,
                 )
             )
         except KeyboardInterrupt:  # only where Ctrl-C cannot be handled by the simulator

@@ -16,6 +16,7 @@ from rich.console import Console
 from promovolve.api.app import create_app
 from promovolve.settings import Settings
 from promovolve.sim.live import LiveSimulator, simulate
+from promovolve.sim.live.world import NetworkPlanError
 from promovolve.sim.scenario import parse_scenario
 
 ADMIN_KEY = "test-admin-key-live-simulator"
@@ -158,12 +159,10 @@ async def test_a_configured_shape_is_uploaded_and_shown_as_configured(
     transport: httpx.ASGITransport,
 ) -> None:
     raw = tiny_scenario(maxRequests=20, reportEvery=10, churn=[], events=[])
-    scenario, _ = parse_scenario(raw, "tiny")
+    scenario, _ = parse_scenario({**raw, "configuredShapes": True}, "tiny")
     out = io.StringIO()
     console = Console(file=out, width=160, force_terminal=False, color_system=None)
-    result = await simulate(
-        scenario, BASE_URL, ADMIN_KEY, console=console, transport=transport, configure_shape=True
-    )
+    result = await simulate(scenario, BASE_URL, ADMIN_KEY, console=console, transport=transport)
     text = out.getvalue()
     assert result.error is None, text
     world = result.world
@@ -175,7 +174,7 @@ async def test_a_configured_shape_is_uploaded_and_shown_as_configured(
     held = pacing.json()["weekdayShapeVolumes"]
     assert held == [float(v) for v in scenario.weekday_shape]
     assert world.configured_shapes[0] == held
-    assert "; shape configured from the scenario)" in text
+    assert "; shape configured)" in text
     assert "Config:   " in text and "(the configured shape, refined by traffic)" in text
     assert "(the server started from the configured shape)" in text
 
@@ -218,3 +217,38 @@ async def test_ctrl_c_while_setting_up_prints_the_summary(
     assert "Simulation summary" in text and "interrupted (Ctrl-C)" in text
     assert result.world.site_id in text
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # handler removed
+
+
+async def test_the_world_on_the_server_is_the_plans(transport: httpx.ASGITransport) -> None:
+    scenario, _ = parse_scenario(tiny_scenario(maxRequests=1, churn=[], events=[]), "tiny")
+    async with httpx.AsyncClient(transport=transport, base_url=BASE_URL) as client:
+        simulator = LiveSimulator(scenario, client, ADMIN_KEY, console=Console(), run_id="p1")
+        world = await simulator.setup()
+        plan = simulator.plan
+        assert world.publisher_id == plan.publisher_id == "sim-p1-lab-publisher"
+        assert world.site_id == plan.sites[0].id and world.domain == plan.sites[0].domain
+        assert [c.id for c in world.campaigns] == [c.id for c in plan.campaigns]
+        for planned, campaign in zip(plan.campaigns, world.campaigns, strict=True):
+            key = {"Authorization": f"Bearer {campaign.key}"}
+            base = f"/v1/advertisers/{planned.advertiser_id}/campaigns/{planned.id}"
+            held = (await client.get(base, headers=key)).json()
+            assert held["dailyBudget"] * 1_000_000 == planned.daily_budget_micros
+            assert held["cpm"] * 1_000_000 == planned.cpm_micros
+            creatives = (await client.get(f"{base}/creatives", headers=key)).json()
+            assert {r["assetUrl"] for r in creatives} == {c.asset_url for c in planned.creatives}
+        approvals = await client.get(
+            world.site_path("/approvals?status=approved"),
+            headers={"Authorization": f"Bearer {world.publisher_key}"},
+        )
+        approved = {r["creativeId"] for r in approvals.json()}
+        assert approved == {cr.id for c in plan.campaigns for cr in c.creatives}
+        assert world.ctr_by_creative == {
+            cr.id: cr.ctr for c in plan.campaigns for cr in c.creatives
+        }
+
+
+def test_a_network_scenario_is_refused_before_anything_is_created() -> None:
+    raw = tiny_scenario(sites=[{"id": "north"}, {"id": "south"}])
+    scenario, _ = parse_scenario(raw, "network")
+    with pytest.raises(NetworkPlanError, match="drives one site; this scenario plans 2"):
+        LiveSimulator(scenario, httpx.AsyncClient(), ADMIN_KEY, console=Console())

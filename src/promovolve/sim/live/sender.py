@@ -14,7 +14,8 @@ from promovolve.sim.live.api import describe_transport_error, error_from_respons
 from promovolve.sim.live.beacons import Beacons
 from promovolve.sim.live.counters import SimCounters
 from promovolve.sim.live.values import number
-from promovolve.sim.live.world import SLOT_HEIGHT, SLOT_ID, SLOT_WIDTH, SimWorld
+from promovolve.sim.live.world import SimWorld
+from promovolve.sim.plan import SLOT_HEIGHT, SLOT_ID, SLOT_WIDTH
 
 # This many consecutive connection failures means the server is gone: stop the run.
 MAX_CONSECUTIVE_FAILURES = 25
@@ -47,7 +48,6 @@ class Sender:
         counters: SimCounters,
         beacons: Beacons,
         errors: ErrorLog,
-        categories: list[str],
         concurrency: int,
         on_answer: Callable[[], None],
         on_gone: Callable[[str], None],
@@ -56,7 +56,6 @@ class Sender:
         self.counters = counters
         self.beacons = beacons
         self.errors = errors
-        self.categories = categories
         self.on_answer = on_answer
         self.on_gone = on_gone
         # Dollars the answered selections carried, by the simulator's day of the request.
@@ -90,9 +89,9 @@ class Sender:
     async def _request(self, world: SimWorld, number_: int, day: int) -> None:
         body = {
             "siteId": world.site_id,
-            "url": f"https://{world.domain}/articles/{number_}",
+            "url": f"{world.page_url}/{number_}",
             "slots": [{"id": SLOT_ID, "width": SLOT_WIDTH, "height": SLOT_HEIGHT}],
-            "categories": self.categories,
+            "categories": list(world.categories),
         }
         try:
             try:

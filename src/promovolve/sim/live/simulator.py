@@ -36,6 +36,7 @@ from promovolve.sim.live.schedule import Action, DayClosing, Schedule, server_da
 from promovolve.sim.live.sender import ErrorLog, Sender
 from promovolve.sim.live.values import json_object
 from promovolve.sim.live.world import SimWorld, WorldBuilder, apply_action
+from promovolve.sim.plan import build_plan
 from promovolve.sim.scenario import Scenario
 
 DEFAULT_CONCURRENCY = 64
@@ -57,7 +58,6 @@ class LiveSimulator:
         concurrency: int = DEFAULT_CONCURRENCY,
         run_id: str | None = None,
         live_display: bool = True,
-        configure_shape: bool = False,
     ) -> None:
         if concurrency < 1:
             raise ValueError("concurrency must be at least 1")
@@ -68,11 +68,13 @@ class LiveSimulator:
         self.continuous = continuous or scenario.continuous
         self.run_id = run_id or secrets.token_hex(3)
         self.live_display = live_display
-        self.configure_shape = configure_shape
         self.counters = SimCounters()
         self.reporter = PacingReporter()
-        self.builder = WorldBuilder(self.api, admin_key, scenario, self.run_id)
-        self.schedule = Schedule(scenario, self.continuous, random.Random(scenario.seed))
+        self.plan = build_plan(scenario, prefix=f"sim-{self.run_id}-")
+        self.builder = WorldBuilder(self.api, admin_key, self.plan)
+        # The site's own traffic: its arrivals and shapes (a plain scenario's are its own).
+        self.traffic = self.builder.site.traffic
+        self.schedule = Schedule(self.traffic, self.continuous, random.Random(scenario.seed))
         self.errors = ErrorLog(self.counters, self._print)
         beacons = Beacons(
             client,
@@ -86,7 +88,6 @@ class LiveSimulator:
             self.counters,
             beacons,
             self.errors,
-            list(scenario.categories),
             concurrency,
             self._answered,
             self._server_gone,
@@ -118,7 +119,7 @@ class LiveSimulator:
 
     async def setup(self) -> SimWorld:
         """Create the scenario's world on the server (see :class:`WorldBuilder`)."""
-        return await self.builder.build(self.configure_shape)
+        return await self.builder.build()
 
     async def fetch_stats(self) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
         """(``/test/site-stats``, per-site ``/v1`` stats); a failure is noted, not raised."""
@@ -195,14 +196,14 @@ class LiveSimulator:
     async def report(self, counts: Counts, now: float) -> None:
         """Print the seed's report for ``counts`` (taken at ``now``) with the server's stats."""
         test_stats, site_stats = await self.fetch_stats()
-        weekend = self.scenario.is_weekend(self.day)
+        weekend = self.traffic.is_weekend(self.day)
         sample = StatsSample.from_stats(now - self.started, test_stats, site_stats, weekend)
         lines = self.reporter.report(
             counts,
             sample,
             self.world.active_budget() if self.world else 0.0,
             now - self.schedule.day_start,
-            self.scenario.shape_for_day(self.day),
+            self.traffic.shape_for_day(self.day),
             self.schedule.bucket(now),
             self.day,
             self.world.configured_shape(weekend) if self.world else None,
@@ -235,7 +236,7 @@ class LiveSimulator:
     def status(self) -> RenderableType:
         """The Live display: where the run is, right now."""
         now = time.time()
-        weekend = self.scenario.is_weekend(self.day)
+        weekend = self.traffic.is_weekend(self.day)
         return live_status(
             self.counters,
             elapsed=max(now - self.started, 1e-9) if self.started else 0.0,
@@ -245,7 +246,7 @@ class LiveSimulator:
             in_flight=len(self.sender.tasks),
             ratio=self.last_ratio,
             learned=self.last_learned,
-            actual=self.scenario.shape_for_day(self.day),
+            actual=self.traffic.shape_for_day(self.day),
             configured=self.world.configured_shape(weekend) if self.world else None,
         )
 
@@ -267,7 +268,7 @@ class LiveSimulator:
         """The site's current day start (epoch seconds) from its stats, else now."""
         _, site_stats = await self.fetch_stats()
         start, self.server_day0 = server_day_start(
-            site_stats, time.time(), self.scenario.day_duration_seconds
+            site_stats, time.time(), self.traffic.day_duration_seconds
         )
         return start
 
@@ -297,7 +298,7 @@ class LiveSimulator:
             self.last_ratio,
             self.last_learned,
         )
-        print_summary(self.console, self.scenario, result)
+        print_summary(self.console, self.traffic, result)
         return result
 
     async def _setup_and_send(self) -> str | None:
@@ -306,7 +307,7 @@ class LiveSimulator:
             world = await self._interruptible(self.setup())
             if world is None:
                 return None
-            shape = "configured from the scenario" if world.configured_shapes else "learned from traffic"
+            shape = "configured" if world.configured_shapes else "learned from traffic"
             self._print(
                 Text(
                     f"Created publisher {world.publisher_id}, site {world.site_id} "
@@ -367,7 +368,6 @@ async def simulate(
     transport: httpx.AsyncBaseTransport | None = None,
     live_display: bool = True,
     run_id: str | None = None,
-    configure_shape: bool = False,
 ) -> SimResult:
     """Run ``scenario`` against the server at ``url``; prints reports and a summary."""
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
@@ -386,6 +386,5 @@ async def simulate(
             concurrency=concurrency,
             live_display=live_display,
             run_id=run_id,
-            configure_shape=configure_shape,
         )
         return await simulator.run()

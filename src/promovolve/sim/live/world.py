@@ -1,22 +1,35 @@
-"""The live simulator's world: what it creates on the server through the public API.
+"""The live simulator's world: a world plan created on the server through the public API.
 
-A publisher with one site, the scenario's advertisers, campaigns and creatives, every
-creative approved on the site; and later, the campaign changes of churn and events.
+The plan (:mod:`promovolve.sim.plan`) says what exists: the publisher and its site, the
+advertisers, their campaigns and creatives, where each campaign runs. :class:`WorldBuilder`
+creates it and approves every creative on the sites its campaign runs on; :func:`apply_action`
+makes the campaign changes of churn and events. The serve benchmark builds its worlds here too.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from promovolve.sim.live.api import Api, ApiError
 from promovolve.sim.live.schedule import Action
 from promovolve.sim.live.values import json_object, number
-from promovolve.sim.scenario import Scenario
+from promovolve.sim.plan import PlannedCampaign, PlannedSite, WorldPlan
 
-SLOT_ID = "slot-1"
-SLOT_WIDTH, SLOT_HEIGHT = 300, 250
-CDN_HOST = "cdn.promovolve-sim.example"
+
+class NetworkPlanError(ValueError):
+    """The plan has several sites; the live simulator drives one."""
+
+
+def only_site(plan: WorldPlan) -> PlannedSite:
+    """The plan's one site (a network scenario is for the lab)."""
+    if len(plan.sites) != 1:
+        ids = ", ".join(site.id for site in plan.sites)
+        raise NetworkPlanError(
+            f"the live simulator drives one site; this scenario plans {len(plan.sites)} "
+            f"({ids}): run it with `promovolve lab`"
+        )
+    return plan.sites[0]
 
 
 @dataclass(slots=True)
@@ -40,12 +53,13 @@ class SimCampaign:
 class SimWorld:
     """Everything the simulator created on the server."""
 
-    run_id: str
     publisher_id: str
     publisher_key: str
     site_id: str
     domain: str
-    advertisers: dict[int, tuple[str, str]] = field(default_factory=dict)  # a → (id, key)
+    page_url: str = ""
+    categories: tuple[str, ...] = ()
+    advertisers: dict[str, str] = field(default_factory=dict)  # advertiser id → API key
     campaigns: list[SimCampaign] = field(default_factory=list)
     ctr_by_creative: dict[str, float] = field(default_factory=dict)
     # The shapes the site's pacing config holds (weekday, weekend), as the server answered
@@ -86,31 +100,35 @@ def _shape(value: object) -> list[float] | None:
 
 
 class WorldBuilder:
-    """Creates a scenario's world on the server; ``world`` holds what exists so far (also
-    when a step fails or the run is interrupted half-way)."""
+    """Creates a plan's world on the server; ``world`` holds what exists so far (also when
+    a step fails or the run is interrupted half-way)."""
 
-    def __init__(self, api: Api, admin_key: str, scenario: Scenario, run_id: str) -> None:
+    def __init__(self, api: Api, admin_key: str, plan: WorldPlan) -> None:
         self.api = api
         self.admin_key = admin_key
-        self.scenario = scenario
-        self.run_id = run_id
+        self.plan = plan
+        self.site = only_site(plan)
         self.world: SimWorld | None = None
 
-    def _id(self, suffix: str) -> str:
-        return f"sim-{self.run_id}-{suffix}"
-
-    async def build(self, configure_shape: bool = False) -> SimWorld:
-        """Publisher, site, pacing config, advertisers, campaigns, creatives; approve all.
-
-        The site gets the scenario's day length; its shapes only with ``configure_shape``
-        (otherwise it learns them from traffic, as in the lab).
-        """
+    async def build(self, pacing: Mapping[str, object] | None = None) -> SimWorld:
+        """Publisher, site and its pacing config, advertisers, campaigns, creatives; approve
+        each creative on its campaign's sites. ``pacing`` adds to the site's pacing body."""
         world = await self._site()
-        await self._pacing(world, configure_shape)
-        creative_index = 0
-        for a in range(1, self.scenario.advertisers + 1):
-            creative_index = await self._advertiser(world, a, creative_index)
-        for campaign in world.campaigns:
+        await self._pacing(world, pacing or {})
+        for number_, advertiser_id in enumerate(self.plan.advertiser_ids, start=1):
+            created = await self.api.post(
+                "/v1/advertisers",
+                self.admin_key,
+                {"id": advertiser_id, "name": f"Simulated advertiser {number_}"},
+            )
+            _, world.advertisers[advertiser_id] = _account(
+                created, advertiser_id, "/v1/advertisers"
+            )
+        for planned in self.plan.campaigns:
+            world.campaigns.append(await self._campaign(world, planned))
+        for planned, campaign in zip(self.plan.campaigns, world.campaigns, strict=True):
+            if self.site.id not in planned.site_ids:
+                continue
             for creative_id in campaign.creatives:
                 await self.api.post(
                     world.site_path(f"/approvals/{creative_id}/approve"), world.publisher_key
@@ -118,89 +136,79 @@ class WorldBuilder:
         return world
 
     async def _site(self) -> SimWorld:
-        name = self.scenario.name
+        name, plan, site = self.plan.scenario.name, self.plan, self.site
         created = await self.api.post(
             "/v1/publishers",
             self.admin_key,
-            {"id": self._id("pub"), "name": f"Simulator publisher ({name})"},
+            {"id": plan.publisher_id, "name": f"Simulator publisher ({name})"},
         )
-        publisher_id, publisher_key = _account(created, self._id("pub"), "/v1/publishers")
-        domain = f"sim-{self.run_id}.example"
-        site = await self.api.post(
+        publisher_id, publisher_key = _account(created, plan.publisher_id, "/v1/publishers")
+        answer = await self.api.post(
             f"/v1/publishers/{publisher_id}/sites",
             publisher_key,
-            {"id": self._id("site"), "domain": domain, "name": f"Simulated site ({name})"},
+            {"id": site.id, "domain": site.domain, "name": f"Simulated site ({name})"},
         )
-        site_id = str((json_object(site) or {}).get("id") or self._id("site"))
-        self.world = SimWorld(self.run_id, publisher_id, publisher_key, site_id, domain)
+        site_id = str((json_object(answer) or {}).get("id") or site.id)
+        self.world = SimWorld(
+            publisher_id, publisher_key, site_id, site.domain, site.page_url, site.categories
+        )
         return self.world
 
-    async def _pacing(self, world: SimWorld, configure_shape: bool) -> None:
-        s = self.scenario
+    async def _pacing(self, world: SimWorld, extra: Mapping[str, object]) -> None:
         body: dict[str, object] = {
-            "dayDurationSeconds": s.day_duration_seconds,
+            "dayDurationSeconds": self.site.traffic.day_duration_seconds,
             "warmupMode": False,
         }
-        if configure_shape:
-            body["weekdayShapeVolumes"] = list(s.weekday_shape)
-            body["weekendShapeVolumes"] = list(s.weekend_shape)
+        if self.site.configured_shapes is not None:
+            weekday, weekend = self.site.configured_shapes
+            body["weekdayShapeVolumes"] = list(weekday)
+            body["weekendShapeVolumes"] = list(weekend)
+        body.update(extra)
         path = world.site_path("/pacing")
         await self.api.put(path, world.publisher_key, body)
         # What the site holds now, as the server says (not what was sent).
         config = json_object(await self.api.get(path, world.publisher_key)) or {}
-        weekday = _shape(config.get("weekdayShapeVolumes"))
-        weekend = _shape(config.get("weekendShapeVolumes"))
-        world.configured_shapes = (
-            None if weekday is None and weekend is None else (weekday, weekend)
-        )
+        weekday_held = _shape(config.get("weekdayShapeVolumes"))
+        weekend_held = _shape(config.get("weekendShapeVolumes"))
+        if weekday_held is not None or weekend_held is not None:
+            world.configured_shapes = (weekday_held, weekend_held)
 
-    async def _advertiser(self, world: SimWorld, a: int, creative_index: int) -> int:
-        s = self.scenario
-        created = await self.api.post(
-            "/v1/advertisers",
-            self.admin_key,
-            {"id": self._id(f"adv-{a}"), "name": f"Simulated advertiser {a}"},
+    async def _campaign(self, world: SimWorld, planned: PlannedCampaign) -> SimCampaign:
+        key = world.advertisers[planned.advertiser_id]
+        base = f"/v1/advertisers/{planned.advertiser_id}/campaigns"
+        body = {
+            "id": planned.id,
+            "name": f"{planned.label} ({self.plan.scenario.name})",
+            "dailyBudget": planned.daily_budget_usd,
+            "cpm": planned.cpm_usd,
+            "categories": list(planned.categories),
+            "keywords": [],
+            "status": "active",
+        }
+        answer = json_object(await self.api.post(base, key, body)) or {}
+        campaign = SimCampaign(
+            planned.advertiser,
+            planned.index,
+            str(answer.get("id") or planned.id),
+            planned.advertiser_id,
+            key,
+            planned.daily_budget_usd,
+            planned.cpm_usd,
         )
-        advertiser_id, advertiser_key = _account(created, self._id(f"adv-{a}"), "/v1/advertisers")
-        world.advertisers[a] = (advertiser_id, advertiser_key)
-        for c in range(1, s.campaigns_per_advertiser + 1):
-            label = f"adv-{a}-camp-{c}"
-            base = f"/v1/advertisers/{advertiser_id}/campaigns"
-            body = {
-                "id": self._id(label),
-                "name": f"{label} ({s.name})",
-                "dailyBudget": s.advertiser_budget(a),
-                "cpm": s.advertiser_cpm(a),
-                "categories": list(s.categories),
-                "keywords": [],
-                "status": "active",
+        for creative in planned.creatives:
+            creative_body = {
+                "id": creative.id,
+                "assetUrl": creative.asset_url,
+                "landingUrl": creative.landing_url,
+                "width": creative.width,
+                "height": creative.height,
             }
-            answer = json_object(await self.api.post(base, advertiser_key, body)) or {}
-            campaign = SimCampaign(
-                a,
-                c,
-                str(answer.get("id") or self._id(label)),
-                advertiser_id,
-                advertiser_key,
-                s.advertiser_budget(a),
-                s.advertiser_cpm(a),
-            )
-            world.campaigns.append(campaign)
-            for k in range(1, s.creatives_per_campaign + 1):
-                creative_body = {
-                    "id": self._id(f"{label}-cr-{k}"),
-                    "assetUrl": f"https://{CDN_HOST}/{self.run_id}/{label}/creative-{k}.png",
-                    "landingUrl": f"https://advertiser-{a}.example/landing/{c}/{k}",
-                    "width": SLOT_WIDTH,
-                    "height": SLOT_HEIGHT,
-                }
-                path = f"{base}/{campaign.id}/creatives"
-                answer = json_object(await self.api.post(path, advertiser_key, creative_body)) or {}
-                creative_id = str(answer.get("id") or creative_body["id"])
-                campaign.creatives.append(creative_id)
-                world.ctr_by_creative[creative_id] = s.creative_ctr(creative_index)
-                creative_index += 1
-        return creative_index
+            path = f"{base}/{campaign.id}/creatives"
+            answer = json_object(await self.api.post(path, key, creative_body)) or {}
+            creative_id = str(answer.get("id") or creative.id)
+            campaign.creatives.append(creative_id)
+            world.ctr_by_creative[creative_id] = creative.ctr
+        return campaign
 
 
 async def apply_action(
