@@ -115,6 +115,7 @@ def test_a_shape_learned_from_traffic_says_so() -> None:
     assert lines[1].startswith("  Actual:   ")
     assert lines[2] == "  Shape: 1/24 buckets match, 1/24 within one bar"
     assert not any("Config" in line for line in lines)
+    assert "(from traffic; 1 day learned)" in shape_lines(SPIKY, SPIKY, None, None, 1)[0]
 
 
 def test_a_configured_shape_is_shown_apart_from_the_learned_one() -> None:

@@ -286,7 +286,8 @@ def shape_lines(
     if configured is not None:
         source = "the configured shape, refined by traffic"
     elif days_learned is not None:
-        source = f"from traffic; {days_learned} days learned"
+        days = "1 day" if days_learned == 1 else f"{days_learned} days"
+        source = f"from traffic; {days} learned"
     else:
         source = "from traffic"
     equal, close = shape_matches(learned, actual)
