@@ -1,12 +1,12 @@
 """The live simulator: drives a running Promovolve server over HTTP with a scenario's traffic.
 
-It builds the scenario's world on the server (:mod:`.world`), then follows the traffic
-schedule (:mod:`.schedule`) in real time: it posts ``/v1/serve`` for each arrival, fires the
-beacons of every selected slot (:mod:`.beacons`), applies churn and events at their times,
-and prints the seed's periodic report every ``reportEvery`` requests (:mod:`.report`) under a
-Rich Live status line, then a summary (:mod:`.display`). Ctrl-C at any point stops sending,
-lets in-flight requests finish and prints the summary; a second Ctrl-C abandons them too.
-It resets nothing on the server.
+It creates the scenario's world plan on the server (:mod:`.world`), then follows the traffic
+schedule (:mod:`.schedule`) in real time: it posts ``/v1/serve`` for each arrival
+(:mod:`.sender`), fires the beacons of every selected slot (:mod:`.beacons`), applies churn
+and events at their times, and prints the seed's periodic report every ``reportEvery``
+requests (:mod:`.report`) under a Rich Live status line, then a summary (:mod:`.display`).
+Ctrl-C at any point stops the run and prints the summary (:mod:`.stopping`). It resets
+nothing on the server.
 
 Only HTTP is used here (DESIGN.md: live mode talks HTTP only).
 """
@@ -17,9 +17,7 @@ import asyncio
 import contextlib
 import random
 import secrets
-import signal
 import time
-from collections.abc import Coroutine, Iterator
 from typing import Any, TypeVar
 
 import httpx
@@ -34,6 +32,7 @@ from promovolve.sim.live.display import day_line, live_status, print_summary
 from promovolve.sim.live.report import Counts, PacingReporter, StatsSample
 from promovolve.sim.live.schedule import Action, DayClosing, Schedule, server_day_start
 from promovolve.sim.live.sender import ErrorLog, Sender
+from promovolve.sim.live.stopping import Stopper
 from promovolve.sim.live.values import json_object
 from promovolve.sim.live.world import SimWorld, WorldBuilder, apply_action
 from promovolve.sim.plan import build_plan
@@ -101,8 +100,7 @@ class LiveSimulator:
         self.server_day0: int | None = None
         self._report_task: asyncio.Task[None] | None = None
         self._fatal: str | None = None
-        self._stopping = False
-        self._phase: asyncio.Future[Any] | None = None  # the step a stop cancels
+        self.stopper = Stopper(self._interrupted, self.sender.abandon)
 
     @property
     def world(self) -> SimWorld | None:
@@ -220,18 +218,14 @@ class LiveSimulator:
     def stop(self) -> None:
         """Stop the run where it is (setting up or sending); in-flight requests finish,
         then the summary is printed."""
-        self._stopping = True
-        if self._phase is not None:
-            self._phase.cancel()
+        self.stopper.stop()
 
     def interrupt(self) -> None:
         """What Ctrl-C does: the first stops the run, a second abandons what is in flight."""
-        if self._stopping:
-            self.sender.abandon()
-            self.stop()
-            return
+        self.stopper.interrupt()
+
+    def _interrupted(self) -> None:
         self._print(Text("Interrupted: finishing in-flight requests…", style="yellow"))
-        self.stop()
 
     def status(self) -> RenderableType:
         """The Live display: where the run is, right now."""
@@ -250,20 +244,6 @@ class LiveSimulator:
             configured=self.world.configured_shape(weekend) if self.world else None,
         )
 
-    async def _interruptible(self, work: Coroutine[Any, Any, T]) -> T | None:
-        """Run one step of the run; None when a stop cancelled it."""
-        phase = asyncio.ensure_future(work)
-        self._phase = phase
-        try:
-            return await phase
-        except asyncio.CancelledError:
-            current = asyncio.current_task()
-            if not self._stopping or (current is not None and current.cancelling()):
-                raise  # the run itself was cancelled, not stopped
-            return None
-        finally:
-            self._phase = None
-
     async def _server_day_start(self) -> float:
         """The site's current day start (epoch seconds) from its stats, else now."""
         _, site_stats = await self.fetch_stats()
@@ -274,7 +254,7 @@ class LiveSimulator:
 
     async def run(self) -> SimResult:
         begin = time.time()
-        with self._interrupt_handler():
+        with self.stopper.ctrl_c():
             error = await self._setup_and_send()
             if self.schedule.completed and self.day_end_stats is not None:
                 # The run ended with its last day: report that day, not the new one's start.
@@ -282,7 +262,7 @@ class LiveSimulator:
             elif self.world is None:
                 stats = None
             else:
-                stats = await self._interruptible(self.fetch_stats())
+                stats = await self.stopper.step(self.fetch_stats())
         test_stats, site_stats = stats or (None, None)
         result = SimResult(
             self.world,
@@ -290,7 +270,7 @@ class LiveSimulator:
             self.reports,
             self.day,
             time.time() - (self.started or begin),
-            self._stopping and self._fatal is None,
+            self.stopper.stopping and self._fatal is None,
             error,
             test_stats,
             site_stats,
@@ -304,7 +284,7 @@ class LiveSimulator:
     async def _setup_and_send(self) -> str | None:
         """Build the world, then send the traffic; the error that ended the run, if any."""
         try:
-            world = await self._interruptible(self.setup())
+            world = await self.stopper.step(self.setup())
             if world is None:
                 return None
             shape = "configured" if world.configured_shapes else "learned from traffic"
@@ -317,7 +297,7 @@ class LiveSimulator:
                     style="green",
                 )
             )
-            first_day_start = await self._interruptible(self._server_day_start())
+            first_day_start = await self.stopper.step(self._server_day_start())
             if first_day_start is None:
                 return None
             self.started = time.time()
@@ -337,24 +317,10 @@ class LiveSimulator:
             auto_refresh=self.live_display,
         )
         with live if self.live_display else contextlib.nullcontext():
-            await self._interruptible(self._dispatch(world, first_day_start))
+            await self.stopper.step(self._dispatch(world, first_day_start))
             await self.sender.drain()
             if self._report_task is not None:
                 await asyncio.gather(self._report_task, return_exceptions=True)
-
-    @contextlib.contextmanager
-    def _interrupt_handler(self) -> Iterator[None]:
-        """Ctrl-C calls :meth:`interrupt` for the whole run, setup and summary included."""
-        loop = asyncio.get_running_loop()
-        try:
-            loop.add_signal_handler(signal.SIGINT, self.interrupt)
-        except (NotImplementedError, RuntimeError, ValueError):
-            yield  # no signal handling here (not the main thread): Ctrl-C raises as usual
-            return
-        try:
-            yield
-        finally:
-            loop.remove_signal_handler(signal.SIGINT)
 
 
 async def simulate(
