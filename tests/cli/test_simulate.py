@@ -1,11 +1,14 @@
-"""`promovolve simulate`'s admin-key lookup."""
+"""`promovolve simulate`: the admin-key lookup and what the command refuses."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner, Result
 
+from promovolve.cli.main import app
 from promovolve.cli.simulate import AdminKeyError, resolve_admin_key
 
 
@@ -35,3 +38,24 @@ def test_the_servers_default_data_dir_is_read_without_settings(
     assert resolve_admin_key(None, {}, data_dir=other) == "pv_admin_other"
     with pytest.raises(AdminKeyError, match="no key file at"):
         resolve_admin_key(None, {}, data_dir=tmp_path / "missing")
+
+
+def run_simulate(*args: str) -> Result:
+    return CliRunner().invoke(app, ["simulate", *args], env={"PROMOVOLVE_ADMIN_KEY": ""})
+
+
+def test_the_command_names_what_is_missing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    scenario = tmp_path / "one.json"
+    scenario.write_text(json.dumps({"name": "one"}), encoding="utf-8")
+    result = run_simulate(str(scenario))
+    assert result.exit_code == 2
+    assert "no admin key" in result.output and "var/admin.key" in result.output
+
+
+def test_a_network_scenario_is_refused_by_the_command(tmp_path: Path) -> None:
+    scenario = tmp_path / "network.json"
+    scenario.write_text(json.dumps({"sites": [{"id": "a"}, {"id": "b"}]}), encoding="utf-8")
+    result = run_simulate(str(scenario), "--admin-key", "k", "--url", "http://127.0.0.1:1")
+    assert result.exit_code == 2
+    assert "drives one site" in result.output and "(a, b)" in result.output
