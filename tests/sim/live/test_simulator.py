@@ -252,3 +252,35 @@ def test_a_network_scenario_is_refused_before_anything_is_created() -> None:
     scenario, _ = parse_scenario(raw, "network")
     with pytest.raises(NetworkPlanError, match="drives one site; this scenario plans 2"):
         LiveSimulator(scenario, httpx.AsyncClient(), ADMIN_KEY, console=Console())
+
+
+async def test_the_learned_shape_is_learned_from_the_traffic(
+    transport: httpx.ASGITransport,
+) -> None:
+    """Nothing is configured, so what the server reports after a day is the traffic's shape:
+    quiet nights and busy days (a flat line would mean nothing was learned)."""
+    night, day = [0.2] * 6, [4.0] * 12
+    shape = [*night, *day, *night]
+    raw = {
+        "name": "learn",
+        "advertisers": 1,
+        "budget": 1000.0,
+        "dayDurationSeconds": 3,
+        "weekdayShapeVolumes": shape,
+        "delayMs": 8,
+        "stopAfterDays": 2,
+        "reportEvery": 100_000,
+    }
+    scenario, _ = parse_scenario(raw, "learn")
+    out = io.StringIO()
+    console = Console(file=out, width=160, force_terminal=False, color_system=None)
+    result = await simulate(
+        scenario, BASE_URL, ADMIN_KEY, console=console, transport=transport, live_display=False
+    )
+    assert result.error is None and result.world is not None, out.getvalue()
+    assert result.world.configured_shapes is None
+    learned = (result.site_stats or {})["learnedShape"]
+    assert learned["weekdayDaysLearned"] == 1  # the first day rolled over into the shape
+    active = learned["active"]
+    assert sum(active[6:18]) / 12 > 3 * sum(active[:6] + active[18:]) / 12, active
+    assert "(from traffic; 1 day learned)" in out.getvalue()
