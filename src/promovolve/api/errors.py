@@ -10,15 +10,16 @@ import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 
 logger = logging.getLogger("promovolve.api")
 
 
-class JsonResponse(Response):
-    """orjson-rendered JSON (fast, and exact for our numbers)."""
+class JsonResponse(JSONResponse):
+    """orjson-rendered JSON (fast, and exact for our numbers).
 
-    media_type = "application/json"
+    A JSONResponse, so that FastAPI documents each route's `response_model` as its answer.
+    """
 
     def render(self, content: Any) -> bytes:
         return orjson.dumps(content, option=orjson.OPT_NON_STR_KEYS)
@@ -119,23 +120,3 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(StarletteHTTPException, on_http)
     app.add_exception_handler(Exception, on_unexpected)
-
-
-ErrorOutDoc: dict[int | str, dict[str, Any]] = {
-    "4XX": {
-        "description": "Bad request, auth, not found, ...",
-        "content": {
-            "application/json": {
-                "schema": {
-                    "type": "object",
-                    "properties": {
-                        "error": {"type": "string"},
-                        "message": {"type": "string"},
-                        "field": {"type": ["string", "null"]},
-                    },
-                    "required": ["error", "message", "field"],
-                }
-            }
-        },
-    }
-}

@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from promovolve.api.auth import Principal, hash_key, new_key, require_admin, require_publisher
 from promovolve.api.deps import PrincipalDep, RuntimeDep
 from promovolve.api.errors import ApiError, JsonResponse, not_found
+from promovolve.api.responses import PacingOut
 from promovolve.api.routes.common import conflict, created, new_id, site_json
 from promovolve.api.schemas import (
     ID_RE,
@@ -176,7 +177,7 @@ async def patch_site(
 
 
 # -- pacing ------------------------------------------------------------------------------
-@router.get("/{publisherId}/sites/{siteId}/pacing")
+@router.get("/{publisherId}/sites/{siteId}/pacing", response_model=PacingOut)
 async def get_pacing(
     publisherId: str, siteId: str, runtime: RuntimeDep, principal: PrincipalDep
 ) -> JsonResponse:
@@ -184,7 +185,7 @@ async def get_pacing(
     return JsonResponse(runtime.site_state(siteId, publisherId).engine.site.pacing.to_json())
 
 
-@router.put("/{publisherId}/sites/{siteId}/pacing")
+@router.put("/{publisherId}/sites/{siteId}/pacing", response_model=PacingOut)
 async def put_pacing(
     publisherId: str,
     siteId: str,
