@@ -9,7 +9,6 @@ from typing import Any
 from fastapi import FastAPI
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.responses import PlainTextResponse, Response
-from starlette.routing import Route
 
 from promovolve.api.deps import RuntimeDep
 from promovolve.api.errors import JsonResponse, install_error_handlers
@@ -55,9 +54,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ServerMiddleware, metrics=runtime.metrics, max_body_bytes=resolved.max_body_bytes
     )
     # The serve hot path is a plain ASGI route, matched first; see ServeEndpoint.
-    app.router.routes.insert(
-        0, Route("/v1/serve", serving.ServeEndpoint(runtime), methods=["POST"])
-    )
+    app.router.routes.insert(0, serving.ServeRoute(runtime))
 
     @app.get("/healthz", tags=["ops"])
     async def healthz() -> JsonResponse:

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 from starlette.responses import RedirectResponse, Response
+from starlette.routing import Match, Route
 from starlette.types import Receive, Scope, Send
 
 from promovolve.api.deps import RuntimeDep
@@ -52,6 +53,20 @@ class ServeEndpoint:
             }
         )
         await send({"type": "http.response.body", "body": answer})
+
+
+class ServeRoute(Route):
+    """`POST /v1/serve` on a plain route that still names itself in the scope, as FastAPI's
+    routes do, so the request metrics label it by its path instead of `unmatched`."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        super().__init__("/v1/serve", ServeEndpoint(runtime), methods=["POST"])
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        match, child_scope = super().matches(scope)
+        if match is not Match.NONE:
+            child_scope["route"] = self
+        return match, child_scope
 
 
 _SERVE_HEADERS = ((b"content-type", b"application/json"), (b"cache-control", b"no-store"))
