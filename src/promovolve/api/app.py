@@ -11,6 +11,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.responses import PlainTextResponse, Response
 
 from promovolve.api.deps import RuntimeDep
+from promovolve.api.docs import install_docs
 from promovolve.api.errors import JsonResponse, install_error_handlers
 from promovolve.api.middleware import PublicCorsMiddleware, ServerMiddleware
 from promovolve.api.openapi import build_openapi
@@ -46,6 +47,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description=DESCRIPTION,
         lifespan=lifespan,
         default_response_class=JsonResponse,
+        docs_url=None,  # served by install_docs, from the package instead of a CDN
+        redoc_url=None,
     )
     app.state.runtime = runtime
     install_error_handlers(app)
@@ -71,6 +74,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(publishers.router)
     app.include_router(advertisers.router)
     app.include_router(stats.router)
+    install_docs(app)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
