@@ -15,6 +15,7 @@ from promovolve.api.docs import install_docs
 from promovolve.api.errors import JsonResponse, install_error_handlers
 from promovolve.api.middleware import PublicCorsMiddleware, ServerMiddleware
 from promovolve.api.openapi import build_openapi
+from promovolve.api.responses import HealthOut
 from promovolve.api.routes import advertisers, publishers, serving, stats
 from promovolve.api.runtime import Runtime
 from promovolve.settings import Settings
@@ -59,7 +60,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # The serve hot path is a plain ASGI route, matched first; see ServeEndpoint.
     app.router.routes.insert(0, serving.ServeRoute(runtime))
 
-    @app.get("/healthz", tags=["ops"])
+    @app.get("/healthz", tags=["ops"], response_model=HealthOut)
     async def healthz() -> JsonResponse:
         """Liveness: answers without touching the database (also the benchmark's baseline)."""
         return JsonResponse({"status": "ok"})

@@ -22,6 +22,10 @@ class Answer(BaseModel):
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
 
 
+class HealthOut(Answer):
+    status: Literal["ok"]
+
+
 class ServeCreativeOut(Answer):
     id: str
     campaign_id: str
