@@ -104,3 +104,25 @@ async def test_serve_answers_of_every_outcome_match_the_spec(api: Harness) -> No
     assert await outcomes(testThrottleOverride=0.0) == ["budgetExhausted", "noCandidates"]
     # An answer with a key the spec does not name would fail: the spec is closed.
     assert not validator.is_valid({"requestId": "r", "slots": [], "extra": 1})
+
+
+async def test_management_needs_a_key_and_creates_link_to_what_they_open(api: Harness) -> None:
+    spec = await _spec(api)
+    assert spec["components"]["securitySchemes"]["bearer"] == {"type": "http", "scheme": "bearer"}
+    public = {"/v1/serve", "/v1/imp", "/v1/click", "/healthz", "/metrics"}
+    operation_ids: dict[str, dict[str, Any]] = {}
+    for path, operations in spec["paths"].items():
+        for operation in operations.values():
+            operation_ids[operation["operationId"]] = {**operation, "path": path}
+            expected: list[dict[str, list[str]]] | None = (
+                None if path in public else [{"bearer": []}]
+            )
+            assert operation.get("security") == expected, path
+    created = spec["paths"]["/v1/publishers/{publisherId}/sites"]["post"]["responses"]["201"]
+    assert len(created["links"]) == 7
+    for source, operations in spec["paths"].items():
+        for operation in operations.values():
+            for link in operation["responses"].get("201", {}).get("links", {}).values():
+                target = operation_ids[link["operationId"]]
+                names = {p["name"] for p in target.get("parameters", []) if p["in"] == "path"}
+                assert set(link["parameters"]) == names, (source, link)
