@@ -29,6 +29,7 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.generation import GenerationMode
 from schemathesis.schemas import APIOperation
 from schemathesis.specs.openapi.checks import (
+    allow_header_conformance,
     content_type_conformance,
     ensure_resource_availability,
     ignored_auth,
@@ -60,6 +61,7 @@ CHECKS = [
     negative_data_rejection,  # bad input gets a 4xx
     missing_required_header,
     unsupported_method,
+    allow_header_conformance,  # a 405 names every method the path serves
     ignored_auth,  # a management call without a key is refused
     ensure_resource_availability,  # stateful: what a 201 created can be fetched
     use_after_free,

@@ -126,3 +126,13 @@ async def test_management_needs_a_key_and_creates_link_to_what_they_open(api: Ha
                 target = operation_ids[link["operationId"]]
                 names = {p["name"] for p in target.get("parameters", []) if p["in"] == "path"}
                 assert set(link["parameters"]) == names, (source, link)
+
+
+async def test_a_405_names_every_method_the_path_serves(api: Harness) -> None:
+    spec = await _spec(api)
+    path = "/v1/publishers/{publisherId}/sites"
+    documented = {m.upper() for m in spec["paths"][path]}
+    r = await api.http.put("/v1/publishers/pub-1/sites", json={})
+    assert r.status_code == 405
+    allowed = set(r.headers["allow"].split(", "))
+    assert documented <= allowed <= documented | {"HEAD"}

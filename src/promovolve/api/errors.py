@@ -12,6 +12,8 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, Response
 
+from promovolve.api.openapi import allowed_methods
+
 logger = logging.getLogger("promovolve.api")
 
 
@@ -106,11 +108,15 @@ def install_error_handlers(app: FastAPI) -> None:
         assert isinstance(exc, RequestValidationError)
         return validation_error_response(exc)
 
-    async def on_http(_request: Request, exc: Exception) -> Response:
+    async def on_http(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
         code = _STATUS_CODES.get(exc.status_code, "error")
         message = exc.detail if isinstance(exc.detail, str) else code
-        return error_response(exc.status_code, code, message, None, exc.headers)
+        headers = exc.headers
+        allowed = allowed_methods(request.app, request.url.path) if exc.status_code == 405 else ""
+        if allowed:  # Starlette's 405 names the methods of one route at the path only
+            headers = {**(headers or {}), "Allow": allowed}
+        return error_response(exc.status_code, code, message, None, headers)
 
     async def on_unexpected(_request: Request, exc: Exception) -> Response:
         logger.exception("unhandled error", exc_info=exc)

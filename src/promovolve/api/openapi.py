@@ -11,11 +11,13 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from pydantic.json_schema import models_json_schema
+from starlette.routing import compile_path
 
 from promovolve.api.responses import PacingBody, ServeOut
 from promovolve.api.schemas import ServeBody
@@ -113,6 +115,22 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
     schema["paths"][PACING_PATH]["put"]["requestBody"] = _json_body(refs[PacingBody, "validation"])
     _add_links(schema)
     return schema
+
+
+def allowed_methods(app: FastAPI, path: str) -> str:
+    """The methods the spec documents at a request path, for a 405's `Allow` header."""
+    table: list[tuple[re.Pattern[str], set[str]]] | None = getattr(app.state, "allow_table", None)
+    if table is None:
+        table = [
+            (compile_path(template)[0], {method.upper() for method in operations})
+            for template, operations in app.openapi()["paths"].items()
+        ]
+        app.state.allow_table = table
+    methods: set[str] = set()
+    for regex, documented in table:
+        if regex.match(path):
+            methods |= documented
+    return ", ".join(sorted(methods))
 
 
 def _json_body(schema: Any) -> dict[str, Any]:
