@@ -276,7 +276,8 @@ def test_sigkill_under_load_loses_and_doubles_nothing(server: Server) -> None:
     assert stats_after["creatives"] == stats_before["creatives"]
     assert stats_after["dayIndex"] == today
     assert round(stats_after["totalSpend"] * 1_000_000) == durable_today
-    assert stats_after["selected"] == len(rows)
+    assert stats_after["outcomes"]["selected"] == len(rows)  # lifetime
+    assert stats_after["selected"] == len(today_rows)
 
     # Serving continues, and spend keeps adding up from where it was.
     slot = _ok(c.post("/v1/serve", json=SERVE))["slots"][0]

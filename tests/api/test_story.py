@@ -155,11 +155,13 @@ async def test_seed_story(api: Harness) -> None:
     assert rich["impressions"] == 1 and rich["clicks"] == 1
     assert rich["creatives"] == [{"creativeId": "cr-1", "impressions": 1, "clicks": 1}]
 
-    # The seed's site stats: exactly its fields, with the numbers of this story.
+    # The seed's site stats: exactly its fields (and the approval queue), with the numbers of
+    # this story.
     r = await http.get("/test/site-stats/site-123", headers=bearer(pub_key))
     assert r.status_code == 200
     stats = r.json()
-    assert set(stats) == SEED_STATS_FIELDS
+    assert set(stats) == SEED_STATS_FIELDS | {"pendingApproval"}
+    assert stats["pendingApproval"] == 0
     assert stats["siteId"] == "site-123"
     assert stats["selected"] == 1
     assert stats["noCandidates"] == 1

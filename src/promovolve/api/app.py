@@ -8,14 +8,15 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
-from fastapi.openapi.utils import get_openapi
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from starlette.responses import Response
-from starlette.routing import Route
+from starlette.responses import PlainTextResponse, Response
 
 from promovolve.api.deps import RuntimeDep
+from promovolve.api.docs import install_docs
 from promovolve.api.errors import JsonResponse, install_error_handlers
 from promovolve.api.middleware import PublicCorsMiddleware, ServerMiddleware
+from promovolve.api.openapi import build_openapi
+from promovolve.api.responses import HealthOut
 from promovolve.api.routes import advertisers, publishers, serving, stats
 from promovolve.api.runtime import Runtime
 from promovolve.settings import Settings
@@ -48,6 +49,8 @@ def create_app(settings: Settings | None = None, clock: Callable[[], float] = ti
         description=DESCRIPTION,
         lifespan=lifespan,
         default_response_class=JsonResponse,
+        docs_url=None,  # served by install_docs, from the package instead of a CDN
+        redoc_url=None,
     )
     app.state.runtime = runtime
     install_error_handlers(app)
@@ -56,16 +59,14 @@ def create_app(settings: Settings | None = None, clock: Callable[[], float] = ti
         ServerMiddleware, metrics=runtime.metrics, max_body_bytes=resolved.max_body_bytes
     )
     # The serve hot path is a plain ASGI route, matched first; see ServeEndpoint.
-    app.router.routes.insert(
-        0, Route("/v1/serve", serving.ServeEndpoint(runtime), methods=["POST"])
-    )
+    app.router.routes.insert(0, serving.ServeRoute(runtime))
 
-    @app.get("/healthz", tags=["ops"])
+    @app.get("/healthz", tags=["ops"], response_model=HealthOut)
     async def healthz() -> JsonResponse:
         """Liveness: answers without touching the database (also the benchmark's baseline)."""
         return JsonResponse({"status": "ok"})
 
-    @app.get("/metrics", tags=["ops"])
+    @app.get("/metrics", tags=["ops"], response_class=PlainTextResponse)
     async def metrics(runtime: RuntimeDep) -> Response:
         """Prometheus metrics: requests, latency, serve outcomes, spend, beacons, commits."""
         return Response(generate_latest(runtime.metrics.registry), media_type=CONTENT_TYPE_LATEST)
@@ -75,20 +76,12 @@ def create_app(settings: Settings | None = None, clock: Callable[[], float] = ti
     app.include_router(publishers.router)
     app.include_router(advertisers.router)
     app.include_router(stats.router)
+    install_docs(app)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            app.openapi_schema = serving.serve_openapi(get_openapi_of(app))
+            app.openapi_schema = build_openapi(app)
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
     return app
-
-
-def get_openapi_of(app: FastAPI) -> dict[str, Any]:
-    return get_openapi(
-        title=app.title,
-        version=app.version,
-        description=app.description,
-        routes=app.routes,
-    )

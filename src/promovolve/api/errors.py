@@ -10,8 +10,9 @@ import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 
+from promovolve.api.openapi import allowed_methods
 from promovolve.api.services.errors import (
     ConflictError,
     ForbiddenError,
@@ -25,10 +26,11 @@ from promovolve.api.services.errors import (
 logger = logging.getLogger("promovolve.api")
 
 
-class JsonResponse(Response):
-    """orjson-rendered JSON (fast, and exact for our numbers)."""
+class JsonResponse(JSONResponse):
+    """orjson-rendered JSON (fast, and exact for our numbers).
 
-    media_type = "application/json"
+    A JSONResponse, so that FastAPI documents each route's `response_model` as its answer.
+    """
 
     def render(self, content: Any) -> bytes:
         return orjson.dumps(content, option=orjson.OPT_NON_STR_KEYS)
@@ -134,11 +136,15 @@ def install_error_handlers(app: FastAPI) -> None:
         assert isinstance(exc, RequestValidationError)
         return validation_error_response(exc)
 
-    async def on_http(_request: Request, exc: Exception) -> Response:
+    async def on_http(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
         code = _STATUS_CODES.get(exc.status_code, "error")
         message = exc.detail if isinstance(exc.detail, str) else code
-        return error_response(exc.status_code, code, message, None, exc.headers)
+        headers = exc.headers
+        allowed = allowed_methods(request.app, request.url.path) if exc.status_code == 405 else ""
+        if allowed:  # Starlette's 405 names the methods of one route at the path only
+            headers = {**(headers or {}), "Allow": allowed}
+        return error_response(exc.status_code, code, message, None, headers)
 
     async def on_unexpected(_request: Request, exc: Exception) -> Response:
         logger.exception("unhandled error", exc_info=exc)
@@ -149,23 +155,3 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(StarletteHTTPException, on_http)
     app.add_exception_handler(Exception, on_unexpected)
-
-
-ErrorOutDoc: dict[int | str, dict[str, Any]] = {
-    "4XX": {
-        "description": "Bad request, auth, not found, ...",
-        "content": {
-            "application/json": {
-                "schema": {
-                    "type": "object",
-                    "properties": {
-                        "error": {"type": "string"},
-                        "message": {"type": "string"},
-                        "field": {"type": ["string", "null"]},
-                    },
-                    "required": ["error", "message", "field"],
-                }
-            }
-        },
-    }
-}

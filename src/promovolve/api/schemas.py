@@ -6,9 +6,17 @@ import re
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    WithJsonSchema,
+)
 from pydantic.alias_generators import to_camel
 
+from promovolve.api.responses import PacingOut
 from promovolve.domain.money import MoneyError, usd_to_micros
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$"
@@ -53,8 +61,31 @@ def _money(lo_micros: int, hi_usd: int, what: str) -> Any:
     return BeforeValidator(parse)
 
 
-BudgetMicros = Annotated[int, _money(1, MAX_DAILY_BUDGET_USD, "dailyBudget")]
-CpmMicros = Annotated[int, _money(MIN_CPM_MICROS, MAX_CPM_USD, "cpm")]
+def _dollars_schema(lo_micros: int, hi_usd: int) -> WithJsonSchema:
+    """What the API accepts for an amount: decimal dollars as a JSON number or a string."""
+    lo = lo_micros / 1_000_000
+    return WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "number", "minimum": lo, "maximum": hi_usd},
+                {"type": "string", "pattern": r"^[0-9]{1,8}(\.[0-9]{1,6})?$"},
+            ],
+            "description": f"Decimal dollars ({lo:g} to {hi_usd}, at most 6 decimal places), "
+            "as a number or a string",
+            "examples": [12.5, "12.50"],
+        },
+        mode="validation",
+    )
+
+
+BudgetMicros = Annotated[
+    int,
+    _money(1, MAX_DAILY_BUDGET_USD, "dailyBudget"),
+    _dollars_schema(1, MAX_DAILY_BUDGET_USD),
+]
+CpmMicros = Annotated[
+    int, _money(MIN_CPM_MICROS, MAX_CPM_USD, "cpm"), _dollars_schema(MIN_CPM_MICROS, MAX_CPM_USD)
+]
 
 
 def normalize_domain(value: str) -> str:
@@ -193,8 +224,9 @@ class ServeBody(BaseModel):
     keywords: Terms = Field(default_factory=list)
 
 
-# -- responses (documentation; handlers build the dicts directly) -------------------------
 class Out(BaseModel):
+    """Response bodies (documentation; handlers build the dicts directly)."""
+
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
 
 
@@ -211,7 +243,7 @@ class SiteOut(Out):
     domain: str
     name: str
     bid_weight: float
-    pacing: dict[str, Any]
+    pacing: PacingOut
     archived: bool
 
 
@@ -249,49 +281,12 @@ class ApprovalOut(Out):
     asset_url: str
     width: int
     height: int
-    cpm: float
+    cpm: float | None
 
 
 class BlocklistOut(Out):
     publisher_id: str
     domains: list[str]
-
-
-class ServeCreativeOut(Out):
-    id: str
-    campaign_id: str
-    advertiser_id: str
-    asset_url: str
-    landing_url: str
-    width: int
-    height: int
-
-
-class ServeSlotOut(Out):
-    id: str
-    outcome: str
-    creative: ServeCreativeOut | None = None
-    price_cpm: float | None = None
-    impression_url: str | None = None
-    click_url: str | None = None
-
-
-class ServeOut(Out):
-    request_id: str
-    slots: list[ServeSlotOut]
-
-
-class SiteStatsOut(Out):
-    """The seed's `/test/site-stats` fields, exactly."""
-
-    site_id: str
-    selected: int
-    pacing_skipped: int
-    budget_exhausted: int
-    no_candidates: int
-    total_spend: float
-    elapsed_hours: float
-    expected_spend_fraction: float
 
 
 class ErrorOut(BaseModel):

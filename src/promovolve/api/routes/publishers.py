@@ -9,6 +9,7 @@ from fastapi import APIRouter, Body, Query, Response
 from promovolve.api.auth import require_publisher
 from promovolve.api.deps import PrincipalDep, ServicesDep
 from promovolve.api.errors import ApiError, JsonResponse, not_found
+from promovolve.api.responses import PacingOut
 from promovolve.api.routes.accounts import add_account_routes
 from promovolve.api.routes.common import IncludeQuery, created, site_json
 from promovolve.api.schemas import (
@@ -96,7 +97,7 @@ async def archive_site(
     return Response(status_code=204)
 
 
-@router.get("/{publisherId}/sites/{siteId}/pacing")
+@router.get("/{publisherId}/sites/{siteId}/pacing", response_model=PacingOut)
 async def get_pacing(
     publisherId: str, siteId: str, services: ServicesDep, principal: PrincipalDep
 ) -> JsonResponse:
@@ -104,7 +105,7 @@ async def get_pacing(
     return JsonResponse(services.sites.state_of(publisherId, siteId).site.pacing.to_json())
 
 
-@router.put("/{publisherId}/sites/{siteId}/pacing")
+@router.put("/{publisherId}/sites/{siteId}/pacing", response_model=PacingOut)
 async def put_pacing(
     publisherId: str,
     siteId: str,

@@ -7,9 +7,9 @@ from fastapi import APIRouter
 from promovolve.api.auth import require_advertiser, require_publisher
 from promovolve.api.deps import PrincipalDep, RuntimeDep
 from promovolve.api.errors import JsonResponse, not_found
+from promovolve.api.responses import CampaignStatsOut, SiteStatsDetailOut, SiteStatsOut
 from promovolve.api.runtime import Runtime
-from promovolve.api.schemas import SiteStatsOut
-from promovolve.domain.model import Campaign
+from promovolve.domain.model import ApprovalStatus, Campaign, Outcome
 from promovolve.domain.money import MICROS_PER_USD
 from promovolve.engine.site import SiteEngine
 from promovolve.pacing.config import SECONDS_PER_DAY
@@ -31,17 +31,47 @@ def _ratio(spend: int, budget: int, fraction: float) -> float | None:
     return round(spend / expected, 4) if expected > 0 else None
 
 
+def pending_approvals(runtime: Runtime, engine: SiteEngine) -> int:
+    """Creatives waiting for the publisher's decision on this site."""
+    pending = ApprovalStatus.PENDING
+    return sum(
+        1
+        for creative_id, status in engine.approvals.items()
+        if status is pending and creative_id in runtime.state.creatives
+    )
+
+
+def seed_stats(runtime: Runtime, engine: SiteEngine, now: float) -> dict[str, object]:
+    """The seed's site-stats fields, all of today (the day that `elapsedHours` is in)."""
+    controller = engine.controller
+    in_day = controller.day_start is not None and not controller.has_new_day_started(now)
+    elapsed = controller.clock.scaled_elapsed_seconds(now)
+    outcomes = engine.today.outcomes if in_day else {}
+    spend = sum(d.spend for d in engine.campaign_days.values()) if in_day else 0
+    return {
+        "siteId": engine.site.id,
+        "selected": outcomes.get(Outcome.SELECTED.value, 0),
+        "pacingSkipped": outcomes.get(Outcome.PACING_SKIPPED.value, 0),
+        "budgetExhausted": outcomes.get(Outcome.BUDGET_EXHAUSTED.value, 0),
+        "noCandidates": outcomes.get(Outcome.NO_CANDIDATES.value, 0),
+        "totalSpend": _usd(spend),
+        "elapsedHours": round(elapsed / 3600, 4),
+        "expectedSpendFraction": round(controller.tracker.cumulative_fraction_at(elapsed), 6),
+        "pendingApproval": pending_approvals(runtime, engine),
+    }
+
+
 @router.get("/test/site-stats/{siteId}", response_model=SiteStatsOut)
 async def seed_site_stats(
     siteId: str, runtime: RuntimeDep, principal: PrincipalDep
 ) -> JsonResponse:
-    """The seed's server-side stats (publisher key of the site's owner, or admin)."""
+    """The seed's server-side stats of today (publisher key of the site's owner, or admin)."""
     state = runtime.state.sites.get(siteId)
     if state is None:
         raise not_found("site", "siteId")
     if not principal.is_admin:
         require_publisher(principal, state.engine.site.publisher_id)
-    return JsonResponse(state.engine.stats(runtime.clock()))
+    return JsonResponse(seed_stats(runtime, state.engine, runtime.clock()))
 
 
 def site_stats(runtime: Runtime, engine: SiteEngine, now: float) -> dict[str, object]:
@@ -68,7 +98,7 @@ def site_stats(runtime: Runtime, engine: SiteEngine, now: float) -> dict[str, ob
             }
         )
     return {
-        **engine.stats(now),
+        **seed_stats(runtime, engine, now),
         "publisherId": engine.site.publisher_id,
         "domain": engine.site.domain,
         "strategy": engine.gate.name,
@@ -103,11 +133,11 @@ def site_stats(runtime: Runtime, engine: SiteEngine, now: float) -> dict[str, ob
     }
 
 
-@router.get("/v1/publishers/{publisherId}/sites/{siteId}/stats")
+@router.get("/v1/publishers/{publisherId}/sites/{siteId}/stats", response_model=SiteStatsDetailOut)
 async def publisher_site_stats(
     publisherId: str, siteId: str, runtime: RuntimeDep, principal: PrincipalDep
 ) -> JsonResponse:
-    """Pacing and delivery of one site: the seed's fields plus day, throttle, shapes, spend."""
+    """One site: today's seed fields, then day, throttle, shapes, spend, lifetime counts."""
     require_publisher(principal, publisherId)
     engine = runtime.services.sites.state_of(publisherId, siteId).engine
     return JsonResponse(site_stats(runtime, engine, runtime.clock()))
@@ -170,7 +200,10 @@ def campaign_stats(runtime: Runtime, campaign: Campaign, now: float) -> dict[str
     }
 
 
-@router.get("/v1/advertisers/{advertiserId}/campaigns/{campaignId}/stats")
+@router.get(
+    "/v1/advertisers/{advertiserId}/campaigns/{campaignId}/stats",
+    response_model=CampaignStatsOut,
+)
 async def advertiser_campaign_stats(
     advertiserId: str, campaignId: str, runtime: RuntimeDep, principal: PrincipalDep
 ) -> JsonResponse:
