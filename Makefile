@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run lab test lint typecheck unit bench clean
+.PHONY: install run lab test lint typecheck unit deploy-check bench clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -18,8 +18,8 @@ run: $(STAMP)
 	$(BIN)/promovolve serve
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks deploy
+	$(BIN)/ruff format --check src tests benchmarks deploy
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
@@ -27,7 +27,11 @@ typecheck: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/pytest
 
-test: lint typecheck unit
+# The Dockerfile's rules and the Kubernetes manifests, rendered and validated offline.
+deploy-check: $(STAMP)
+	$(BIN)/python -m deploy.checks
+
+test: lint typecheck deploy-check unit
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run
