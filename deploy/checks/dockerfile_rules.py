@@ -17,9 +17,10 @@ from pathlib import Path
 import dockerfile
 
 ROOT_USERS = {"root", "0"}
-# An image reference is pinned by a digest, or by a tag naming an exact version (a digit).
+# A base image is pinned by a digest, or by a tag naming an exact release (3.11.14-slim,
+# not 3.11-slim, which moves with every patch release).
 _DIGEST = re.compile(r"@sha256:[0-9a-f]{64}$")
-_VERSION_TAG = re.compile(r":[^/:@]*\d[^/:@]*$")
+_EXACT_TAG = re.compile(r":[^/:@]*\d+\.\d+\.\d+[^/:@]*$")
 _SHELL_OPERATORS = {"&&", "||", ";", "|"}
 
 
@@ -60,7 +61,7 @@ def check_pinned_bases(stages: Sequence[Stage]) -> list[str]:
         image = stage.image
         if image in names:
             continue
-        if not (_DIGEST.search(image) or _VERSION_TAG.search(image.split("@")[0])):
+        if not (_DIGEST.search(image) or _EXACT_TAG.search(image)):
             problems.append(f"FROM {image}: pin the base image by digest or exact version tag")
     return problems
 
