@@ -142,6 +142,7 @@ def test_the_build_context_keeps_the_sources_and_drops_the_rest() -> None:
         "var/admin.key",
         "tests/deploy/test_dockerfile.py",
         "src/promovolve/__pycache__/settings.cpython-311.pyc",
+        "src/promovolve.egg-info/SOURCES.txt",
         ".git/HEAD",
     ):
         assert rules.is_ignored(dropped, ignore), dropped

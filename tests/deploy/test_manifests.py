@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from deploy.checks import __main__ as checks_cli
@@ -108,6 +109,8 @@ def test_the_self_contained_install_has_its_own_datastores() -> None:
     env = server_env(manifests)
     assert "@postgres:5432/" in env["PROMOVOLVE_DATABASE_URL"]
     assert env["PROMOVOLVE_REDIS_URL"] == "redis://redis:6379/0"
+    password = urlsplit(env["PROMOVOLVE_DATABASE_URL"]).password
+    assert password == env["POSTGRES_PASSWORD"]  # the server logs in as PostgreSQL is set up
     [postgres] = find(manifests, "StatefulSet", "postgres")
     assert ("Secret", find(manifests, "Secret")[0]["metadata"]["name"]) in set(referenced(postgres))
 
