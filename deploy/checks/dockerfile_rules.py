@@ -88,9 +88,18 @@ def check_numba_warm_up(stages: Sequence[Stage]) -> list[str]:
     final = stages[-1]
     if "NUMBA_CACHE_DIR" not in final.env():
         return ["the final stage must set NUMBA_CACHE_DIR (the server loads compiled code there)"]
-    if not any("kernels.warm_up(" in run[0] for run in final.values("RUN")):
+    steps = [c.cmd for c in final.commands]
+    warm_ups = [i for i, c in enumerate(final.commands) if c.cmd == "RUN" and _warms_up(c)]
+    if not warm_ups:
         return ["the final stage must compile the numba loops (kernels.warm_up) at build time"]
+    # Compiled as root, the cache would be root's, and numba refuses a cache it cannot write.
+    if "USER" not in steps[: warm_ups[-1]]:
+        return ["the numba warm-up must run after USER, so the server owns its cache"]
     return []
+
+
+def _warms_up(command: dockerfile.Command) -> bool:
+    return "kernels.warm_up(" in command.value[0]
 
 
 def warm_up_code(stages: Sequence[Stage]) -> str:

@@ -87,6 +87,17 @@ def test_numba_must_be_compiled_into_the_image(tmp_path: Path) -> None:
         assert len(rules.check_numba_warm_up(stages)) == 1
 
 
+def test_numba_must_be_compiled_as_the_server_user(tmp_path: Path) -> None:
+    lines = DOCKERFILE.splitlines()
+    user = lines.index("USER 10001:10001")
+    warm_up = next(i for i, line in enumerate(lines) if "kernels.warm_up(" in line)
+    lines[user], lines[warm_up] = lines[warm_up], lines[user]
+    stages = rules.parse_stages(context_with(tmp_path, "\n".join(lines)) / "Dockerfile")
+    assert rules.check_numba_warm_up(stages) == [
+        "the numba warm-up must run after USER, so the server owns its cache"
+    ]
+
+
 def test_the_warm_up_compiles_into_the_cache_dir_the_image_sets(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
