@@ -5,9 +5,10 @@ from __future__ import annotations
 import os
 import secrets
 import sys
-from collections.abc import Mapping
-from dataclasses import dataclass, replace
 from pathlib import Path
+
+from pydantic import Field, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ENV_PREFIX = "PROMOVOLVE_"
 DEFAULT_DATA_DIR = "./var"
@@ -21,21 +22,35 @@ class SettingsError(ValueError):
     """A setting with a value the server cannot run with."""
 
 
-@dataclass(frozen=True, slots=True)
-class Settings:
+class Settings(BaseSettings):
+    """Every field is read from `PROMOVOLVE_<NAME>` (empty means unset); keyword arguments,
+    which is how the CLI flags arrive, win over the environment."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        env_ignore_empty=True,
+        extra="forbid",
+        frozen=True,
+        populate_by_name=True,
+    )
+
     data_dir: Path = Path(DEFAULT_DATA_DIR)
-    database_url: str = ""
-    admin_key: str | None = None
+    # Empty: an SQLite file in the data dir. Kept out of repr (passwords, the key).
+    database_url: str = Field("", repr=False)
+    admin_key: str | None = Field(None, repr=False)
     host: str = DEFAULT_HOST
-    port: int = DEFAULT_PORT
+    port: int = Field(DEFAULT_PORT, ge=1, le=65535)
     # Absolute base of tracking URLs (e.g. https://ads.example.com); default: the request's.
     public_url: str | None = None
     # Schema (PostgreSQL search_path) to keep tables in; None = the server's default.
     database_schema: str | None = None
-    snapshot_interval_seconds: float = 5.0
-    max_body_bytes: int = 64 * 1024
-    tracking_ttl_seconds: int = 86400
-    write_batch_rows: int = 512
+    snapshot_interval_seconds: float = Field(
+        5.0, gt=0, validation_alias=ENV_PREFIX + "SNAPSHOT_INTERVAL"
+    )
+    max_body_bytes: int = Field(64 * 1024, gt=0)
+    tracking_ttl_seconds: int = Field(86400, gt=0, validation_alias=ENV_PREFIX + "TRACKING_TTL")
+    # Most rows the group-commit writer puts in one transaction.
+    write_batch_rows: int = Field(512, ge=1, le=100_000)
 
     @property
     def resolved_database_url(self) -> str:
@@ -44,43 +59,25 @@ class Settings:
         return f"sqlite+aiosqlite:///{(self.data_dir / SQLITE_FILE).resolve()}"
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
-        """Read `PROMOVOLVE_*`; keyword overrides (CLI flags) win when not None."""
-        source = os.environ if env is None else env
-
-        def get(name: str) -> str | None:
-            value = source.get(ENV_PREFIX + name)
-            return value if value not in (None, "") else None
-
-        try:
-            settings = cls(
-                data_dir=Path(get("DATA_DIR") or DEFAULT_DATA_DIR),
-                database_url=get("DATABASE_URL") or "",
-                admin_key=get("ADMIN_KEY"),
-                host=get("HOST") or DEFAULT_HOST,
-                port=int(get("PORT") or DEFAULT_PORT),
-                public_url=get("PUBLIC_URL"),
-                database_schema=get("DATABASE_SCHEMA"),
-                snapshot_interval_seconds=float(get("SNAPSHOT_INTERVAL") or 5.0),
-                max_body_bytes=int(get("MAX_BODY_BYTES") or 64 * 1024),
-                tracking_ttl_seconds=int(get("TRACKING_TTL") or 86400),
-            )
-        except ValueError as exc:
-            raise SettingsError(f"bad PROMOVOLVE_ setting: {exc}") from exc
+    def from_env(cls, **overrides: object) -> Settings:
+        """The environment's settings; overrides (CLI flags) win when not None."""
         given = {k: v for k, v in overrides.items() if v is not None}
-        if "data_dir" in given:
-            given["data_dir"] = Path(str(given["data_dir"]))
-        settings = replace(settings, **given)  # type: ignore[arg-type]
-        settings.validate()
-        return settings
+        try:
+            return cls(**given)  # type: ignore[arg-type]
+        except ValidationError as exc:
+            raise SettingsError(_describe(exc)) from exc
 
-    def validate(self) -> None:
-        if not 0 < self.port < 65536:
-            raise SettingsError(f"port must be 1-65535, got {self.port}")
-        if self.snapshot_interval_seconds <= 0:
-            raise SettingsError("PROMOVOLVE_SNAPSHOT_INTERVAL must be positive")
-        if self.max_body_bytes <= 0 or self.tracking_ttl_seconds <= 0:
-            raise SettingsError("body limit and tracking TTL must be positive")
+
+def _describe(exc: ValidationError) -> str:
+    """The first problem in one line, naming the field and its environment variable."""
+    first = exc.errors()[0]
+    loc = ".".join(str(part) for part in first["loc"])
+    for name, field in Settings.model_fields.items():
+        alias = field.validation_alias
+        env = alias if isinstance(alias, str) else ENV_PREFIX + name.upper()
+        if loc in (name, env):
+            return f"bad setting {name} ({env}): {first['msg']}"
+    return f"bad setting {loc}: {first['msg']}"
 
 
 def ensure_admin_key(settings: Settings, announce: bool = True) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from typing import Any
 
@@ -37,6 +39,8 @@ class Harness:
         self.app: FastAPI | None = None
         self._lifespan: AbstractAsyncContextManager[Any] | None = None
         self.client: httpx.AsyncClient | None = None
+        # The server's clock; a test may replace it (it is read at every call).
+        self.now: Callable[[], float] = time.time
 
     @property
     def http(self) -> httpx.AsyncClient:
@@ -51,7 +55,7 @@ class Harness:
         return runtime
 
     async def start(self) -> Harness:
-        self.app = create_app(self.settings)
+        self.app = create_app(self.settings, clock=lambda: self.now())
         self._lifespan = self.app.router.lifespan_context(self.app)
         await self._lifespan.__aenter__()
         self.client = httpx.AsyncClient(
@@ -71,7 +75,7 @@ class Harness:
         await self.stop()
         await self.start()
 
-    # -- shortcuts -------------------------------------------------------------------
+    # Shortcuts: one call per setup step, asserting it succeeded.
     async def publisher(self, pid: str, name: str = "Publisher") -> str:
         r = await self.http.post("/v1/publishers", json={"id": pid, "name": name}, headers=ADMIN)
         assert r.status_code == 201, r.text

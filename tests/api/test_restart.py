@@ -7,9 +7,8 @@ import random
 import time
 
 import pytest
+from sqlalchemy import update
 
-from promovolve.api import runtime as runtime_module
-from promovolve.store import repository
 from promovolve.store.models import SiteRow
 from tests.api.harness import Harness, bearer
 
@@ -90,7 +89,9 @@ async def test_a_stored_pacing_config_the_engine_cannot_use_does_not_stop_the_se
     await api.site(pub, "pub-1", "site-2", "example.org")
     bad = {"dayDurationSeconds": 600, "weekdayShapeVolumes": [1e308] * 24}
     async with api.runtime.session.begin() as session:
-        await repository.update_row(session, SiteRow, "site-1", {"pacing_json": json.dumps(bad)})
+        await session.execute(
+            update(SiteRow).where(SiteRow.id == "site-1").values(pacing_json=json.dumps(bad))
+        )
     await api.restart()
     r = await api.http.get("/v1/publishers/pub-1/sites/site-1/pacing", headers=bearer(pub))
     assert r.status_code == 200, r.text
@@ -103,7 +104,7 @@ async def test_a_stored_pacing_config_the_engine_cannot_use_does_not_stop_the_se
 
 
 class _Clock:
-    """Stands in for the `time` module in the runtime: serve-path time moves only when told."""
+    """The server's clock: serve-path time moves only when told."""
 
     def __init__(self, now: float) -> None:
         self.now = now
@@ -112,14 +113,12 @@ class _Clock:
         return self.now
 
 
-async def test_pacing_resumes_at_its_pace_after_a_restart(
-    api: Harness, monkeypatch: pytest.MonkeyPatch
-) -> None:
+async def test_pacing_resumes_at_its_pace_after_a_restart(api: Harness) -> None:
     """No blackout and no burst: the share of requests served after a restart stays near
     the share served just before it."""
     clock = _Clock(time.time())
-    monkeypatch.setattr(runtime_module, "time", clock)
-    api.runtime.rng = random.Random(7)
+    api.now = clock.time
+    api.runtime.serving.rng = random.Random(7)
     pub = await api.publisher("pub-1")
     adv = await api.advertiser("adv-1")
     await api.site(pub, "pub-1", "site-1", "example.com")
@@ -140,7 +139,7 @@ async def test_pacing_resumes_at_its_pace_after_a_restart(
     await traffic(150)
     before = await traffic(30)
     await api.restart()
-    api.runtime.rng = random.Random(8)
+    api.runtime.serving.rng = random.Random(8)
     after = await traffic(30)
     assert 10 <= before <= 60, before
     assert before / 2 <= after <= before * 2, (before, after)

@@ -28,7 +28,7 @@ async def test_seed_story(api: Harness) -> None:
     assert pub["id"] == "pub-1" and pub["name"] == "News" and pub["apiKey"]
     pub_key = pub["apiKey"]
     r = await http.get("/v1/publishers/pub-1", headers=bearer(pub_key))
-    assert r.json() == {"id": "pub-1", "name": "News"}
+    assert r.json() == {"id": "pub-1", "name": "News", "active": True}
     r = await http.post("/v1/advertisers", json={"name": "Shoes Inc"}, headers=ADMIN)
     assert r.status_code == 201
     adv_id, adv_key = r.json()["id"], r.json()["apiKey"]

@@ -60,7 +60,7 @@ async def test_a_serve_whose_spend_cannot_be_recorded_spends_nothing(
     await api.campaign(adv_key, "adv-1", "cmp-1", dailyBudget=1, cpm=500)  # two impressions
     await api.creative(adv_key, "adv-1", "cmp-1", "cr-1")
     await api.approve(pub_key, "pub-1", "site-1", "cr-1")
-    engine = api.runtime.sites["site-1"].engine
+    engine = api.runtime.state.sites["site-1"].engine
 
     async def database_down(*_args: object, **_kwargs: object) -> None:
         raise OSError("disk I/O error")
@@ -73,11 +73,11 @@ async def test_a_serve_whose_spend_cannot_be_recorded_spends_nothing(
     assert r.status_code == 503 and r.json()["error"] == "unavailable"
     day = engine.controller.day_index
     assert day is not None
-    assert api.runtime.ledger.spent("cmp-1", day) == 0
+    assert api.runtime.state.ledger.spent("cmp-1", day) == 0
     assert engine.today.outcomes["selected"] == 0
     # The budget it held is spendable again: both impressions of it are served.
     for _ in range(2):
         r = await api.serve("site-1", "https://news.example.com/a")
         assert r.json()["slots"][0]["outcome"] == "selected"
-    assert api.runtime.ledger.spent("cmp-1", day) == 1_000_000
+    assert api.runtime.state.ledger.spent("cmp-1", day) == 1_000_000
     assert engine.campaign_days["cmp-1"].impressions_served == 2

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
@@ -14,6 +13,7 @@ from deploy.checks.manifests import Manifest, RenderError, render, schema_proble
 from deploy.checks.policy import HEALTH_PATH, check_policy, find, pod_spec, referenced
 
 from promovolve.settings import Settings
+from tests.api.test_settings import _env_names
 
 ROOT = Path(__file__).resolve().parents[2]
 OVERLAYS = ("self-contained", "managed")
@@ -81,26 +81,20 @@ def test_the_server_reads_the_generated_secret_and_config(rendered: list[Manifes
     assert any(kind == "ConfigMap" for kind, _ in sources)
 
 
-class RecordingEnv(dict[str, str]):
-    """An environment that remembers which names the server's settings ask for."""
-
-    def __init__(self, values: dict[str, str]) -> None:
-        super().__init__(values)
-        self.asked: set[str] = set()
-
-    def get(self, key: str, default: Any = None) -> Any:
-        self.asked.add(key)
-        return super().get(key, default)
-
-
-def test_the_config_holds_only_settings_the_server_reads(rendered: list[Manifest]) -> None:
-    env = RecordingEnv(server_env(rendered))
-    settings = Settings.from_env(env)
+def test_the_config_holds_only_settings_the_server_reads(
+    rendered: list[Manifest], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    env = server_env(rendered)
+    for key in _env_names():
+        monkeypatch.delenv(key, raising=False)
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    settings = Settings.from_env()
     assert settings.host == "0.0.0.0" and settings.port == 8080
     assert settings.database_url.startswith("postgresql+asyncpg://")
     assert settings.admin_key
     ours = {key for key in env if key.startswith("PROMOVOLVE_")}
-    assert ours - env.asked <= PENDING_SETTINGS
+    assert ours - _env_names() <= PENDING_SETTINGS
 
 
 def test_the_self_contained_install_has_its_own_datastores() -> None:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import pathlib
 import statistics
+import subprocess
+import sys
 from array import array
 from random import Random
 
@@ -12,7 +16,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from promovolve.engine import kernels
+from promovolve.engine.gates import ForecastGate
+from promovolve.engine.network_pace import InMemoryNetworkPace
 from promovolve.pacing.forecast import ForecastPacing
+from tests.engine.reference_pacing import ReferenceNetwork, ReferencePacing
 from tests.engine.test_site import campaign, creative, make_engine, request
 
 
@@ -92,8 +99,9 @@ def test_fund_leaves_the_remaining_budget_and_who_pays_for_one_more_impression(
 
 requests_of_a_day = st.lists(
     st.tuples(
+        st.sampled_from(["s1", "s2"]),  # the site the request arrives at
         st.lists(st.integers(0, 10**6), min_size=6, max_size=6),  # remaining budgets
-        st.floats(0.0, 1e6),  # forecast of the requests still to come
+        st.floats(0.0, 1e6),  # that site's forecast of the requests still to come
     ),
     min_size=1,
     max_size=60,
@@ -102,47 +110,68 @@ requests_of_a_day = st.lists(
 
 @settings(max_examples=100, deadline=None)
 @given(requests_of_a_day, st.lists(st.integers(1, 10**5), min_size=6, max_size=6))
-def test_forecast_admit_decides_exactly_as_the_pacing_it_compiles(
-    requests: list[tuple[list[int], float]], prices: list[int]
+def test_forecast_admit_decides_exactly_as_its_plain_python_reference(
+    requests: list[tuple[str, list[int], float]], prices: list[int]
 ) -> None:
-    # As in the engine: only funded campaigns (remaining budget ≥ price) reach the gate.
+    # Two sites share one network pace; as in the engine, only funded campaigns (remaining
+    # budget ≥ price) reach the gate.
     ids = [f"c{i}" for i in range(6)]
-    scalar, compiled = ForecastPacing(), ForecastPacing()
-    rows = np.array([compiled.paces.row(c) for c in ids], dtype=np.intp)
-    for n, (remaining, remaining_requests) in enumerate(requests, start=1):
+    network, reference_network = InMemoryNetworkPace(), ReferenceNetwork()
+    gates = {s: ForecastGate(ForecastPacing(), network, s) for s in ("s1", "s2")}
+    references = {s: ReferencePacing(s, reference_network) for s in ("s1", "s2")}
+    counts = dict.fromkeys(gates, 0)
+    for site, remaining, remaining_requests in requests:
+        counts[site] += 1
+        n = counts[site]
+        gate, reference = gates[site], references[site]
         funded = [r >= p for r, p in zip(remaining, prices, strict=True)]
         expected = [
-            f and scalar.admit(c, r, p, n, remaining_requests)
+            f and reference.admit(c, r, p, n, remaining_requests)
             for c, f, r, p in zip(ids, funded, remaining, prices, strict=True)
         ]
         admitted = np.empty(6, dtype=bool)
-        paces = compiled.paces
+        paces = gate.pacing.paces
         asked, passed = kernels.forecast_admit(
             np.array(remaining, dtype=np.int64),
             np.array(prices, dtype=np.int64),
             np.array(funded),
-            rows,
+            np.array([gate.row(c) for c in ids], dtype=np.intp),
             paces.seen,
             paces.eligible,
             paces.credit,
             paces.pass_rate,
+            gate.entry_of,
+            network.expected,
+            network.ring,
             n,
             remaining_requests,
-            compiled.max_credit,
+            gate.pacing.max_credit,
             admitted,
         )
         assert admitted.tolist() == expected
         assert (asked, passed) == (sum(funded), sum(expected))
-        assert [compiled.paces.today(c) for c in ids] == [scalar.paces.today(c) for c in ids]
+        for c in ids:
+            pace = paces.today(c)
+            assert (pace is None) == (c not in reference.credit)
+            if pace is not None:
+                assert pace.credit == reference.credit[c]
+                assert pace.pass_rate == reference.pass_rate.get(c, 0.0)
+            assert network.total(c) == pytest.approx(reference_network.total(c), rel=1e-12)
 
 
 def test_warm_up_compiles_for_the_types_the_engine_passes() -> None:
-    # Serve through engines with every path (default gate, site-level gate, candidate by
-    # candidate); the compiled functions must not need a second signature.
+    # Serve through engines with every gate and pool size, and tick them; the compiled
+    # functions must not need a second signature.
     kernels.warm_up()
-    compiled = (kernels.thompson_pick, kernels.gather_spent, kernels.fund, kernels.forecast_admit)
+    compiled = (
+        kernels.thompson_pick,
+        kernels.gather_spent,
+        kernels.fund,
+        kernels.forecast_admit,
+        kernels.publish_expected,
+    )
     before = [len(f.signatures) for f in compiled]
-    assert before == [1, 1, 1, 1]
+    assert before == [1] * len(compiled)
     campaigns = [campaign(f"c{i}") for i in range(40)]
     creatives = [creative(f"cr{i}", f"c{i}") for i in range(40)]
     for policy in ("default", "fixed:0"):
@@ -150,4 +179,31 @@ def test_warm_up_compiles_for_the_types_the_engine_passes() -> None:
             engine = make_engine(pool, creatives[: len(pool)], policy=policy)
             results = [engine.serve(request(f"r{i}"), 1.0 + i, Random(i)) for i in range(5)]
             assert any(d.outcome == "selected" for r in results for d in r.slots)
+            engine.tick(7.0)
     assert [len(f.signatures) for f in compiled] == before
+
+
+def cached_functions(cache_dir: str | None, env_cache: str | None) -> set[str]:
+    """Warm up in a fresh process, as a server starts (nothing compiled in memory yet);
+    the names of the functions cached in `env_cache` or else `cache_dir`."""
+    env = {k: v for k, v in os.environ.items() if k != "NUMBA_CACHE_DIR"}
+    if env_cache is not None:
+        env["NUMBA_CACHE_DIR"] = env_cache
+    code = "import sys, pathlib; from promovolve.engine import kernels; "
+    code += "kernels.warm_up(pathlib.Path(sys.argv[1]))"
+    subprocess.run([sys.executable, "-c", code, str(cache_dir)], check=True, env=env)
+    where = pathlib.Path(env_cache if env_cache is not None else str(cache_dir))
+    return {p.name.split(".")[1].split("-")[0] for p in where.rglob("*.nbi")}
+
+
+COMPILED_NAMES = {"thompson_pick", "gather_spent", "fund", "forecast_admit", "publish_expected"}
+
+
+def test_warm_up_caches_the_compiled_code_where_it_is_told(tmp_path) -> None:
+    assert cached_functions(str(tmp_path / "numba"), None) >= COMPILED_NAMES
+
+
+def test_numba_cache_dir_wins_over_the_servers_choice(tmp_path) -> None:
+    image = tmp_path / "image-cache"
+    assert cached_functions(str(tmp_path / "data"), str(image)) >= COMPILED_NAMES
+    assert not (tmp_path / "data").exists()

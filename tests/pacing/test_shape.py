@@ -522,3 +522,17 @@ def test_invalid_parameters_are_rejected():
         TrafficShapeTracker(alpha=1.5)
     with pytest.raises(ValueError):
         TrafficShapeTracker(day_alpha=0.0)
+
+
+def test_silent_whole_hours_count_as_lost_traffic_only_where_many_were_expected() -> None:
+    tracker = TrafficShapeTracker(alpha=0.0)  # the default's: no intraday blending
+    tracker.configure([1.0] * 12 + [2.0] * 12, None)  # shares 1/36 and 2/36
+    for bucket in [b for b in range(14) if b not in (2, 12)]:  # hours 2 and 12 silent
+        for _ in range(5):
+            tracker.record_request(bucket)
+    # A 3600-request day expects 100 in hour 2 and 200 in hour 12: both lost.
+    assert tracker.silent_share_so_far(14, 3600.0) == pytest.approx(3 / 36)
+    # Hours not yet whole do not count.
+    assert tracker.silent_share_so_far(3, 3600.0) == pytest.approx(1 / 36)
+    # A 180-request day expects 5 and 10: a silent hour of 5 is chance, of 10 an outage.
+    assert tracker.silent_share_so_far(14, 180.0) == pytest.approx(2 / 36)

@@ -2,34 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 
-import pytest
 from sqlalchemy import inspect, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from promovolve.store import database, repository
+from promovolve.store import database, load_state, repository
 from promovolve.store.models import Base
-from tests.api.dbutil import BACKENDS, PG_URL, drop_schema, new_schema, require_pg
-
-
-@pytest.fixture(params=BACKENDS)
-async def engine(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[AsyncEngine]:
-    schema = None
-    if request.param == "sqlite":
-        url = f"sqlite+aiosqlite:///{tmp_path / 'store.db'}"
-    else:
-        require_pg()
-        url, schema = PG_URL, new_schema()
-    db = database.create_engine(url, schema)
-    try:
-        await database.migrate(db, schema)
-        yield db
-    finally:
-        await db.dispose()
-        if schema is not None:
-            drop_schema(schema)
 
 
 async def _tables(db: AsyncEngine) -> set[str]:
@@ -124,7 +103,7 @@ async def test_events_count_once_and_state_loads(engine: AsyncEngine) -> None:
         again = await repository.get_or_create_setting(session, "k", "second")
     assert secret == again == "first"
     async with sessions() as session:
-        state = await repository.load_state(session)
+        state = await load_state(session)
     assert state.reservations == {"cmp-1": (7, {"r1/s1": 2500, "r2/s1": 500})}
     assert state.site_days["site-1"][7] == {"cmp-1": (2, 3000)}
     assert state.site_selected == {"site-1": 3}

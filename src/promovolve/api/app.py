@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -28,10 +29,10 @@ tracking beacons are public. Errors are `{"error": code, "message": ..., "field"
 """
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, clock: Callable[[], float] = time.time) -> FastAPI:
     """Build the app; the runtime (database, engines) starts in the lifespan."""
     resolved = settings if settings is not None else Settings.from_env()
-    runtime = Runtime(resolved)
+    runtime = Runtime(resolved, clock)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -12,6 +12,16 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
+from promovolve.api.services.errors import (
+    ConflictError,
+    ForbiddenError,
+    InvalidError,
+    NotFoundError,
+    ServiceError,
+    UnavailableError,
+    UnusableConfigError,
+)
+
 logger = logging.getLogger("promovolve.api")
 
 
@@ -25,6 +35,8 @@ class JsonResponse(Response):
 
 
 class ApiError(Exception):
+    """An HTTP answer decided in the api layer (parsing, authentication, beacons)."""
+
     def __init__(self, status: int, code: str, message: str, field: str | None = None) -> None:
         super().__init__(message)
         self.status = status
@@ -35,10 +47,6 @@ class ApiError(Exception):
 
 def not_found(what: str, field: str | None = None) -> ApiError:
     return ApiError(404, "not_found", f"{what} not found", field)
-
-
-def invalid(field: str | None, message: str, status: int = 422) -> ApiError:
-    return ApiError(status, "invalid", message, field)
 
 
 def error_response(
@@ -95,11 +103,32 @@ def validation_error_response(exc: RequestValidationError) -> JsonResponse:
     return error_response(422, "invalid", message, field)
 
 
+# The one place a service error becomes an HTTP status and error code.
+_SERVICE_ANSWERS: dict[type[ServiceError], tuple[int, str]] = {
+    NotFoundError: (404, "not_found"),
+    ConflictError: (409, "conflict"),
+    InvalidError: (422, "invalid"),
+    UnusableConfigError: (400, "invalid"),
+    ForbiddenError: (403, "forbidden"),
+    UnavailableError: (503, "unavailable"),
+}
+
+
+def service_error_response(exc: ServiceError) -> JsonResponse:
+    answer = next((_SERVICE_ANSWERS[k] for k in type(exc).__mro__ if k in _SERVICE_ANSWERS), None)
+    status, code = answer if answer is not None else (400, "bad_request")
+    return error_response(status, code, exc.message, exc.field)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     async def on_api_error(_request: Request, exc: Exception) -> Response:
         assert isinstance(exc, ApiError)
         headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
         return error_response(exc.status, exc.code, exc.message, exc.field, headers)
+
+    async def on_service_error(_request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, ServiceError)
+        return service_error_response(exc)
 
     async def on_validation(_request: Request, exc: Exception) -> Response:
         assert isinstance(exc, RequestValidationError)
@@ -116,6 +145,7 @@ def install_error_handlers(app: FastAPI) -> None:
         return error_response(500, "internal_error", "internal server error")
 
     app.add_exception_handler(ApiError, on_api_error)
+    app.add_exception_handler(ServiceError, on_service_error)
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(StarletteHTTPException, on_http)
     app.add_exception_handler(Exception, on_unexpected)

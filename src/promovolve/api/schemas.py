@@ -201,6 +201,7 @@ class Out(BaseModel):
 class AccountOut(Out):
     id: str
     name: str
+    active: bool
     api_key: str | None = None
 
 
@@ -211,6 +212,7 @@ class SiteOut(Out):
     name: str
     bid_weight: float
     pacing: dict[str, Any]
+    archived: bool
 
 
 class CampaignOut(Out):
@@ -222,6 +224,7 @@ class CampaignOut(Out):
     categories: list[str]
     keywords: list[str]
     status: str
+    archived: bool
 
 
 class CreativeOut(Out):
@@ -233,6 +236,7 @@ class CreativeOut(Out):
     width: int
     height: int
     status: str
+    archived: bool
 
 
 class ApprovalOut(Out):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Literal
 from urllib.parse import urlsplit
 
 from promovolve.pacing.config import PacingConfig
@@ -40,6 +41,8 @@ class Outcome(StrEnum):
 class Publisher:
     id: str
     name: str
+    # A deactivated account's keys do not work and its sites get no ads.
+    active: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,12 +53,16 @@ class Site:
     name: str = ""
     bid_weight: float = DEFAULT_BID_WEIGHT
     pacing: PacingConfig = field(default_factory=PacingConfig)
+    # Archived: kept with its history, never served again, listed only on request.
+    archived: bool = False
 
 
 @dataclass(frozen=True, slots=True)
 class Advertiser:
     id: str
     name: str
+    # A deactivated account's keys do not work and its campaigns do not serve.
+    active: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +75,7 @@ class Campaign:
     categories: frozenset[str] = frozenset()
     keywords: frozenset[str] = frozenset()
     status: CampaignStatus = CampaignStatus.ACTIVE
+    archived: bool = False
 
     @property
     def is_active(self) -> bool:
@@ -84,10 +92,15 @@ class Creative:
     width: int
     height: int
     status: CreativeStatus = CreativeStatus.ACTIVE
+    archived: bool = False
 
     @property
     def landing_domain(self) -> str:
         return host_of(self.landing_url)
+
+
+AccountKind = Literal["publisher", "advertiser"]
+Account = Publisher | Advertiser
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,71 +1,32 @@
 """Pacing gates: the step of the serve path that runs before Thompson sampling.
 
-A gate sees the request's candidate campaigns (each with its remaining budget) and
-returns the ones that may compete. Site-level strategies (the seed's) admit all or
-none; the project's default admits campaign by campaign.
+A gate sees a candidate pool and the request's funding (what each candidate has left, who
+can pay) and answers which of the funded candidates may compete. Site-level strategies (the
+seed's) admit all or none; the project's default admits campaign by campaign, at each
+campaign's network-wide pace.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from array import array
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from random import Random
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 import numpy as np
-import numpy.typing as npt
 
-from promovolve.domain.model import Campaign, Creative
-from promovolve.engine.kernels import forecast_admit
+from promovolve.engine.candidates import BoolArray, CandidatePool, IntTable, PoolFunding
+from promovolve.engine.kernels import forecast_admit, publish_expected
+from promovolve.engine.network_pace import InMemoryNetworkPace, NetworkPace
 from promovolve.pacing.context import PacingContext
 from promovolve.pacing.controller import PacingController
 from promovolve.pacing.forecast import ForecastPacing
 from promovolve.pacing.strategy import PacingStrategy
 
-if TYPE_CHECKING:
-    from promovolve.engine.sampling import CandidatePool
-
 logger = logging.getLogger("promovolve.pacing.gate")
-
-IntArray = npt.NDArray[np.int64]
-BoolArray = npt.NDArray[np.bool_]
-
-
-@dataclass(slots=True)
-class Candidate:
-    """A campaign that may fill the slot, with its approved creatives that fit it.
-
-    `multiplier` is CPM^bidWeight; each creative comes with its row in the site's
-    Thompson statistics.
-    `remaining` is the campaign's budget left today, filled in per request; `position` is
-    the candidate's index in its candidate pool.
-    """
-
-    campaign: Campaign
-    price: int
-    multiplier: float
-    creatives: list[tuple[Creative, int]]
-    remaining: int = 0
-    campaign_id: str = field(init=False)
-    budget: int = field(init=False)
-    cpm: int = field(init=False)
-    position: int = field(default=0, init=False)
-
-    def __post_init__(self) -> None:
-        self.campaign_id = self.campaign.id
-        self.budget = self.campaign.daily_budget_micros
-        self.cpm = self.campaign.cpm_micros
-
-
-@dataclass(frozen=True, slots=True)
-class PoolFunding:
-    """A pool's budgets for one request: what each candidate has left and who can pay."""
-
-    remaining: IntArray
-    funded: BoolArray
-    count: int  # funded candidates
-    remaining_total: int  # left to the funded candidates together
+Admitted = tuple[BoolArray, int]  # which candidates of the pool may compete, and how many
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,22 +49,31 @@ class PacingGate(Protocol):
         self,
         now: float,
         controller: PacingController,
-        candidates: Sequence[Candidate],
+        pool: CandidatePool,
+        funding: PoolFunding,
         rng: Random,
-    ) -> list[Candidate]: ...
+    ) -> Admitted:
+        """Which funded candidates may compete (a mask over the pool, and their count)."""
+        ...
 
     def on_served(self, campaign_id: str) -> None: ...
+
+    def refresh(self, now: float, controller: PacingController) -> None:
+        """Bring what the gate publishes up to date without a request (the engine's tick)."""
+        ...
 
     def throttle(self) -> float:
         """The share of requests the gate is currently holding back, for stats."""
         ...
 
 
-class StrategyGate:
-    """Wraps a site-level PacingStrategy: one decision on the pooled budget of all candidates.
+def _nobody(pool: CandidatePool) -> Admitted:
+    return np.zeros(len(pool), dtype=bool), 0
 
-    All or none, so on a large pool it decides from the pool's sums (`admit_pool`).
-    """
+
+class StrategyGate:
+    """Wraps a site-level PacingStrategy: one decision on the pooled budget of all funded
+    candidates, all or none."""
 
     def __init__(self, strategy: PacingStrategy, use_traffic_shape: bool = True) -> None:
         self.strategy = strategy
@@ -142,28 +112,12 @@ class StrategyGate:
         self,
         now: float,
         controller: PacingController,
-        candidates: Sequence[Candidate],
-        rng: Random,
-    ) -> list[Candidate]:
-        budget = spend = cpm_total = 0
-        for c in candidates:
-            budget += c.budget
-            spend += c.budget - c.remaining
-            cpm_total += c.cpm
-        pooled = PooledBudget(budget, spend, cpm_total, len(candidates))
-        return list(candidates) if self.admit_pooled(now, controller, pooled, rng) else []
-
-    def admit_pool(
-        self,
-        now: float,
-        controller: PacingController,
         pool: CandidatePool,
         funding: PoolFunding,
         rng: Random,
-    ) -> tuple[BoolArray, int]:
-        """`admit` on a pool's arrays: the funded candidates, or none (mask and count)."""
+    ) -> Admitted:
         count, funded = funding.count, funding.funded
-        if count == len(pool.candidates):  # the usual case: the pool's sums hold
+        if count == len(pool):  # the usual case: the pool's sums hold
             spend = pool.budget_total - funding.remaining_total
             pooled = PooledBudget(pool.budget_total, spend, pool.cpm_total, count)
         else:
@@ -172,7 +126,7 @@ class StrategyGate:
             pooled = PooledBudget(budget, spend, int(pool.cpms[funded].sum()), count)
         if self.admit_pooled(now, controller, pooled, rng):
             return funded, count
-        return np.zeros(len(pool.candidates), dtype=bool), 0
+        return _nobody(pool)
 
     def admit_pooled(
         self, now: float, controller: PacingController, pooled: PooledBudget, rng: Random
@@ -191,110 +145,138 @@ class StrategyGate:
     def on_served(self, campaign_id: str) -> None:
         return None
 
+    def refresh(self, now: float, controller: PacingController) -> None:
+        return None
+
     def throttle(self) -> float:
         return self._last_throttle
 
 
 class ForecastGate:
-    """The project's default: per-campaign credits from the remaining-traffic forecast."""
+    """The project's default: per-campaign credits at the campaign's network-wide pace.
 
-    def __init__(self, pacing: ForecastPacing | None = None) -> None:
+    Per site it keeps each campaign's credit and eligible count (`ForecastPacing.paces`);
+    it publishes the campaign's eligible requests still to come on this site into the
+    network pace and divides the campaign's impressions left by the network's sum.
+    """
+
+    def __init__(
+        self,
+        pacing: ForecastPacing | None = None,
+        network: NetworkPace | None = None,
+        site_id: str = "",
+    ) -> None:
         self.pacing = pacing if pacing is not None else ForecastPacing()
+        self.network: NetworkPace = network if network is not None else InMemoryNetworkPace()
+        self._entries = self.network.site(site_id)
+        # The campaign's network pace entry for each row of the pace table (-1: none yet).
+        self.entry_of: IntTable = array("q")
         self._admitted = 0
         self._asked = 0
         # Whether today's traffic has left the learned shape; checked once per hour bucket
         # and kept for the rest of the day once true.
         self._checked_bucket: int | None = None
         self._left_the_shape = False
+        self._lost_share = 0.0
 
     @property
     def name(self) -> str:
         return self.pacing.name
 
+    def row(self, campaign_id: str) -> int:
+        """The campaign's row in this site's pace table, linked to its network entry."""
+        row = self.pacing.paces.row(campaign_id)
+        entry_of = self.entry_of
+        while len(entry_of) <= row:
+            entry_of.append(-1)
+        if entry_of[row] < 0:
+            entry_of[row] = self._entries.row(campaign_id)
+        return row
+
     def start_day(self, controller: PacingController) -> None:
         weekend = controller.tracker.is_weekend
-        self.pacing.start_day(
-            controller.past_day_requests(weekend), controller.past_day_requests(not weekend)
-        )
+        history = controller.history
+        yesterday = history[-1].requests if history else 0
+        self.pacing.start_day(controller.past_day_requests(weekend), yesterday)
         self._admitted = self._asked = 0
         self._checked_bucket = None
         self._left_the_shape = False
+        self._lost_share = 0.0
+        self.refresh(controller.day_start or 0.0, controller)
 
-    def _traffic_left_the_shape(self, controller: PacingController) -> bool:
+    def _check_the_shape(self, controller: PacingController) -> None:
+        """Once per hour bucket: has today's traffic left the learned shape, and how much
+        of the day did whole silent hours take away?"""
         tracker = controller.tracker
         bucket = tracker.current_bucket
-        if bucket != self._checked_bucket:
-            self._checked_bucket = bucket
-            if not self._left_the_shape and bucket is not None:
-                # Only whole hours count: the current one is still filling.
-                self._left_the_shape = tracker.departed_so_far(bucket)
-                if self._left_the_shape:
-                    logger.debug("Traffic left the learned shape; keeping the day's total")
-        return self._left_the_shape
+        if bucket == self._checked_bucket or bucket is None:
+            return
+        self._checked_bucket = bucket
+        # Only whole hours count: the current one is still filling.
+        if not self._left_the_shape:
+            self._left_the_shape = tracker.departed_so_far(bucket)
+            if self._left_the_shape:
+                logger.debug("Traffic left the learned shape; keeping the day's total")
+        prior = self.pacing.day_total_prior
+        if self._left_the_shape and prior is not None:
+            self._lost_share = tracker.silent_share_so_far(bucket, prior)
 
     def _forecast(self, now: float, controller: PacingController) -> tuple[int, float]:
         """Today's requests so far and the forecast of those still to come."""
+        self._check_the_shape(controller)
         requests = controller.requests_today
         remaining_requests = self.pacing.remaining_requests(
-            requests, controller.expected_fraction(now), self._traffic_left_the_shape(controller)
+            requests, controller.expected_fraction(now), self._left_the_shape, self._lost_share
         )
         return requests, remaining_requests
 
-    def _count(self, passed: int, asked: int) -> None:
-        self._asked += 1
-        if passed:
-            self._admitted += 1
-        if logger.isEnabledFor(logging.DEBUG):
-            logger.debug("PACING GATE: %d of %d campaigns pass", passed, asked)
-
     def admit(
-        self,
-        now: float,
-        controller: PacingController,
-        candidates: Sequence[Candidate],
-        rng: Random,
-    ) -> list[Candidate]:
-        requests, remaining_requests = self._forecast(now, controller)
-        admit = self.pacing.admit
-        passed = [
-            c
-            for c in candidates
-            if admit(c.campaign_id, c.remaining, c.price, requests, remaining_requests)
-        ]
-        self._count(len(passed), len(candidates))
-        return passed
-
-    def admit_pool(
         self,
         now: float,
         controller: PacingController,
         pool: CandidatePool,
         funding: PoolFunding,
         rng: Random,
-    ) -> tuple[BoolArray, int]:
-        """`ForecastPacing.admit` for every funded candidate of a pool at once, on the pace
-        table's buffers: the same arithmetic in the same order, so the same decisions."""
+    ) -> Admitted:
         requests, remaining_requests = self._forecast(now, controller)
         paces = self.pacing.paces
-        if pool.pace_rows is None:
-            pool.pace_rows = np.array([paces.row(c) for c in pool.campaign_ids], dtype=np.intp)
-        admitted: BoolArray = np.empty(len(pool.candidates), dtype=bool)
+        admitted: BoolArray = np.empty(len(pool), dtype=bool)
         asked, passed = forecast_admit(
             funding.remaining,
             pool.prices,
             funding.funded,
-            pool.pace_rows,
+            pool.rows_in(self),
             paces.seen,
             paces.eligible,
             paces.credit,
             paces.pass_rate,
+            self.entry_of,
+            self.network.expected,
+            self.network.ring,
             requests,
             remaining_requests,
             self.pacing.max_credit,
             admitted,
         )
-        self._count(passed, asked)
+        self._asked += 1
+        if passed:
+            self._admitted += 1
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug("PACING GATE: %d of %d campaigns pass", passed, asked)
         return admitted, passed
+
+    def refresh(self, now: float, controller: PacingController) -> None:
+        requests, remaining_requests = self._forecast(now, controller)
+        paces = self.pacing.paces
+        publish_expected(
+            paces.seen,
+            paces.eligible,
+            paces.prior_share,
+            self.entry_of,
+            self.network.expected,
+            requests,
+            remaining_requests,
+        )
 
     def on_served(self, campaign_id: str) -> None:
         self.pacing.on_served(campaign_id)
@@ -318,21 +300,27 @@ class ConstantRateGate:
         self,
         now: float,
         controller: PacingController,
-        candidates: Sequence[Candidate],
+        pool: CandidatePool,
+        funding: PoolFunding,
         rng: Random,
-    ) -> list[Candidate]:
-        passed: list[Candidate] = []
-        credits = self.credits
-        for c in candidates:
-            cid = c.campaign_id
+    ) -> Admitted:
+        admitted: BoolArray = np.zeros(len(pool), dtype=bool)
+        credits, funded, passed = self.credits, funding.funded, 0
+        for position, cid in enumerate(pool.campaign_ids):
+            if not funded[position]:
+                continue
             credit = min(credits.get(cid, 0.0) + self.rates.get(cid, 1.0), 2.0)
             credits[cid] = credit
             if credit >= 1.0:
-                passed.append(c)
-        return passed
+                admitted[position] = True
+                passed += 1
+        return admitted, passed
 
     def on_served(self, campaign_id: str) -> None:
         self.credits[campaign_id] = max(0.0, self.credits.get(campaign_id, 0.0) - 1.0)
+
+    def refresh(self, now: float, controller: PacingController) -> None:
+        return None
 
     def throttle(self) -> float:
         return 0.0
@@ -350,12 +338,16 @@ class OpenGate:
         self,
         now: float,
         controller: PacingController,
-        candidates: Sequence[Candidate],
+        pool: CandidatePool,
+        funding: PoolFunding,
         rng: Random,
-    ) -> list[Candidate]:
-        return list(candidates)
+    ) -> Admitted:
+        return funding.funded, funding.count
 
     def on_served(self, campaign_id: str) -> None:
+        return None
+
+    def refresh(self, now: float, controller: PacingController) -> None:
         return None
 
     def throttle(self) -> float:

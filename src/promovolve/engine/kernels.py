@@ -7,22 +7,32 @@ Each function here is one call that walks the pool once.
 
 They work in place on the engine's flat tables (`array.array` buffers or numpy arrays) and
 draw random numbers from a SplitMix64 state the caller owns, so a seeded engine makes the
-same decisions on every run. Compiled code is cached next to this module (`cache=True`);
-the first call after an install compiles it (about a second per function).
+same decisions on every run. Compiled code is cached next to this module (`cache=True`), or
+where `warm_up` is told; the first call after an install compiles it (about a second each).
 """
 
 from __future__ import annotations
 
 import math
 from array import array
-from typing import Any
+from pathlib import Path
+from typing import TypeAlias
 
 import numba
 import numpy as np
 import numpy.typing as npt
 
-Buffer = Any  # an array.array or a numpy array of the stated kind
+from promovolve.engine.candidates import (
+    BoolArray,
+    FloatArray,
+    FloatTable,
+    IndexArray,
+    IntArray,
+    IntTable,
+)
+
 RandomState = npt.NDArray[np.uint64]
+CountTable: TypeAlias = "array[int]"  # array("b")
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _MIX_1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -90,12 +100,12 @@ def beta(a: float, b: float, state: RandomState) -> float:
 
 @_compiled
 def thompson_pick(
-    impressions: Buffer,
-    clicks: Buffer,
-    rows: npt.NDArray[np.intp],
-    multipliers: npt.NDArray[np.float64],
-    owners: npt.NDArray[np.intp],
-    admitted: npt.NDArray[np.bool_],
+    impressions: IntTable,
+    clicks: IntTable,
+    rows: IndexArray,
+    multipliers: FloatArray,
+    owners: IndexArray,
+    admitted: BoolArray,
     state: RandomState,
 ) -> int:
     """The creative with the highest sampled CTR × multiplier (its index), or −1 if none.
@@ -120,7 +130,7 @@ def thompson_pick(
 
 @_compiled
 def gather_spent(
-    rows: npt.NDArray[np.intp], days: Buffer, spent: Buffer, day: int, out: Buffer
+    rows: IndexArray, days: IntTable, spent: IntTable, day: int, out: IntTable
 ) -> None:
     """`out[i]` = the spend of ledger row `rows[i]` on `day` (0 unless it is the row's day)."""
     for i in range(len(rows)):
@@ -130,11 +140,11 @@ def gather_spent(
 
 @_compiled
 def fund(
-    budgets: npt.NDArray[np.int64],
-    spent: Buffer,
-    prices: npt.NDArray[np.int64],
-    remaining: npt.NDArray[np.int64],
-    funded: npt.NDArray[np.bool_],
+    budgets: IntArray,
+    spent: IntTable,
+    prices: IntArray,
+    remaining: IntArray,
+    funded: BoolArray,
 ) -> tuple[int, int]:
     """Fills each candidate's `remaining` budget today and whether it still pays for one
     impression (`funded`); returns how many do and what they have left together."""
@@ -152,23 +162,29 @@ def fund(
 
 @_compiled
 def forecast_admit(
-    remaining: npt.NDArray[np.int64],
-    prices: npt.NDArray[np.int64],
-    funded: npt.NDArray[np.bool_],
-    pace_rows: npt.NDArray[np.intp],
-    seen: Buffer,
-    eligible: Buffer,
-    credit: Buffer,
-    pass_rate: Buffer,
+    remaining: IntArray,
+    prices: IntArray,
+    funded: BoolArray,
+    pace_rows: IndexArray,
+    seen: CountTable,
+    eligible: IntTable,
+    credit: FloatTable,
+    pass_rate: FloatTable,
+    entry_of: IntTable,
+    expected: FloatTable,
+    ring: IntTable,
     requests: int,
     remaining_requests: float,
     max_credit: float,
-    admitted: npt.NDArray[np.bool_],
+    admitted: BoolArray,
 ) -> tuple[int, int]:
-    """`ForecastPacing.admit` for every funded candidate, on the pace table's arrays.
+    """The default gate for every funded candidate of a pool (the only implementation).
 
-    The same arithmetic in the same order, so the same decisions. Fills `admitted`;
-    returns (candidates asked, candidates admitted).
+    Each candidate counts one eligible request on this site, publishes its forecast of
+    eligible requests still to come here (`remaining_requests` × its share of this site's
+    requests today) and earns `impressions its budget buys / eligible requests still to
+    come on all its sites` credit; it passes while it holds a whole credit. Fills
+    `admitted`; returns (candidates asked, candidates admitted).
     """
     asked = 0
     passed = 0
@@ -179,6 +195,8 @@ def forecast_admit(
         asked += 1
         row = pace_rows[i]
         if seen[row] == 0:
+            # First seen today (or mid-day: after a restart, or created or resumed since):
+            # eligible for all of today's traffic so far, or its share would look tiny.
             seen[row] = 1
             eligible[row] = max(0, requests - 1)
             credit[row] = 0.0
@@ -186,9 +204,15 @@ def forecast_admit(
         count = eligible[row] + 1
         eligible[row] = count
         share = count / requests if requests > 0 else 1.0
-        expected_eligible = remaining_requests * share
+        entry = entry_of[row]
+        expected[entry] = remaining_requests * share
+        to_come = expected[entry]
+        other = ring[entry]
+        while other != entry:
+            to_come += expected[other]
+            other = ring[other]
         left = remaining[i] / prices[i]
-        rate = 1.0 if expected_eligible <= left else left / expected_eligible
+        rate = 1.0 if to_come <= left else left / to_come
         pass_rate[row] = rate
         total = credit[row] + rate
         total = total if total < max_credit else max_credit
@@ -199,16 +223,52 @@ def forecast_admit(
     return asked, passed
 
 
-def warm_up() -> None:
+@_compiled
+def publish_expected(
+    seen: CountTable,
+    eligible: IntTable,
+    prior_share: FloatTable,
+    entry_of: IntTable,
+    expected: FloatTable,
+    requests: int,
+    remaining_requests: float,
+) -> None:
+    """A site's forecast of every campaign's eligible requests still to come, without a
+    request: today's share once the campaign was eligible today, yesterday's before."""
+    for row in range(len(entry_of)):
+        entry = entry_of[row]
+        if entry < 0:
+            continue
+        share = eligible[row] / requests if seen[row] and requests > 0 else prior_share[row]
+        expected[entry] = remaining_requests * share
+
+
+COMPILED = (thompson_pick, gather_spent, fund, forecast_admit, publish_expected)
+
+
+def warm_up(cache_dir: Path | None = None) -> None:
     """Compile every function above (or load it from the cache) for the argument types the
-    engine passes, so that no request waits for the compiler."""
+    engine passes, so that no request waits for the compiler.
+
+    With `cache_dir` (the server passes one under its data dir) the compiled code is cached
+    there instead of next to this module, so a read-only install compiles once, not at
+    every start; NUMBA_CACHE_DIR, when set, takes precedence.
+    """
+    if cache_dir is not None and not numba.config.CACHE_DIR:  # type: ignore[attr-defined]
+        # NUMBA_CACHE_DIR, when set (a container image compiles at build time), wins.
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        numba.config.CACHE_DIR = str(cache_dir)  # type: ignore[attr-defined]
+        for dispatcher in COMPILED:
+            dispatcher.enable_caching()
     state = new_random_state(0)
     counts, money = array("q", [0]), np.zeros(1, dtype=np.int64)
     flags, rows = np.ones(1, dtype=bool), np.zeros(1, dtype=np.intp)
     thompson_pick(counts, counts, rows, np.ones(1), rows, flags, state)
     gather_spent(rows, counts, counts, 0, counts)
     fund(money, counts, money, np.empty(1, dtype=np.int64), np.empty(1, dtype=bool))
-    paces = array("d", [0.0])
+    reals, flag_table = array("d", [0.0]), array("b", [0])
     forecast_admit(
-        money, money + 1, flags, rows, array("b", [0]), counts, paces, paces, 1, 1.0, 2.0, flags
-    )
+        money, money + 1, flags, rows, flag_table, counts, reals, reals, counts, reals, counts,
+        1, 1.0, 2.0, flags,
+    )  # fmt: skip
+    publish_expected(flag_table, counts, reals, counts, reals, 1, 1.0)

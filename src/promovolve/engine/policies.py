@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from promovolve.engine.gates import ForecastGate, OpenGate, PacingGate, StrategyGate
+from promovolve.engine.network_pace import NetworkPace
 from promovolve.pacing.shape import TrafficShapeTracker
 from promovolve.pacing.strategy import FixedThrottlePacing, RateAwarePacing
 
@@ -17,11 +18,20 @@ class UnknownPolicyError(ValueError):
     pass
 
 
+# A gate for one site: (the network pace every site of the process shares, the site's id).
+GateFactory = Callable[[NetworkPace, str], PacingGate]
+
+
 @dataclass(frozen=True, slots=True)
 class PacingPolicy:
     name: str
-    make_gate: Callable[[], PacingGate]
+    make_gate: GateFactory
     make_tracker: Callable[[], TrafficShapeTracker]
+
+
+def _site_level(make: Callable[[], PacingGate]) -> GateFactory:
+    """A gate that paces each site on its own (the seed's strategies, the baselines)."""
+    return lambda network, site_id: make()
 
 
 def seed_tracker() -> TrafficShapeTracker:
@@ -38,17 +48,23 @@ def default_tracker() -> TrafficShapeTracker:
 def policy_named(name: str) -> PacingPolicy:
     """Look up a policy by its lab name; `oracle` is built by the lab itself."""
     if name == "default":
-        return PacingPolicy(name, ForecastGate, default_tracker)
+        return PacingPolicy(
+            name, lambda network, site_id: ForecastGate(None, network, site_id), default_tracker
+        )
     if name == "seed":
-        return PacingPolicy(name, lambda: StrategyGate(RateAwarePacing(label="seed")), seed_tracker)
+        return PacingPolicy(
+            name, _site_level(lambda: StrategyGate(RateAwarePacing(label="seed"))), seed_tracker
+        )
     if name == "linear":
         return PacingPolicy(
             name,
-            lambda: StrategyGate(RateAwarePacing(label="linear"), use_traffic_shape=False),
+            _site_level(
+                lambda: StrategyGate(RateAwarePacing(label="linear"), use_traffic_shape=False)
+            ),
             seed_tracker,
         )
     if name == "asap":
-        return PacingPolicy(name, OpenGate, seed_tracker)
+        return PacingPolicy(name, _site_level(OpenGate), seed_tracker)
     if name.startswith("fixed:"):
         try:
             throttle = float(name.removeprefix("fixed:"))
@@ -57,5 +73,5 @@ def policy_named(name: str) -> PacingPolicy:
             raise UnknownPolicyError(
                 f"strategy {name!r}: fixed:P needs P, a throttle between 0 and 1"
             ) from exc
-        return PacingPolicy(name, lambda: StrategyGate(strategy), seed_tracker)
+        return PacingPolicy(name, _site_level(lambda: StrategyGate(strategy)), seed_tracker)
     raise UnknownPolicyError(f"unknown strategy {name!r}; choose one of {', '.join(POLICY_NAMES)}")

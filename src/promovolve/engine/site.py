@@ -10,35 +10,44 @@ from __future__ import annotations
 import logging
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from random import Random
 
 import numpy as np
 
-from promovolve.domain.eligibility import creative_can_run, matches_context
 from promovolve.domain.ledger import BudgetLedger
 from promovolve.domain.model import (
     ApprovalStatus,
     Campaign,
     Creative,
     Outcome,
-    PageContext,
     Site,
     SlotSpec,
 )
-from promovolve.domain.money import MICROS_PER_USD, impression_price_micros
-from promovolve.domain.thompson import CreativeStatsTable, bid_multiplier
+from promovolve.domain.money import MICROS_PER_USD
+from promovolve.domain.thompson import CreativeStatsTable
+from promovolve.engine import site_snapshot
+from promovolve.engine.candidates import Candidate, CandidatePool, PoolFunding
 from promovolve.engine.catalog import Catalog
-from promovolve.engine.gates import (
-    Candidate,
-    ForecastGate,
-    PacingGate,
-    PoolFunding,
-    StrategyGate,
+from promovolve.engine.decisions import (
+    BUDGET_EXHAUSTED,
+    NO_CANDIDATES,
+    OUTCOME_NAMES,
+    PACING_SKIPPED,
+    SELECTED,
+    WARMUP,
+    CampaignDay,
+    ServeRequest,
+    ServeResult,
+    SiteCounters,
+    SlotDecision,
+    reservation_id,
 )
+from promovolve.engine.gates import PacingGate, StrategyGate
 from promovolve.engine.kernels import fund
+from promovolve.engine.network_pace import InMemoryNetworkPace, NetworkPace
 from promovolve.engine.policies import PacingPolicy, policy_named
-from promovolve.engine.sampling import CandidatePool, ThompsonSampler
+from promovolve.engine.sampling import ThompsonSampler
+from promovolve.engine.site_candidates import SiteCandidates
 from promovolve.pacing.clock import DayClock
 from promovolve.pacing.config import SECONDS_PER_DAY, PacingConfig
 from promovolve.pacing.controller import PacingController
@@ -47,60 +56,20 @@ from promovolve.pacing.strategy import FixedThrottlePacing
 
 logger = logging.getLogger(__name__)
 
-WARMUP = "warmup"
-SELECTED = Outcome.SELECTED.value
-PACING_SKIPPED = Outcome.PACING_SKIPPED.value
-BUDGET_EXHAUSTED = Outcome.BUDGET_EXHAUSTED.value
-NO_CANDIDATES = Outcome.NO_CANDIDATES.value
 OBSERVER_TIME_CONSTANT_SECONDS = 10.0
 RECENT_REQUESTS_KEPT = 10_000
-CANDIDATE_POOLS_KEPT = 2_048
-# From this many candidates, deciding on the pool's arrays beats a loop over them (measured).
-POOLED_MIN_CANDIDATES = 32
-OUTCOME_NAMES: tuple[str, ...] = (*(o.value for o in Outcome), WARMUP)
 
-
-@dataclass(frozen=True, slots=True)
-class ServeRequest:
-    request_id: str
-    page: PageContext
-    slots: tuple[SlotSpec, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class SlotDecision:
-    slot_id: str
-    outcome: str
-    campaign: Campaign | None = None
-    creative: Creative | None = None
-    price_micros: int = 0
-
-
-@dataclass(frozen=True, slots=True)
-class ServeResult:
-    request_id: str
-    day_index: int
-    slots: tuple[SlotDecision, ...]
-
-
-@dataclass(slots=True)
-class CampaignDay:
-    """One campaign's delivery on this site today."""
-
-    impressions_served: int = 0
-    spend: int = 0
-
-
-@dataclass(slots=True)
-class SiteCounters:
-    outcomes: dict[str, int] = field(default_factory=lambda: dict.fromkeys(OUTCOME_NAMES, 0))
-    impressions: int = 0
-    clicks: int = 0
-
-
-def reservation_id(request_id: str, slot_id: str) -> str:
-    """The budget ledger's id for one slot of one request (unique, so retries are idempotent)."""
-    return f"{request_id}/{slot_id}"
+__all__ = [
+    "OUTCOME_NAMES",
+    "WARMUP",
+    "CampaignDay",
+    "ServeRequest",
+    "ServeResult",
+    "SiteCounters",
+    "SiteEngine",
+    "SlotDecision",
+    "reservation_id",
+]
 
 
 def observer_for(day_duration_seconds: int) -> TrafficObserver:
@@ -116,34 +85,32 @@ class SiteEngine:
         ledger: BudgetLedger,
         policy: PacingPolicy | None = None,
         origin: float = 0.0,
+        network: NetworkPace | None = None,
     ) -> None:
+        """`network` is the pace every site engine of the process shares (the default gate
+        paces a campaign over all its sites); without one the site is a network of one."""
         self.site = site
         self.catalog = catalog
         self.ledger = ledger
         self.policy = policy if policy is not None else policy_named("default")
-        self.approvals: dict[str, ApprovalStatus] = {}
-        self.blocklist: frozenset[str] = frozenset()
         self.creative_stats = CreativeStatsTable()
+        self.candidates = SiteCandidates(catalog, self.creative_stats, site.bid_weight)
         self.lifetime = SiteCounters()
         self.today = SiteCounters()
         self.campaign_days: dict[str, CampaignDay] = {}
-        self.newly_pending: list[str] = []
         # Answers by request id, so a retried request is neither served nor counted twice.
         self._recent: OrderedDict[str, ServeResult] = OrderedDict()
-        self._origin = origin
-        self._candidate_cache: dict[tuple[object, ...], CandidatePool] = {}
-        self._cache_version: tuple[int, int] = (-1, -1)
-        self._local_version = 0
-        self.gate: PacingGate = self.policy.make_gate()
+        self.origin = origin
+        self.network = network if network is not None else InMemoryNetworkPace()
+        self.gate: PacingGate = self.policy.make_gate(self.network, site.id)
         self.sampler = ThompsonSampler()
         self._override_gate: PacingGate | None = self._override_for(site.pacing)
         self.controller = self._new_controller(site.pacing)
 
-    # -- configuration ------------------------------------------------------------
     def _new_controller(self, config: PacingConfig) -> PacingController:
         tracker = self.policy.make_tracker()
         tracker.configure(config.weekday_shape_volumes, config.weekend_shape_volumes)
-        clock = DayClock(config.day_duration_seconds, self._origin)
+        clock = DayClock(config.day_duration_seconds, self.origin)
         return PacingController(clock, tracker, observer_for(config.day_duration_seconds))
 
     @property
@@ -163,7 +130,7 @@ class SiteEngine:
         new = site.pacing
         self._override_gate = self._override_for(new)
         if new.day_duration_seconds != old.day_duration_seconds:
-            self._origin = now
+            self.origin = now
             snapshot = self.controller.tracker.snapshot()
             self.controller = self._new_controller(new)
             self.controller.tracker.restore(snapshot)
@@ -172,25 +139,26 @@ class SiteEngine:
             old.weekend_shape_volumes,
         ):
             self.controller.tracker.configure(new.weekday_shape_volumes, new.weekend_shape_volumes)
-        self._local_version += 1
+        self.candidates.set_bid_weight(site.bid_weight)
+
+    @property
+    def approvals(self) -> dict[str, ApprovalStatus]:
+        return self.candidates.approvals
+
+    @property
+    def blocklist(self) -> frozenset[str]:
+        return self.candidates.blocklist
 
     def set_approval(self, creative_id: str, status: ApprovalStatus | None) -> None:
-        if status is None:
-            self.approvals.pop(creative_id, None)
-        else:
-            self.approvals[creative_id] = status
-        self._local_version += 1
+        self.candidates.set_approval(creative_id, status)
 
     def set_blocklist(self, domains: Iterable[str]) -> None:
-        self.blocklist = frozenset(d.lower() for d in domains)
-        self._local_version += 1
+        self.candidates.set_blocklist(domains)
 
     def drain_pending(self) -> list[str]:
         """Creatives that entered this site's pending queue since the last call."""
-        pending, self.newly_pending = self.newly_pending, []
-        return pending
+        return self.candidates.drain_pending()
 
-    # -- serving ------------------------------------------------------------------------
     def start(self, now: float) -> None:
         """Enter the day containing `now` if no day has begun yet (a new or restored site)."""
         if self.controller.day_index is None:
@@ -198,12 +166,18 @@ class SiteEngine:
             self._start_day()
 
     def tick(self, now: float) -> bool:
-        """Roll over to the day containing `now` without a request; True if a day began."""
-        if self.controller.day_index is None or not self.controller.has_new_day_started(now):
+        """Without a request: roll over to the day containing `now` and bring what the gate
+        publishes to the network up to date (a quiet site's traffic still to come shrinks
+        with the clock); True if a day began."""
+        controller = self.controller
+        if controller.day_index is None:
             return False
-        self.controller.begin_day(now)
-        self._start_day()
-        return True
+        began = controller.has_new_day_started(now)
+        if began:
+            controller.begin_day(now)
+            self._start_day()
+        self._gate_in_use.refresh(now, controller)
+        return began
 
     def serve(self, request: ServeRequest, now: float, rng: Random) -> ServeResult:
         """Decide every slot of one page view; a repeated request id gets its first answer."""
@@ -245,82 +219,45 @@ class SiteEngine:
         now: float,
         rng: Random,
     ) -> SlotDecision:
-        pool = self._candidates(request.page, slot.width, slot.height)
-        matching = pool.candidates
-        if used:
-            matching = [c for c in matching if c.campaign_id not in used]
-        if not matching:
+        pool = self.candidates.pool(request.page, slot.width, slot.height)
+        size = len(pool)
+        used_here = [pool.position_of[cid] for cid in used if cid in pool.position_of]
+        if size == len(used_here):
             return SlotDecision(slot.id, NO_CANDIDATES)
+        funding = self._fund(pool, day, used_here)
+        if not funding.count:
+            return SlotDecision(slot.id, BUDGET_EXHAUSTED)
         gate = self._gate_in_use
-        if (
-            matching is pool.candidates
-            and isinstance(gate, StrategyGate | ForecastGate)
-            and len(matching) >= POOLED_MIN_CANDIDATES
-        ):
-            return self._serve_pooled(request, slot, day, pool, gate, used, now, rng)
-        funded: list[Candidate] = []
-        spent = self.ledger.spent_many(
-            pool.campaign_ids if matching is pool.candidates else [c.campaign_id for c in matching],
-            day,
-        )
-        for c, spent_today in zip(matching, spent, strict=True):
-            remaining = c.budget - spent_today
-            c.remaining = remaining
-            if remaining >= c.price:
-                funded.append(c)
-        if not funded:
-            return SlotDecision(slot.id, BUDGET_EXHAUSTED)
-        passed = gate.admit(now, self.controller, funded, rng)
-        if not passed:
-            return SlotDecision(slot.id, PACING_SKIPPED)
-        reservation = reservation_id(request.request_id, slot.id)
-        while passed:
-            winner, creative = self.sampler.pick(passed, rng, pool)
-            selected = self._reserve(slot, winner, creative, day, reservation, gate, used)
-            if selected is not None:
-                return selected
-            # Refused (spent elsewhere meanwhile): the next best campaign may still fit.
-            passed = [c for c in passed if c is not winner]
-        return SlotDecision(slot.id, BUDGET_EXHAUSTED)
-
-    def _serve_pooled(
-        self,
-        request: ServeRequest,
-        slot: SlotSpec,
-        day: int,
-        pool: CandidatePool,
-        gate: StrategyGate | ForecastGate,
-        used: set[str],
-        now: float,
-        rng: Random,
-    ) -> SlotDecision:
-        """`_serve_slot` for a large pool, on the pool's arrays.
-
-        Same steps and the same random draws as the candidate-by-candidate path, so the same
-        decisions; it only spares Python loops over every candidate.
-        """
-        spent = self.ledger.spent_many(pool.campaign_ids, day)
-        remaining = np.empty(len(spent), dtype=np.int64)
-        funded = np.empty(len(spent), dtype=bool)
-        funded_count, remaining_total = fund(pool.budgets, spent, pool.prices, remaining, funded)
-        if not funded_count:
-            return SlotDecision(slot.id, BUDGET_EXHAUSTED)
-        funding = PoolFunding(remaining, funded, funded_count, remaining_total)
-        admitted, count = gate.admit_pool(now, self.controller, pool, funding, rng)
+        admitted, count = gate.admit(now, self.controller, pool, funding, rng)
         if count == 0:
             return SlotDecision(slot.id, PACING_SKIPPED)
         reservation = reservation_id(request.request_id, slot.id)
-        among = None if count == len(pool.candidates) else admitted
+        among = None if count == size else admitted.copy()
         while count:
-            winner, creative = self.sampler.pick_admitted(among, rng, pool)
+            winner, creative = self.sampler.pick(among, rng, pool)
             selected = self._reserve(slot, winner, creative, day, reservation, gate, used)
             if selected is not None:
                 return selected
             # Refused (spent elsewhere meanwhile): the next best campaign may still fit.
-            among = admitted.copy() if among is None else among
+            if among is None:
+                among = admitted.copy()
             among[winner.position] = False
             count -= 1
         return SlotDecision(slot.id, BUDGET_EXHAUSTED)
+
+    def _fund(self, pool: CandidatePool, day: int, used_here: list[int]) -> PoolFunding:
+        """What each candidate has left today and whether it can pay; a campaign already
+        used on the page is not funded again."""
+        spent = self.ledger.spent_many(pool.campaign_ids, day)
+        remaining = np.empty(len(pool), dtype=np.int64)
+        funded = np.empty(len(pool), dtype=bool)
+        count, remaining_total = fund(pool.budgets, spent, pool.prices, remaining, funded)
+        for position in used_here:
+            if funded[position]:
+                funded[position] = False
+                count -= 1
+                remaining_total -= int(remaining[position])
+        return PoolFunding(remaining, funded, count, remaining_total)
 
     def _reserve(
         self,
@@ -376,52 +313,6 @@ class SiteEngine:
         self.today = SiteCounters()
         self.campaign_days = {}
 
-    # -- candidates -------------------------------------------------------------------------
-    def _candidates(self, page: PageContext, width: int, height: int) -> CandidatePool:
-        version = (self.catalog.version, self._local_version)
-        if version != self._cache_version:
-            self._candidate_cache.clear()
-            self._cache_version = version
-        key = (page.categories, page.keywords, width, height)
-        cached = self._candidate_cache.get(key)
-        if cached is None:
-            if len(self._candidate_cache) >= CANDIDATE_POOLS_KEPT:
-                # Page contexts are open-ended (any categories and keywords): start afresh.
-                self._candidate_cache.clear()
-            candidates = self._build_candidates(page, width, height)
-            cached = self._candidate_cache[key] = CandidatePool(candidates, self.creative_stats)
-        return cached
-
-    def _build_candidates(self, page: PageContext, width: int, height: int) -> list[Candidate]:
-        candidates: list[Candidate] = []
-        for campaign in self.catalog.campaigns.values():
-            if not campaign.is_active or not matches_context(campaign, page):
-                continue
-            approved: list[Creative] = []
-            for creative in self.catalog.creatives_of(campaign.id):
-                if not creative_can_run(creative, width, height, self.blocklist):
-                    continue
-                status = self.approvals.get(creative.id)
-                if status is None:
-                    # First time it would have competed here: into the publisher's queue.
-                    self.approvals[creative.id] = ApprovalStatus.PENDING
-                    self.newly_pending.append(creative.id)
-                elif status is ApprovalStatus.APPROVED:
-                    approved.append(creative)
-            price = impression_price_micros(campaign.cpm_micros)
-            if approved and price > 0:
-                stats = self.creative_stats
-                candidates.append(
-                    Candidate(
-                        campaign,
-                        price,
-                        bid_multiplier(campaign.cpm_micros / MICROS_PER_USD, self.site.bid_weight),
-                        [(c, stats.row(c.id)) for c in approved],
-                    )
-                )
-        return candidates
-
-    # -- tracking -----------------------------------------------------------------------------
     def record_impression(self, creative_id: str) -> None:
         self.creative_stats.record_impression(creative_id)
         self.lifetime.impressions += 1
@@ -432,7 +323,6 @@ class SiteEngine:
         self.lifetime.clicks += 1
         self.today.clicks += 1
 
-    # -- reading ----------------------------------------------------------------------------
     def stats(self, now: float) -> dict[str, object]:
         """The seed's site-stats fields (lifetime counters; spend is today's)."""
         controller = self.controller
@@ -453,45 +343,12 @@ class SiteEngine:
         }
 
     def snapshot(self) -> dict[str, object]:
-        return {
-            "controller": self.controller.snapshot(),
-            "origin": self._origin,
-            "creativeStats": {k: [v.impressions, v.clicks] for k, v in self.creative_stats.items()},
-            "outcomes": dict(self.lifetime.outcomes),
-            "todayOutcomes": dict(self.today.outcomes),
-            "campaignDays": {
-                cid: [d.impressions_served, d.spend] for cid, d in self.campaign_days.items()
-            },
-        }
+        return site_snapshot.snapshot_of(self)
 
     def restore(self, data: Mapping[str, object]) -> None:
-        origin = data.get("origin")
-        if isinstance(origin, int | float) and origin != self._origin:
-            self._origin = float(origin)
-            self.controller = self._new_controller(self.site.pacing)
-        controller = data.get("controller")
-        if isinstance(controller, Mapping):
-            self.controller.restore(controller)
-            self.gate.start_day(self.controller)
-        stats = data.get("creativeStats")
-        if isinstance(stats, Mapping):
-            self.creative_stats.load({str(k): (int(v[0]), int(v[1])) for k, v in stats.items()})
-        _restore_counts(self.lifetime.outcomes, data.get("outcomes"))
-        # Today's counters belong to the restored day only; a snapshot from an earlier
-        # day leaves today empty.
-        self.today = SiteCounters()
-        self.campaign_days = {}
-        if isinstance(controller, Mapping) and self.controller.day_index is not None:
-            _restore_counts(self.today.outcomes, data.get("todayOutcomes"))
-            days = data.get("campaignDays")
-            if isinstance(days, Mapping):
-                self.campaign_days = {
-                    str(cid): CampaignDay(int(v[0]), int(v[1])) for cid, v in days.items()
-                }
+        site_snapshot.restore_into(self, data)
 
-
-def _restore_counts(counts: dict[str, int], saved: object) -> None:
-    if isinstance(saved, Mapping):
-        for name in OUTCOME_NAMES:
-            value = saved.get(name, 0)
-            counts[name] = value if isinstance(value, int) else 0
+    def restart_clock(self, origin: float) -> None:
+        """Days count from `origin` now (a restored site keeps the clock it had)."""
+        self.origin = origin
+        self.controller = self._new_controller(self.site.pacing)

@@ -18,15 +18,18 @@ spend follows the realized traffic instead of drifting by Bernoulli noise.
 
 from __future__ import annotations
 
+import math
 from array import array
 from dataclasses import dataclass, field
 
-# The first day of a type with no history of its own borrows the other type's total, weakly.
-BORROWED_PRIOR_WEIGHT = 0.05
 # Aim to finish at this share of the day's traffic, so a quiet last hour cannot strand budget.
 FINISH_FRACTION = 0.995
-# Smallest expected fraction trusted for extrapolating today's total with no prior.
-MIN_EXTRAPOLATION_FRACTION = 0.02
+# A day type seen for the first time extrapolates an upper bound of today's count, n + z√n + z²
+# (about one standard deviation of a Poisson count above it): early in the day a small count
+# must not look like a small day, or the budget goes in the first hour.
+EXTRAPOLATION_Z = 1.0
+# Smallest expected fraction extrapolated from (only guards the division).
+MIN_EXTRAPOLATION_FRACTION = 1e-4
 MAX_CREDIT = 2.0
 PRIOR_DAYS_ALPHA = 0.5
 
@@ -45,7 +48,7 @@ class PaceTable:
     row numbers and update many campaigns at once through the arrays' buffers.
     """
 
-    __slots__ = ("credit", "eligible", "pass_rate", "rows", "seen")
+    __slots__ = ("credit", "eligible", "pass_rate", "prior_share", "rows", "seen")
 
     def __init__(self) -> None:
         self.rows: dict[str, int] = {}
@@ -53,6 +56,9 @@ class PaceTable:
         self.eligible = array("q")  # eligible requests today
         self.credit = array("d")
         self.pass_rate = array("d")
+        # Share of yesterday's requests the campaign was eligible for: its forecast here
+        # until it is eligible today.
+        self.prior_share = array("d")
 
     def row(self, campaign_id: str) -> int:
         row = self.rows.get(campaign_id)
@@ -62,6 +68,7 @@ class PaceTable:
             self.eligible.append(0)
             self.credit.append(0.0)
             self.pass_rate.append(0.0)
+            self.prior_share.append(0.0)
         return row
 
     def today(self, campaign_id: str) -> CampaignPace | None:
@@ -71,8 +78,11 @@ class PaceTable:
             return None
         return CampaignPace(self.credit[row], self.eligible[row], self.pass_rate[row])
 
-    def forget_today(self) -> None:
+    def forget_today(self, requests_today: int = 0) -> None:
+        """Start a new day; each campaign's share of the day that ended becomes its prior."""
         for row in range(len(self.seen)):
+            seen = self.seen[row] and requests_today > 0
+            self.prior_share[row] = self.eligible[row] / requests_today if seen else 0.0
             self.seen[row] = 0
 
 
@@ -84,84 +94,47 @@ class ForecastPacing:
     max_credit: float = MAX_CREDIT
     name: str = "default"
     day_total_prior: float | None = None
-    own_history: bool = False
     paces: PaceTable = field(default_factory=PaceTable)
 
-    def start_day(self, own_history: list[int], other_history: list[int]) -> None:
-        """Forget yesterday's credits; take the day-total prior from past days' requests."""
-        self.paces.forget_today()
-        self.own_history = bool(own_history)
-        if own_history:
-            self.day_total_prior = _ema(own_history)
-        elif other_history:
-            self.day_total_prior = _ema(other_history)
-        else:
-            self.day_total_prior = None
+    def start_day(self, own_history: list[int], requests_yesterday: int = 0) -> None:
+        """Forget yesterday's credits; take the day-total prior from past days of this type.
+
+        The other type's total is no prior: a weekend's volume is not a weekday's (measured:
+        borrowing it, even weakly, paced the first weekend day worse than extrapolating).
+        """
+        self.paces.forget_today(requests_yesterday)
+        self.day_total_prior = _ema(own_history) if own_history else None
 
     def reset(self) -> None:
         self.paces.forget_today()
 
     def remaining_requests(
-        self, requests_today: int, expected_fraction: float, left_the_shape: bool = False
+        self,
+        requests_today: int,
+        expected_fraction: float,
+        left_the_shape: bool = False,
+        lost_share: float = 0.0,
     ) -> float:
         """Forecast of the site's requests between now and the finish line.
 
         With days of its own type behind it, the rest of the day is expected to follow the
         learned total and shape: a burst, a quiet spell or a noisy hour does not change what
         is still to come. If today's traffic has left the learned shape, the day's total is
-        kept and the shape is not: what is still to come is the total less what came.
-        A day type seen for the first time extrapolates today's count (gamma-Poisson).
+        kept and the shape is not: what is still to come is the total less what came, less
+        what whole silent hours (`lost_share` of the day: an outage) will never bring.
+        A day type seen for the first time extrapolates an upper bound of today's count
+        through the shape's expected fraction.
         """
         prior = self.day_total_prior
         finish = self.finish_fraction
-        if prior is not None and self.own_history:
+        if prior is not None:
             if left_the_shape:
-                return max(0.0, prior * finish - requests_today)
+                return max(0.0, prior * (finish - lost_share) - requests_today)
             return max(0.0, prior * (1.0 - expected_fraction / finish))
-        if prior is None:
-            total = requests_today / max(expected_fraction, MIN_EXTRAPOLATION_FRACTION)
-        else:
-            w = BORROWED_PRIOR_WEIGHT
-            total = (requests_today + w * prior) / (expected_fraction + w)
+        z = EXTRAPOLATION_Z
+        bound = requests_today + z * math.sqrt(requests_today) + z * z
+        total = bound / max(expected_fraction, MIN_EXTRAPOLATION_FRACTION)
         return max(0.0, total * (1.0 - expected_fraction / finish))
-
-    def admit(
-        self,
-        campaign_id: str,
-        remaining_budget: int,
-        price: int,
-        requests_today: int,
-        remaining_requests: float,
-    ) -> bool:
-        """Count one eligible request for the campaign; True when it may bid on it.
-
-        `promovolve.engine.gates.ForecastGate` does the same for a whole pool at once;
-        keep the two in step.
-        """
-        paces = self.paces
-        row = paces.row(campaign_id)
-        if not paces.seen[row]:
-            # First seen today (or mid-day: after a restart, or created or resumed since):
-            # take it as eligible for all of today's traffic so far. Counting from zero would
-            # make its share of the day look tiny and let it pass nearly every request.
-            paces.seen[row] = 1
-            paces.eligible[row] = max(0, requests_today - 1)
-            paces.credit[row] = paces.pass_rate[row] = 0.0
-        eligible = paces.eligible[row] = paces.eligible[row] + 1
-        if price <= 0 or remaining_budget < price:
-            return False
-        share = eligible / requests_today if requests_today > 0 else 1.0
-        expected_eligible = remaining_requests * share
-        impressions_left = remaining_budget / price
-        if expected_eligible <= impressions_left:
-            rate = 1.0
-        else:
-            rate = impressions_left / expected_eligible
-        paces.pass_rate[row] = rate
-        credit = paces.credit[row] + rate
-        credit = credit if credit < self.max_credit else self.max_credit
-        paces.credit[row] = credit
-        return credit >= 1.0
 
     def on_served(self, campaign_id: str) -> None:
         paces = self.paces

@@ -25,6 +25,11 @@ SHAPE_CHANGE_NOISE_FACTOR = 4.0
 CONFIGURED_PRIOR_DAYS = 4
 
 
+# An hour with no request is an outage only where at least this many were expected (a Poisson
+# count of that mean is zero less than once in three thousand hours).
+OUTAGE_MIN_EXPECTED = 8.0
+
+
 def normalized(volumes: Sequence[float]) -> list[float]:
     """Scale to mean 1.0; an all-zero input stays all zero."""
     total = math.fsum(volumes)
@@ -175,6 +180,21 @@ class TrafficShapeTracker:
         if buckets <= 1:
             return False
         return departs_from_shape(self.today_count[:buckets], self.shape[:buckets])
+
+    def silent_share_so_far(self, buckets: int, day_total: float) -> float:
+        """Share of the day's traffic in today's first `buckets` whole hours that had no
+        request although the shape expected at least `OUTAGE_MIN_EXPECTED` of `day_total`
+        (an outage: that traffic is lost, not late)."""
+        shape = self.shape
+        total = sum(shape)
+        if total <= 0.0:
+            return 0.0
+        lost = 0.0
+        for bucket in range(min(buckets, self.bucket_count)):
+            share = shape[bucket] / total
+            if self.today_count[bucket] == 0 and share * day_total >= OUTAGE_MIN_EXPECTED:
+                lost += share
+        return lost
 
     @property
     def current_bucket(self) -> int | None:

@@ -145,7 +145,9 @@ class Lab:
         self.policy = base
         if strategy == "oracle":
             self.policy = PacingPolicy(
-                "oracle", lambda: ConstantRateGate({}), policy_named("default").make_tracker
+                "oracle",
+                lambda network, site_id: ConstantRateGate({}),
+                policy_named("default").make_tracker,
             )
         self.engine = build_engine(scenario, self.policy)
         self.ctrs = creative_ctrs(scenario, self.engine.catalog)

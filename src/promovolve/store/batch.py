@@ -132,7 +132,7 @@ class SqliteThreadStore:
         if self._checkpointer is not None:
             await asyncio.to_thread(self._checkpointer.stop)
 
-    # -- on the writer thread --------------------------------------------------------------
+    # The methods below run on the writer thread.
     def _connection(self) -> sqlite3.Connection:
         if self._conn is None:
             # Autocommit mode: a lone statement is its own transaction; several are wrapped

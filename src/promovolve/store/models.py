@@ -44,6 +44,8 @@ class PublisherRow(Base):
     name: Mapped[str] = mapped_column(String(200))
     api_key_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[float] = mapped_column(Float)
+    # Set while the account is deactivated (migration 0003).
+    deactivated_at: Mapped[float | None] = mapped_column(Float, nullable=True)
 
 
 class AdvertiserRow(Base):
@@ -52,6 +54,8 @@ class AdvertiserRow(Base):
     name: Mapped[str] = mapped_column(String(200))
     api_key_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[float] = mapped_column(Float)
+    # Set while the account is deactivated (migration 0003).
+    deactivated_at: Mapped[float | None] = mapped_column(Float, nullable=True)
 
 
 class SiteRow(Base):
@@ -65,6 +69,8 @@ class SiteRow(Base):
     # Start of simulated day 0 (epoch seconds); set when the day length changes.
     clock_origin: Mapped[float] = mapped_column(Float)
     created_at: Mapped[float] = mapped_column(Float)
+    # Set once archived (migration 0003): the row and its history stay.
+    archived_at: Mapped[float | None] = mapped_column(Float, nullable=True)
 
 
 class BlocklistRow(Base):
@@ -84,6 +90,8 @@ class CampaignRow(Base):
     keywords_json: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[float] = mapped_column(Float)
+    # Set once archived (migration 0003): the row and its history stay.
+    archived_at: Mapped[float | None] = mapped_column(Float, nullable=True)
 
 
 class CreativeRow(Base):
@@ -97,6 +105,8 @@ class CreativeRow(Base):
     height: Mapped[int] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[float] = mapped_column(Float)
+    # Set once archived (migration 0003): the row and its history stay.
+    archived_at: Mapped[float | None] = mapped_column(Float, nullable=True)
 
 
 class ApprovalRow(Base):

@@ -1,25 +1,30 @@
-"""JSON views of entities shared by the route modules."""
+"""JSON views of entities, and the query parameters shared by the route modules."""
 
 from __future__ import annotations
 
-import uuid
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from promovolve.api.errors import ApiError, JsonResponse
-from promovolve.domain.model import Campaign, Creative, Site
+from fastapi import Query
+
+from promovolve.api.errors import JsonResponse
+from promovolve.domain.model import Account, Campaign, Creative, Site
 from promovolve.domain.money import micros_to_usd
 
-
-def new_id(prefix: str) -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:12]}"
-
-
-def conflict(what: str, field: str = "id") -> ApiError:
-    return ApiError(409, "conflict", f"{what} already exists", field)
+IncludeQuery = Annotated[
+    Literal["archived"] | None,
+    Query(description="`archived` lists archived objects too (left out by default)"),
+]
 
 
 def created(content: Any) -> JsonResponse:
     return JsonResponse(content, status_code=201)
+
+
+def account_json(account: Account, api_key: str | None = None) -> dict[str, object]:
+    out: dict[str, object] = {"id": account.id, "name": account.name, "active": account.active}
+    if api_key is not None:
+        out["apiKey"] = api_key
+    return out
 
 
 def site_json(site: Site) -> dict[str, object]:
@@ -30,6 +35,7 @@ def site_json(site: Site) -> dict[str, object]:
         "name": site.name,
         "bidWeight": site.bid_weight,
         "pacing": site.pacing.to_json(),
+        "archived": site.archived,
     }
 
 
@@ -43,6 +49,7 @@ def campaign_json(campaign: Campaign) -> dict[str, object]:
         "categories": sorted(campaign.categories),
         "keywords": sorted(campaign.keywords),
         "status": campaign.status.value,
+        "archived": campaign.archived,
     }
 
 
@@ -56,4 +63,5 @@ def creative_json(creative: Creative) -> dict[str, object]:
         "width": creative.width,
         "height": creative.height,
         "status": creative.status.value,
+        "archived": creative.archived,
     }

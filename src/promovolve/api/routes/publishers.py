@@ -2,22 +2,17 @@
 
 from __future__ import annotations
 
-import time
-from dataclasses import replace
 from typing import Annotated, Any, Literal
 
-import orjson
-from fastapi import APIRouter, Body, Query
-from sqlalchemy.exc import IntegrityError
+from fastapi import APIRouter, Body, Query, Response
 
-from promovolve.api.auth import Principal, hash_key, new_key, require_admin, require_publisher
-from promovolve.api.deps import PrincipalDep, RuntimeDep
+from promovolve.api.auth import require_publisher
+from promovolve.api.deps import PrincipalDep, ServicesDep
 from promovolve.api.errors import ApiError, JsonResponse, not_found
-from promovolve.api.routes.common import conflict, created, new_id, site_json
+from promovolve.api.routes.accounts import add_account_routes
+from promovolve.api.routes.common import IncludeQuery, created, site_json
 from promovolve.api.schemas import (
     ID_RE,
-    AccountCreate,
-    AccountOut,
     ApprovalOut,
     BlocklistBody,
     BlocklistOut,
@@ -26,13 +21,13 @@ from promovolve.api.schemas import (
     SitePatch,
     normalize_domain,
 )
-from promovolve.domain.model import ApprovalStatus, Publisher, Site
+from promovolve.api.services import Approval
+from promovolve.domain.model import ApprovalStatus
 from promovolve.domain.money import micros_to_usd
 from promovolve.pacing.config import PacingConfig, PacingConfigError
-from promovolve.store import repository
-from promovolve.store.models import PublisherRow, SiteRow
 
 router = APIRouter(prefix="/v1/publishers", tags=["publishers"])
+add_account_routes(router, "publisher")
 
 ApprovalAction = Literal["approve", "reject", "revoke"]
 # The seed's pacing body; PUT replaces the whole config, so a misspelt field is refused.
@@ -52,143 +47,68 @@ _ACTION_STATUS = {
 }
 
 
-@router.post("", status_code=201, response_model=AccountOut)
-async def create_publisher(
-    body: AccountCreate, runtime: RuntimeDep, principal: PrincipalDep
-) -> JsonResponse:
-    require_admin(principal)
-    publisher_id = body.id or new_id("pub")
-    key = new_key("publisher")
-    async with runtime.write_lock:
-        if publisher_id in runtime.publishers:
-            raise conflict("publisher")
-        try:
-            async with runtime.session.begin() as session:
-                session.add(
-                    PublisherRow(
-                        id=publisher_id,
-                        name=body.name,
-                        api_key_hash=hash_key(key),
-                        created_at=time.time(),
-                    )
-                )
-        except IntegrityError as exc:
-            raise conflict("publisher") from exc
-        runtime.publishers[publisher_id] = Publisher(publisher_id, body.name)
-        assert runtime.keyring is not None
-        runtime.keyring.add(hash_key(key), Principal("publisher", publisher_id))
-    return created({"id": publisher_id, "name": body.name, "apiKey": key})
-
-
-@router.get("/{publisherId}", response_model=AccountOut)
-async def get_publisher(
-    publisherId: str, runtime: RuntimeDep, principal: PrincipalDep
-) -> JsonResponse:
-    require_publisher(principal, publisherId)
-    publisher = runtime.publishers.get(publisherId)
-    if publisher is None:
-        raise not_found("publisher", "publisherId")
-    return JsonResponse({"id": publisher.id, "name": publisher.name})
-
-
-def _own_publisher(runtime: Any, principal: Principal, publisher_id: str) -> None:
-    require_publisher(principal, publisher_id)
-    if publisher_id not in runtime.publishers:
-        raise not_found("publisher", "publisherId")
-
-
-# -- sites -------------------------------------------------------------------------------
 @router.post("/{publisherId}/sites", status_code=201, response_model=SiteOut)
 async def create_site(
-    publisherId: str, body: SiteCreate, runtime: RuntimeDep, principal: PrincipalDep
+    publisherId: str, body: SiteCreate, services: ServicesDep, principal: PrincipalDep
 ) -> JsonResponse:
-    _own_publisher(runtime, principal, publisherId)
-    site_id = body.id or new_id("site")
-    now = time.time()
-    site = Site(site_id, publisherId, body.domain, body.name, body.bid_weight, PacingConfig())
-    async with runtime.write_lock:
-        if site_id in runtime.sites:
-            raise conflict("site")
-        try:
-            async with runtime.session.begin() as session:
-                session.add(
-                    SiteRow(
-                        id=site_id,
-                        publisher_id=publisherId,
-                        domain=site.domain,
-                        name=site.name,
-                        bid_weight=site.bid_weight,
-                        pacing_json=orjson.dumps(site.pacing.to_json()).decode(),
-                        clock_origin=now,
-                        created_at=now,
-                    )
-                )
-        except IntegrityError as exc:
-            raise conflict("site") from exc
-        runtime.add_site(site, now, now)
+    require_publisher(principal, publisherId)
+    site = await services.sites.create(
+        publisherId, body.id, body.domain, body.name, body.bid_weight
+    )
     return created(site_json(site))
 
 
 @router.get("/{publisherId}/sites", response_model=list[SiteOut])
 async def list_sites(
-    publisherId: str, runtime: RuntimeDep, principal: PrincipalDep
+    publisherId: str, services: ServicesDep, principal: PrincipalDep, include: IncludeQuery = None
 ) -> JsonResponse:
-    _own_publisher(runtime, principal, publisherId)
-    sites = [
-        site_json(s.engine.site)
-        for s in runtime.sites.values()
-        if s.engine.site.publisher_id == publisherId
-    ]
-    return JsonResponse(sorted(sites, key=lambda s: str(s["id"])))
+    require_publisher(principal, publisherId)
+    sites = services.sites.of_publisher(publisherId, include_archived=include == "archived")
+    return JsonResponse([site_json(s) for s in sites])
 
 
 @router.get("/{publisherId}/sites/{siteId}", response_model=SiteOut)
 async def get_site(
-    publisherId: str, siteId: str, runtime: RuntimeDep, principal: PrincipalDep
+    publisherId: str, siteId: str, services: ServicesDep, principal: PrincipalDep
 ) -> JsonResponse:
-    _own_publisher(runtime, principal, publisherId)
-    return JsonResponse(site_json(runtime.site_state(siteId, publisherId).engine.site))
+    require_publisher(principal, publisherId)
+    return JsonResponse(site_json(services.sites.state_of(publisherId, siteId).site))
 
 
 @router.patch("/{publisherId}/sites/{siteId}", response_model=SiteOut)
 async def patch_site(
-    publisherId: str, siteId: str, body: SitePatch, runtime: RuntimeDep, principal: PrincipalDep
+    publisherId: str, siteId: str, body: SitePatch, services: ServicesDep, principal: PrincipalDep
 ) -> JsonResponse:
-    _own_publisher(runtime, principal, publisherId)
-    async with runtime.write_lock:
-        state = runtime.site_state(siteId, publisherId)
-        site = state.engine.site
-        new = replace(
-            site,
-            domain=body.domain if body.domain is not None else site.domain,
-            name=body.name if body.name is not None else site.name,
-            bid_weight=body.bid_weight if body.bid_weight is not None else site.bid_weight,
-        )
-        async with runtime.session.begin() as session:
-            await repository.update_row(
-                session,
-                SiteRow,
-                siteId,
-                {"domain": new.domain, "name": new.name, "bid_weight": new.bid_weight},
-            )
-        state.engine.update_site(new, time.time())
-    return JsonResponse(site_json(new))
+    require_publisher(principal, publisherId)
+    site = await services.sites.update(
+        publisherId, siteId, domain=body.domain, name=body.name, bid_weight=body.bid_weight
+    )
+    return JsonResponse(site_json(site))
 
 
-# -- pacing ------------------------------------------------------------------------------
+@router.delete("/{publisherId}/sites/{siteId}", status_code=204)
+async def archive_site(
+    publisherId: str, siteId: str, services: ServicesDep, principal: PrincipalDep
+) -> Response:
+    """Archive the site: it gets no more ads; it, its stats and its spend history stay."""
+    require_publisher(principal, publisherId)
+    await services.sites.archive(publisherId, siteId)
+    return Response(status_code=204)
+
+
 @router.get("/{publisherId}/sites/{siteId}/pacing")
 async def get_pacing(
-    publisherId: str, siteId: str, runtime: RuntimeDep, principal: PrincipalDep
+    publisherId: str, siteId: str, services: ServicesDep, principal: PrincipalDep
 ) -> JsonResponse:
-    _own_publisher(runtime, principal, publisherId)
-    return JsonResponse(runtime.site_state(siteId, publisherId).engine.site.pacing.to_json())
+    require_publisher(principal, publisherId)
+    return JsonResponse(services.sites.state_of(publisherId, siteId).site.pacing.to_json())
 
 
 @router.put("/{publisherId}/sites/{siteId}/pacing")
 async def put_pacing(
     publisherId: str,
     siteId: str,
-    runtime: RuntimeDep,
+    services: ServicesDep,
     principal: PrincipalDep,
     body: Annotated[
         dict[str, Any],
@@ -206,7 +126,8 @@ async def put_pacing(
     ],
 ) -> JsonResponse:
     """Replace the site's pacing config (the seed's body; absent fields take defaults)."""
-    _own_publisher(runtime, principal, publisherId)
+    require_publisher(principal, publisherId)
+    services.accounts.get("publisher", publisherId)  # an unknown publisher before a bad body
     unknown = sorted(set(body) - PACING_FIELDS)
     if unknown:
         raise ApiError(422, "invalid", "is not a known field", unknown[0])
@@ -216,106 +137,70 @@ async def put_pacing(
         raise ApiError(400, "invalid", exc.problem, exc.field) from exc
     except (ValueError, TypeError, ArithmeticError) as exc:
         raise ApiError(400, "invalid", "pacing config has a bad value") from exc
-    async with runtime.write_lock:
-        state = runtime.site_state(siteId, publisherId)
-        engine = state.engine
-        runtime.check_pacing(engine.site, config)
-        now = time.time()
-        origin = state.clock_origin
-        if config.day_duration_seconds != engine.site.pacing.day_duration_seconds:
-            origin = now
-        async with runtime.session.begin() as session:
-            await repository.update_row(
-                session,
-                SiteRow,
-                siteId,
-                {"pacing_json": orjson.dumps(config.to_json()).decode(), "clock_origin": origin},
-            )
-        engine.update_site(replace(engine.site, pacing=config), now)
-        state.clock_origin = origin
-        runtime.dirty.add(siteId)
+    await services.sites.set_pacing(publisherId, siteId, config)
     return JsonResponse(config.to_json())
 
 
-# -- blocklist ---------------------------------------------------------------------------
-def _blocklist_json(runtime: Any, publisher_id: str) -> dict[str, object]:
-    return {
-        "publisherId": publisher_id,
-        "domains": sorted(runtime.blocklists.get(publisher_id, frozenset())),
-    }
+def _blocklist_json(publisher_id: str, domains: frozenset[str]) -> dict[str, object]:
+    return {"publisherId": publisher_id, "domains": sorted(domains)}
 
 
 @router.get("/{publisherId}/blocklist", response_model=BlocklistOut)
 async def get_blocklist(
-    publisherId: str, runtime: RuntimeDep, principal: PrincipalDep
+    publisherId: str, services: ServicesDep, principal: PrincipalDep
 ) -> JsonResponse:
-    _own_publisher(runtime, principal, publisherId)
-    return JsonResponse(_blocklist_json(runtime, publisherId))
+    require_publisher(principal, publisherId)
+    return JsonResponse(_blocklist_json(publisherId, services.moderation.blocklist(publisherId)))
 
 
 @router.put("/{publisherId}/blocklist", response_model=BlocklistOut)
 async def replace_blocklist(
-    publisherId: str, body: BlocklistBody, runtime: RuntimeDep, principal: PrincipalDep
+    publisherId: str, body: BlocklistBody, services: ServicesDep, principal: PrincipalDep
 ) -> JsonResponse:
-    _own_publisher(runtime, principal, publisherId)
-    async with runtime.write_lock:
-        async with runtime.session.begin() as session:
-            await repository.replace_blocklist(session, publisherId, body.domains)
-        runtime.set_blocklist(publisherId, frozenset(body.domains))
-    return JsonResponse(_blocklist_json(runtime, publisherId))
+    require_publisher(principal, publisherId)
+    domains = await services.moderation.replace_blocklist(publisherId, body.domains)
+    return JsonResponse(_blocklist_json(publisherId, domains))
 
 
 @router.post("/{publisherId}/blocklist", response_model=BlocklistOut)
 async def add_to_blocklist(
-    publisherId: str, body: BlocklistBody, runtime: RuntimeDep, principal: PrincipalDep
+    publisherId: str, body: BlocklistBody, services: ServicesDep, principal: PrincipalDep
 ) -> JsonResponse:
-    _own_publisher(runtime, principal, publisherId)
-    async with runtime.write_lock:
-        async with runtime.session.begin() as session:
-            await repository.add_blocklist(session, publisherId, body.domains)
-        current = runtime.blocklists.get(publisherId, frozenset())
-        runtime.set_blocklist(publisherId, current | frozenset(body.domains))
-    return JsonResponse(_blocklist_json(runtime, publisherId))
+    require_publisher(principal, publisherId)
+    domains = await services.moderation.block(publisherId, body.domains)
+    return JsonResponse(_blocklist_json(publisherId, domains))
 
 
 @router.delete("/{publisherId}/blocklist", response_model=BlocklistOut)
 async def remove_from_blocklist(
-    publisherId: str, body: BlocklistBody, runtime: RuntimeDep, principal: PrincipalDep
+    publisherId: str, body: BlocklistBody, services: ServicesDep, principal: PrincipalDep
 ) -> JsonResponse:
-    _own_publisher(runtime, principal, publisherId)
-    return await _remove(runtime, publisherId, body.domains)
+    require_publisher(principal, publisherId)
+    domains = await services.moderation.unblock(publisherId, body.domains)
+    return JsonResponse(_blocklist_json(publisherId, domains))
 
 
 @router.delete("/{publisherId}/blocklist/{domain}", response_model=BlocklistOut)
 async def remove_domain_from_blocklist(
-    publisherId: str, domain: str, runtime: RuntimeDep, principal: PrincipalDep
+    publisherId: str, domain: str, services: ServicesDep, principal: PrincipalDep
 ) -> JsonResponse:
-    _own_publisher(runtime, principal, publisherId)
+    require_publisher(principal, publisherId)
+    services.accounts.get("publisher", publisherId)
     try:
         normalized = normalize_domain(domain)
     except ValueError as exc:
         raise ApiError(422, "invalid", str(exc), "domain") from exc
-    return await _remove(runtime, publisherId, [normalized])
+    domains = await services.moderation.unblock(publisherId, [normalized])
+    return JsonResponse(_blocklist_json(publisherId, domains))
 
 
-async def _remove(runtime: Any, publisher_id: str, domains: list[str]) -> JsonResponse:
-    async with runtime.write_lock:
-        async with runtime.session.begin() as session:
-            await repository.remove_blocklist(session, publisher_id, domains)
-        current = runtime.blocklists.get(publisher_id, frozenset())
-        runtime.set_blocklist(publisher_id, current - frozenset(domains))
-    return JsonResponse(_blocklist_json(runtime, publisher_id))
-
-
-# -- approvals ---------------------------------------------------------------------------
-def _approval_json(runtime: Any, creative_id: str, status: ApprovalStatus) -> dict[str, object]:
-    creative = runtime.creatives[creative_id]
-    campaign = runtime.catalog.campaigns.get(creative.campaign_id)
+def _approval_json(approval: Approval) -> dict[str, object]:
+    creative, campaign = approval.creative, approval.campaign
     return {
         "creativeId": creative.id,
         "campaignId": creative.campaign_id,
         "advertiserId": creative.advertiser_id,
-        "status": status.value,
+        "status": approval.status.value,
         "landingUrl": creative.landing_url,
         "landingDomain": creative.landing_domain,
         "assetUrl": creative.asset_url,
@@ -329,19 +214,15 @@ def _approval_json(runtime: Any, creative_id: str, status: ApprovalStatus) -> di
 async def list_approvals(
     publisherId: str,
     siteId: str,
-    runtime: RuntimeDep,
+    services: ServicesDep,
     principal: PrincipalDep,
     status: Annotated[Literal["pending", "approved", "rejected"] | None, Query()] = None,
 ) -> JsonResponse:
     """The site's creatives by approval status (all statuses when `status` is absent)."""
-    _own_publisher(runtime, principal, publisherId)
-    engine = runtime.site_state(siteId, publisherId).engine
-    items = [
-        _approval_json(runtime, creative_id, s)
-        for creative_id, s in sorted(engine.approvals.items())
-        if (status is None or s.value == status) and creative_id in runtime.creatives
-    ]
-    return JsonResponse(items)
+    require_publisher(principal, publisherId)
+    wanted = ApprovalStatus(status) if status is not None else None
+    approvals = services.moderation.approvals(publisherId, siteId, wanted)
+    return JsonResponse([_approval_json(a) for a in approvals])
 
 
 @router.post(
@@ -352,17 +233,14 @@ async def decide_approval(
     siteId: str,
     creativeId: str,
     action: ApprovalAction,
-    runtime: RuntimeDep,
+    services: ServicesDep,
     principal: PrincipalDep,
 ) -> JsonResponse:
     """approve | reject | revoke (back to pending); any existing creative may be decided."""
-    _own_publisher(runtime, principal, publisherId)
-    if not ID_RE.match(creativeId) or creativeId not in runtime.creatives:
+    require_publisher(principal, publisherId)
+    if not ID_RE.match(creativeId):
         raise not_found("creative", "creativeId")
-    status = _ACTION_STATUS[action]
-    async with runtime.write_lock:
-        engine = runtime.site_state(siteId, publisherId).engine
-        async with runtime.session.begin() as session:
-            await repository.upsert_approval(session, siteId, creativeId, status.value, time.time())
-        engine.set_approval(creativeId, status)
-    return JsonResponse(_approval_json(runtime, creativeId, status))
+    approval = await services.moderation.decide(
+        publisherId, siteId, creativeId, _ACTION_STATUS[action]
+    )
+    return JsonResponse(_approval_json(approval))

@@ -44,7 +44,7 @@ class ServeEndpoint:
         except ValidationError as exc:
             raise RequestValidationError(exc.errors()) from exc
         base = self.runtime.settings.public_url or _base_url(scope)
-        answer = orjson.dumps(await self.runtime.serve(body, base.rstrip("/")))
+        answer = orjson.dumps(await self.runtime.serving.serve(body, base.rstrip("/")))
         await send(
             {
                 "type": "http.response.start",
@@ -128,13 +128,13 @@ def _inlined(schema: dict[str, Any]) -> dict[str, Any]:
 @router.get("/v1/imp", responses=ErrorOutDoc)
 async def impression(request: Request, runtime: RuntimeDep) -> Response:
     """Impression beacon (signed URL from a serve answer); answers a 1×1 GIF."""
-    await runtime.track(IMPRESSION, dict(request.query_params))
+    await runtime.serving.track(IMPRESSION, dict(request.query_params))
     return Response(PIXEL, media_type="image/gif", headers=_NO_STORE)
 
 
 @router.get("/v1/click", responses=ErrorOutDoc, status_code=302)
 async def click(request: Request, runtime: RuntimeDep) -> Response:
     """Click beacon (signed URL); redirects to the creative's landing page."""
-    beacon = await runtime.track(CLICK, dict(request.query_params))
-    creative = runtime.creatives[beacon.creative]
+    beacon = await runtime.serving.track(CLICK, dict(request.query_params))
+    creative = runtime.state.creatives[beacon.creative]
     return RedirectResponse(creative.landing_url, status_code=302, headers=_NO_STORE)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 from fastapi import APIRouter
 
 from promovolve.api.auth import require_advertiser, require_publisher
@@ -38,12 +36,12 @@ async def seed_site_stats(
     siteId: str, runtime: RuntimeDep, principal: PrincipalDep
 ) -> JsonResponse:
     """The seed's server-side stats (publisher key of the site's owner, or admin)."""
-    state = runtime.sites.get(siteId)
+    state = runtime.state.sites.get(siteId)
     if state is None:
         raise not_found("site", "siteId")
     if not principal.is_admin:
         require_publisher(principal, state.engine.site.publisher_id)
-    return JsonResponse(state.engine.stats(time.time()))
+    return JsonResponse(state.engine.stats(runtime.clock()))
 
 
 def site_stats(runtime: Runtime, engine: SiteEngine, now: float) -> dict[str, object]:
@@ -55,10 +53,10 @@ def site_stats(runtime: Runtime, engine: SiteEngine, now: float) -> dict[str, ob
     day = clock.day_index(now)
     campaigns = []
     for campaign_id, delivery in sorted(engine.campaign_days.items()) if in_day else []:
-        campaign = runtime.catalog.campaigns.get(campaign_id)
+        campaign = runtime.state.campaigns.get(campaign_id)
         if campaign is None:
             continue
-        total = runtime.ledger.spent(campaign_id, day)
+        total = runtime.state.ledger.spent(campaign_id, day)
         campaigns.append(
             {
                 "campaignId": campaign_id,
@@ -111,13 +109,13 @@ async def publisher_site_stats(
 ) -> JsonResponse:
     """Pacing and delivery of one site: the seed's fields plus day, throttle, shapes, spend."""
     require_publisher(principal, publisherId)
-    engine = runtime.site_state(siteId, publisherId).engine
-    return JsonResponse(site_stats(runtime, engine, time.time()))
+    engine = runtime.services.sites.state_of(publisherId, siteId).engine
+    return JsonResponse(site_stats(runtime, engine, runtime.clock()))
 
 
 def campaign_stats(runtime: Runtime, campaign: Campaign, now: float) -> dict[str, object]:
-    reference_site = runtime.campaign_last_site.get(campaign.id)
-    state = runtime.sites.get(reference_site) if reference_site else None
+    reference_site = runtime.state.campaign_last_site.get(campaign.id)
+    state = runtime.state.sites.get(reference_site) if reference_site else None
     if state is not None:
         controller = state.engine.controller
         clock = controller.clock
@@ -129,12 +127,12 @@ def campaign_stats(runtime: Runtime, campaign: Campaign, now: float) -> dict[str
         day_start = float(day * SECONDS_PER_DAY)
         duration = SECONDS_PER_DAY
         fraction = (now - day_start) / SECONDS_PER_DAY
-    spent = runtime.ledger.spent(campaign.id, day)
+    spent = runtime.state.ledger.spent(campaign.id, day)
     budget = campaign.daily_budget_micros
-    creative_ids = {c.id for c in runtime.catalog.creatives_of(campaign.id)}
+    creative_ids = {c.id for c in runtime.state.creatives_of(campaign.id)}
     sites = []
     impressions = clicks = 0
-    for site_id, s in sorted(runtime.sites.items()):
+    for site_id, s in sorted(runtime.state.sites.items()):
         engine = s.engine
         for cid in creative_ids:
             stats = engine.creative_stats.get(cid)
@@ -181,7 +179,7 @@ async def advertiser_campaign_stats(
     The day is that of the site the campaign last served on (simulated days differ per site).
     """
     require_advertiser(principal, advertiserId)
-    campaign = runtime.catalog.campaigns.get(campaignId)
+    campaign = runtime.state.campaigns.get(campaignId)
     if campaign is None or campaign.advertiser_id != advertiserId:
         raise not_found("campaign", "campaignId")
-    return JsonResponse(campaign_stats(runtime, campaign, time.time()))
+    return JsonResponse(campaign_stats(runtime, campaign, runtime.clock()))

@@ -1,0 +1,181 @@
+"""Serving: `POST /v1/serve` decisions and the tracking beacons, on the site engines."""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import random
+import secrets
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from promovolve.api.errors import ApiError
+from promovolve.api.metrics import Metrics
+from promovolve.api.recording import Recorded, Recorder, unrecorded
+from promovolve.api.schemas import ServeBody
+from promovolve.api.services.errors import (
+    ForbiddenError,
+    InvalidError,
+    NotFoundError,
+    ServiceError,
+    UnavailableError,
+)
+from promovolve.api.state import ServerState, SiteState
+from promovolve.api.tracking import IMPRESSION, Beacon, TrackingSigner
+from promovolve.domain.model import Outcome, PageContext, SlotSpec, host_of
+from promovolve.domain.money import MICROS_PER_USD
+from promovolve.engine.site import ServeRequest
+
+logger = logging.getLogger("promovolve.api.serve_path")
+
+SELECTED = Outcome.SELECTED.value
+
+
+class RequestIds:
+    """Unique serve request ids without a system call each (uuid4 reads /dev/urandom).
+
+    A random 64-bit prefix per process, then a counter: unique within the process by
+    construction, and across restarts unless two starts draw the same prefix (2^-64).
+    """
+
+    def __init__(self) -> None:
+        self._prefix = f"{secrets.randbits(64):016x}"
+        self._counter = itertools.count()
+
+    def next(self) -> str:
+        return f"{self._prefix}{next(self._counter):016x}"
+
+
+class ServePath:
+    def __init__(
+        self,
+        state: ServerState,
+        recorder: Recorder,
+        signer: TrackingSigner,
+        metrics: Metrics,
+        dirty: set[str],
+        tracking_ttl_seconds: int,
+        clock: Callable[[], float],
+    ) -> None:
+        self.state = state
+        self.recorder = recorder
+        self.signer = signer
+        self.metrics = metrics
+        # Sites whose engine changed since the last snapshot.
+        self.dirty = dirty
+        self.tracking_ttl_seconds = tracking_ttl_seconds
+        self.clock = clock
+        self.rng = random.Random(secrets.randbits(64))
+        self.request_ids = RequestIds()
+        self._outcome_counters: dict[str, Any] = {}
+
+    def _outcome_counter(self, outcome: str) -> Any:
+        counter = self._outcome_counters.get(outcome)
+        if counter is None:
+            counter = self._outcome_counters[outcome] = self.metrics.outcomes.labels(outcome)
+        return counter
+
+    async def serve(self, body: ServeBody, base_url: str) -> dict[str, object]:
+        site_state = self.state.sites.get(body.site_id)
+        if site_state is None or not site_state.serving:
+            raise _not_serving(site_state)
+        engine = site_state.engine
+        domain = engine.site.domain
+        host = host_of(body.url)
+        if host != domain and not host.endswith("." + domain):
+            raise ForbiddenError("page is not on the site's domain", "url")
+        slot_ids = [s.id for s in body.slots]
+        if len(set(slot_ids)) != len(slot_ids):
+            raise InvalidError("slot ids must be unique", "slots")
+        request_id = self.request_ids.next()
+        now = self.clock()
+        page = PageContext(body.url, frozenset(body.categories), frozenset(body.keywords))
+        slots = tuple(SlotSpec(s.id, s.width, s.height) for s in body.slots)
+        result = engine.serve(ServeRequest(request_id, page, slots), now, self.rng)
+        self.dirty.add(body.site_id)
+        recorder = self.recorder
+        recorder.pending(body.site_id, engine.drain_pending(), now)
+        recorded: Recorded = []
+        out: list[dict[str, object]] = []
+        spend = 0
+        expires = int(now) + self.tracking_ttl_seconds
+        for d in result.slots:
+            self._outcome_counter(d.outcome).inc()
+            creative, campaign = d.creative, d.campaign
+            if d.outcome != SELECTED or creative is None or campaign is None:
+                out.append({"id": d.slot_id, "outcome": d.outcome})
+                continue
+            future = recorder.reservation(body.site_id, request_id, result.day_index, d, now)
+            recorded.append((d, future))
+            self.state.campaign_last_site[campaign.id] = body.site_id
+            spend += d.price_micros
+            beacon = Beacon(
+                body.site_id,
+                request_id,
+                d.slot_id,
+                creative.id,
+                campaign.id,
+                d.price_micros,
+                result.day_index,
+                expires,
+            )
+            impression_url, click_url = self.signer.urls(base_url, beacon)
+            out.append(
+                {
+                    "id": d.slot_id,
+                    "outcome": d.outcome,
+                    "creative": {
+                        "id": creative.id,
+                        "campaignId": campaign.id,
+                        "advertiserId": creative.advertiser_id,
+                        "assetUrl": creative.asset_url,
+                        "landingUrl": creative.landing_url,
+                        "width": creative.width,
+                        "height": creative.height,
+                    },
+                    "priceCpm": d.price_micros * 1000 / MICROS_PER_USD,
+                    "impressionUrl": impression_url,
+                    "clickUrl": click_url,
+                }
+            )
+        if recorded:
+            failed = await unrecorded(recorded)
+            if failed:
+                # Nothing is shown, so nothing is spent: the budget gets these amounts back.
+                # Slots that were recorded keep their spend (the database has them).
+                for decision, error in failed:
+                    engine.release(request_id, decision, result.day_index)
+                    logger.error("could not record spend for request %s: %s", request_id, error)
+                raise UnavailableError("could not record the serve; retry")
+            self.metrics.spend.inc(spend / MICROS_PER_USD)
+        return {"requestId": request_id, "slots": out}
+
+    async def track(self, kind: str, params: Mapping[str, str]) -> Beacon:
+        """Verify a beacon, count it once (durably), and feed it to the site's engine.
+
+        Beacons of archived objects still count: the ad was shown before it was archived.
+        """
+        try:
+            beacon = self.signer.verify(kind, params, self.clock())
+        except ApiError:
+            self.metrics.beacons.labels(kind, "rejected").inc()
+            raise
+        site_state = self.state.sites.get(beacon.site)
+        if site_state is None or beacon.creative not in self.state.creatives:
+            raise NotFoundError("site or creative")
+        new = await self.recorder.event(kind, beacon, self.clock())
+        if new:
+            engine = site_state.engine
+            if kind == IMPRESSION:
+                engine.record_impression(beacon.creative)
+            else:
+                engine.record_click(beacon.creative)
+            self.dirty.add(beacon.site)
+        self.metrics.beacons.labels(kind, "counted" if new else "replay").inc()
+        return beacon
+
+
+def _not_serving(state: SiteState | None) -> ServiceError:
+    if state is None or state.site.archived:
+        return NotFoundError("site", "siteId")
+    return ForbiddenError("the site's publisher is deactivated", "siteId")

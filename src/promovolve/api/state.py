@@ -1,0 +1,129 @@
+"""The server's hot state: every account and catalog object, and one engine per site.
+
+Touched only from the event loop's thread, so each engine is used by one caller at a time
+without locks. The registries keep everything, archived objects and deactivated accounts
+included (their history stays readable); the catalog and a site's `serving` flag say what
+may serve.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field, replace
+
+from promovolve.api.keys import KeyRing
+from promovolve.api.metrics import Metrics
+from promovolve.domain.model import Advertiser, Campaign, Creative, Publisher, Site
+from promovolve.engine.catalog import Catalog
+from promovolve.engine.memory import InMemoryBudgetLedger
+from promovolve.engine.policies import policy_named
+from promovolve.engine.site import SiteEngine
+
+logger = logging.getLogger("promovolve.api.state")
+
+
+@dataclass(slots=True)
+class SiteState:
+    engine: SiteEngine
+    clock_origin: float
+    # False while the site is archived or its publisher is deactivated.
+    serving: bool = True
+
+    @property
+    def site(self) -> Site:
+        return self.engine.site
+
+
+@dataclass(slots=True)
+class ServerState:
+    keyring: KeyRing
+    metrics: Metrics
+    catalog: Catalog = field(default_factory=Catalog)
+    ledger: InMemoryBudgetLedger = field(default_factory=InMemoryBudgetLedger)
+    publishers: dict[str, Publisher] = field(default_factory=dict)
+    advertisers: dict[str, Advertiser] = field(default_factory=dict)
+    sites: dict[str, SiteState] = field(default_factory=dict)
+    campaigns: dict[str, Campaign] = field(default_factory=dict)
+    creatives: dict[str, Creative] = field(default_factory=dict)
+    blocklists: dict[str, frozenset[str]] = field(default_factory=dict)
+    campaign_last_site: dict[str, str] = field(default_factory=dict)
+    _by_campaign: dict[str, dict[str, Creative]] = field(default_factory=dict, init=False)
+
+    def creatives_of(self, campaign_id: str) -> list[Creative]:
+        return list(self._by_campaign.get(campaign_id, {}).values())
+
+    def put_campaign(self, campaign: Campaign) -> None:
+        """Record a campaign and put it in (or take it out of) what may serve."""
+        self.campaigns[campaign.id] = campaign
+        advertiser = self.advertisers.get(campaign.advertiser_id)
+        if campaign.archived or advertiser is None or not advertiser.active:
+            self.catalog.remove_campaign(campaign.id)
+            return
+        self.catalog.put_campaign(campaign)
+        for creative in self.creatives_of(campaign.id):
+            self._publish_creative(creative)
+
+    def put_creative(self, creative: Creative) -> None:
+        """Record a creative; it may serve once its campaign may."""
+        self.creatives[creative.id] = creative
+        self._by_campaign.setdefault(creative.campaign_id, {})[creative.id] = creative
+        if creative.campaign_id in self.catalog.campaigns:
+            self._publish_creative(creative)
+
+    def _publish_creative(self, creative: Creative) -> None:
+        if creative.archived:
+            self.catalog.remove_creative(creative.campaign_id, creative.id)
+        else:
+            self.catalog.put_creative(creative)
+
+    def put_advertiser(self, advertiser: Advertiser) -> None:
+        self.advertisers[advertiser.id] = advertiser
+        for campaign in list(self.campaigns.values()):
+            if campaign.advertiser_id == advertiser.id:
+                self.put_campaign(campaign)
+
+    def put_publisher(self, publisher: Publisher) -> None:
+        self.publishers[publisher.id] = publisher
+        for state in self.sites.values():
+            if state.site.publisher_id == publisher.id:
+                state.serving = self._may_serve(state.site)
+
+    def add_site(self, site: Site, origin: float, now: float, started: bool = True) -> SiteState:
+        state = SiteState(self.new_engine(site, origin, now), origin)
+        if started:
+            state.engine.start(now)
+        state.serving = self._may_serve(site)
+        self.sites[site.id] = state
+        self.metrics.sites.set(len(self.sites))
+        return state
+
+    def update_site(self, state: SiteState, site: Site, now: float) -> None:
+        state.engine.update_site(site, now)
+        state.serving = self._may_serve(site)
+
+    def _may_serve(self, site: Site) -> bool:
+        publisher = self.publishers.get(site.publisher_id)
+        return not site.archived and publisher is not None and publisher.active
+
+    def new_engine(self, site: Site, origin: float, now: float) -> SiteEngine:
+        try:
+            engine = SiteEngine(site, self.catalog, self.ledger, policy_named("default"), origin)
+        except (ArithmeticError, ValueError) as exc:
+            # A stored config the engine cannot use (written before it was checked) must not
+            # keep the server from starting: run the site on learned shapes only.
+            logger.error("site %s: ignoring configured traffic shapes: %s", site.id, exc)
+            site = replace(
+                site,
+                pacing=replace(site.pacing, weekday_shape_volumes=None, weekend_shape_volumes=None),
+            )
+            engine = SiteEngine(site, self.catalog, self.ledger, policy_named("default"), origin)
+        # Applying the settings once sets up the test-throttle gate when there is one.
+        engine.update_site(site, now)
+        engine.set_blocklist(self.blocklists.get(site.publisher_id, frozenset()))
+        return engine
+
+    def set_blocklist(self, publisher_id: str, domains: frozenset[str]) -> None:
+        self.blocklists[publisher_id] = domains
+        for state in self.sites.values():
+            if state.site.publisher_id == publisher_id:
+                state.engine.set_blocklist(domains)

@@ -1,0 +1,130 @@
+"""The campaigns that may fill a slot, flattened to arrays once per page context and size.
+
+A pool is built when the site engine's candidate cache is (re)built and then only read:
+nothing a request computes (budgets left, gate verdicts) is written onto it. Gates that keep
+per-campaign rows in tables of their own look them up through `rows_in`, keyed by the table,
+so a gate replaced mid-day gets rows of its own table, never another's.
+"""
+
+from __future__ import annotations
+
+from array import array
+from dataclasses import dataclass, field
+from typing import Protocol, TypeAlias
+
+import numpy as np
+import numpy.typing as npt
+
+from promovolve.domain.model import Campaign, Creative
+from promovolve.domain.thompson import CreativeStatsTable
+
+IntArray = npt.NDArray[np.int64]
+IndexArray = npt.NDArray[np.intp]
+BoolArray = npt.NDArray[np.bool_]
+FloatArray = npt.NDArray[np.float64]
+# The flat tables the engine keeps (stdlib arrays), passed to compiled code as they are.
+IntTable: TypeAlias = "array[int]"
+FloatTable: TypeAlias = "array[float]"
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A campaign that may fill the slot, with its approved creatives that fit it.
+
+    `multiplier` is CPM^bidWeight; each creative comes with its row in the site's Thompson
+    statistics; `position` is the candidate's index in its pool.
+    """
+
+    campaign: Campaign
+    price: int
+    multiplier: float
+    creatives: tuple[tuple[Creative, int], ...]
+    position: int = 0
+    campaign_id: str = field(init=False)
+    budget: int = field(init=False)
+    cpm: int = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "campaign_id", self.campaign.id)
+        object.__setattr__(self, "budget", self.campaign.daily_budget_micros)
+        object.__setattr__(self, "cpm", self.campaign.cpm_micros)
+
+
+class RowTable(Protocol):
+    """A table with one row per campaign id, rows never moving once handed out."""
+
+    def row(self, campaign_id: str) -> int: ...
+
+
+class CandidatePool:
+    """The candidates of one page context and slot size, and their creatives, as arrays."""
+
+    __slots__ = (
+        "_rows_by_table",
+        "budget_total",
+        "budgets",
+        "campaign_ids",
+        "candidates",
+        "cpm_total",
+        "cpms",
+        "everyone",
+        "multipliers",
+        "owners",
+        "pairs",
+        "position_of",
+        "prices",
+        "rows",
+        "table",
+    )
+
+    def __init__(self, candidates: list[Candidate], table: CreativeStatsTable) -> None:
+        self.candidates = candidates
+        self.table = table
+        self.campaign_ids = [c.campaign_id for c in candidates]
+        self.position_of = {cid: i for i, cid in enumerate(self.campaign_ids)}
+        self.budgets: IntArray = np.array([c.budget for c in candidates], dtype=np.int64)
+        self.prices: IntArray = np.array([c.price for c in candidates], dtype=np.int64)
+        self.cpms: IntArray = np.array([c.cpm for c in candidates], dtype=np.int64)
+        self.budget_total = int(self.budgets.sum())
+        self.cpm_total = int(self.cpms.sum())
+        self.pairs: list[tuple[Candidate, Creative]] = []
+        multipliers: list[float] = []
+        owners: list[int] = []
+        rows: list[int] = []
+        for c in candidates:
+            for creative, row in c.creatives:
+                self.pairs.append((c, creative))
+                multipliers.append(c.multiplier)
+                owners.append(c.position)
+                rows.append(row)
+        self.multipliers: FloatArray = np.asarray(multipliers, dtype=np.float64)
+        self.owners: IndexArray = np.asarray(owners, dtype=np.intp)
+        self.rows: IndexArray = np.asarray(rows, dtype=np.intp)
+        self.everyone: BoolArray = np.ones(len(candidates), dtype=bool)
+        self._rows_by_table: dict[int, tuple[RowTable, IndexArray]] = {}
+
+    def __len__(self) -> int:
+        return len(self.candidates)
+
+    def rows_in(self, table: RowTable) -> IndexArray:
+        """Each candidate's row in `table`, looked up once per table."""
+        cached = self._rows_by_table.get(id(table))
+        # The table is kept with its rows, so its id cannot be reused while cached.
+        if cached is not None and cached[0] is table:
+            return cached[1]
+        rows: IndexArray = np.array([table.row(cid) for cid in self.campaign_ids], dtype=np.intp)
+        self._rows_by_table[id(table)] = (table, rows)
+        return rows
+
+
+@dataclass(frozen=True, slots=True)
+class PoolFunding:
+    """A pool's budgets for one request: what each candidate has left and who can pay.
+
+    Candidates already used on the page are not funded (one campaign per page).
+    """
+
+    remaining: IntArray
+    funded: BoolArray
+    count: int  # funded candidates
+    remaining_total: int  # left to the funded candidates together

@@ -1,0 +1,56 @@
+"""A site engine's serve-time state as JSON-ready data, and back (snapshots at runtime)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+from promovolve.engine.decisions import OUTCOME_NAMES, CampaignDay, SiteCounters
+
+if TYPE_CHECKING:
+    from promovolve.engine.site import SiteEngine
+
+
+def snapshot_of(engine: SiteEngine) -> dict[str, object]:
+    return {
+        "controller": engine.controller.snapshot(),
+        "origin": engine.origin,
+        "creativeStats": {k: [v.impressions, v.clicks] for k, v in engine.creative_stats.items()},
+        "outcomes": dict(engine.lifetime.outcomes),
+        "todayOutcomes": dict(engine.today.outcomes),
+        "campaignDays": {
+            cid: [d.impressions_served, d.spend] for cid, d in engine.campaign_days.items()
+        },
+    }
+
+
+def restore_into(engine: SiteEngine, data: Mapping[str, object]) -> None:
+    origin = data.get("origin")
+    if isinstance(origin, int | float) and origin != engine.origin:
+        engine.restart_clock(float(origin))
+    controller = data.get("controller")
+    if isinstance(controller, Mapping):
+        engine.controller.restore(controller)
+        engine.gate.start_day(engine.controller)
+    stats = data.get("creativeStats")
+    if isinstance(stats, Mapping):
+        engine.creative_stats.load({str(k): (int(v[0]), int(v[1])) for k, v in stats.items()})
+    _restore_counts(engine.lifetime.outcomes, data.get("outcomes"))
+    # Today's counters belong to the restored day only; a snapshot from an earlier
+    # day leaves today empty.
+    engine.today = SiteCounters()
+    engine.campaign_days = {}
+    if isinstance(controller, Mapping) and engine.controller.day_index is not None:
+        _restore_counts(engine.today.outcomes, data.get("todayOutcomes"))
+        days = data.get("campaignDays")
+        if isinstance(days, Mapping):
+            engine.campaign_days = {
+                str(cid): CampaignDay(int(v[0]), int(v[1])) for cid, v in days.items()
+            }
+
+
+def _restore_counts(counts: dict[str, int], saved: object) -> None:
+    if isinstance(saved, Mapping):
+        for name in OUTCOME_NAMES:
+            value = saved.get(name, 0)
+            counts[name] = value if isinstance(value, int) else 0

@@ -1,0 +1,15 @@
+"""The store's exceptions: what the layers above may catch from a unit of work."""
+
+from __future__ import annotations
+
+
+class StoreError(Exception):
+    """A write the database refused; the unit of work it ran in wrote nothing."""
+
+
+class ConstraintError(StoreError):
+    """The database refused the rows: a key that exists already (an id, an API key hash)."""
+
+
+class StoreUnavailableError(StoreError):
+    """The database could not be reached or failed mid-transaction; a retry may work."""
