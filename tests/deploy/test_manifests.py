@@ -4,6 +4,7 @@ against the Kubernetes schemas offline, and the server is run as the issue asks.
 from __future__ import annotations
 
 import base64
+import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -149,3 +150,9 @@ def test_the_command_passes_on_the_repository(capsys: pytest.CaptureFixture[str]
     out = capsys.readouterr().out.splitlines()
     assert out[0] == "Dockerfile: ok"
     assert {line.split(":")[0] for line in out[1:]} == set(OVERLAYS)
+
+
+def test_the_readme_applies_exactly_the_overlays() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    applied = re.findall(r"kubectl apply -k (\S+)", readme)
+    assert sorted(applied) == sorted(f"deploy/overlays/{name}" for name in OVERLAYS)
