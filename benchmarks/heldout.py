@@ -5,6 +5,8 @@ weekend shape of its own or none, per-advertiser budgets and CPMs, optional nois
 bursts and quiet periods), runs each with the chosen strategies, and checks the issue's
 targets on every campaign-day the lab marks eligible. Days the lab does not mark (the first
 day of a day type, budget changes, pauses) are listed separately with their worst error.
+With `--network`, each scenario is a network of sites (PACING_LAB.md, "Networks"); with
+`--configured-shapes`, each site's shape is in its pacing config.
 """
 
 from __future__ import annotations
@@ -81,6 +83,49 @@ def random_scenario(index: int, seed: int) -> dict[str, Any]:
     return scenario
 
 
+def expected_requests(shapes: list[list[float]], delay_ms: float) -> float:
+    """The smaller day type's expected requests at this peak delay."""
+    return min(1000.0 / delay_ms * DAY_SECONDS / 24 * sum(s) / max(s) for s in shapes)
+
+
+def random_network(index: int, seed: int) -> dict[str, Any]:
+    """A network of two to six sites; each advertiser runs on a random subset of them.
+
+    Each site's traffic, divided by a random capacity factor (1.6 to 5), is shared equally
+    among the advertisers on it; an advertiser's budget buys its shares at its CPM.
+    """
+    rng = Random(f"heldout-network:{seed}:{index}")
+    scenario = random_scenario(index, seed)
+    scenario["name"] = f"heldout-network-{seed}-{index}"
+    scenario.pop("bursts", None)
+    ids = [f"site-{k + 1}" for k in range(rng.randint(2, 6))]
+    sites: list[dict[str, Any]] = []
+    capacity: dict[str, float] = {}
+    for site_id in ids:
+        shapes = [random_shape(rng)] + ([random_shape(rng)] if rng.random() < 0.5 else [])
+        delay_ms = rng.choice([10.0, 20.0, 40.0, 80.0])
+        site: dict[str, Any] = {
+            "id": site_id,
+            "weekdayShapeVolumes": shapes[0],
+            "delayMs": delay_ms,
+        }
+        if len(shapes) == 2:
+            site["weekendShapeVolumes"] = shapes[1]
+        sites.append(site)
+        capacity[site_id] = expected_requests(shapes, delay_ms) / rng.uniform(1.6, 5.0)
+    advertisers = int(scenario["advertisers"])
+    subsets = [sorted(rng.sample(ids, rng.randint(1, len(ids)))) for _ in range(advertisers)]
+    sharing = {s: sum(s in subset for subset in subsets) for s in ids}
+    cpms = scenario["cpms"]
+    scenario["budgets"] = [
+        round(max(0.5, sum(capacity[s] / sharing[s] for s in subset) * cpm / 1000), 2)
+        for subset, cpm in zip(subsets, cpms, strict=True)
+    ]
+    scenario["sites"] = sites
+    scenario["advertiserSites"] = subsets
+    return scenario
+
+
 def check(result: dict[str, Any]) -> dict[str, Any]:
     eligible = [c for d in result["days"] for c in d["campaigns"] if c["eligible"]]
     failed = [
@@ -105,12 +150,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--strategies", default="default,seed")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--network", action="store_true", help="draw networks of sites")
+    parser.add_argument(
+        "--configured-shapes", action="store_true", help="put each site's shape in its config"
+    )
     args = parser.parse_args(argv)
     strategies = args.strategies.split(",")
     err = Console(stderr=True)
     rows: list[tuple[str, dict[str, dict[str, Any]]]] = []
     for index in range(args.count):
-        data = random_scenario(index, args.seed)
+        data = (random_network if args.network else random_scenario)(index, args.seed)
+        data["configuredShapes"] = args.configured_shapes
         scenario, _ = parse_scenario(data, data["name"])
         by_strategy: dict[str, dict[str, Any]] = {}
         for strategy in strategies:

@@ -1,5 +1,7 @@
 """Compare pacing strategies on every scenario: `python -m benchmarks.lab_report`.
 
+Every scenario means scenarios/*.json and the network scenarios in scenarios/network/.
+
 For each scenario and strategy: the median and worst pacingError and the lowest
 utilization over eligible campaign-days (see the lab's `eligible` flag), how many of
 those met the targets, and the lab's simulated requests per second.
@@ -18,6 +20,7 @@ from rich.console import Console
 from rich.table import Table
 
 from promovolve.sim.lab import run_lab
+from promovolve.sim.metrics import day_shape_matches
 from promovolve.sim.scenario import load_scenario
 
 SCENARIO_DIR = Path(__file__).resolve().parents[1] / "scenarios"
@@ -36,8 +39,10 @@ def row(result: dict[str, Any]) -> dict[str, Any]:
         "medianPacingError": statistics.median(errors) if errors else None,
         "maxPacingError": max(errors) if errors else None,
         "minUtilization": min((c["utilization"] for c in days), default=None),
+        "meanUtilization": statistics.fmean(c["utilization"] for c in days) if days else None,
+        # Of a network, the worst site's.
         "day3ShapeMatches": (
-            result["days"][2]["shapeMatches"] if len(result["days"]) >= 3 else None
+            day_shape_matches(result["days"][2]) if len(result["days"]) >= 3 else None
         ),
         "requestsPerSecond": result["simulation"]["requestsPerSecond"],
         "errors": errors,
@@ -51,7 +56,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
-    paths = args.scenarios or sorted(SCENARIO_DIR.glob("*.json"))
+    paths = args.scenarios or [
+        *sorted(SCENARIO_DIR.glob("*.json")),
+        *sorted((SCENARIO_DIR / "network").glob("*.json")),
+    ]
     strategies = args.strategies.split(",")
     console = Console(stderr=True)
     results: dict[str, dict[str, Any]] = {}

@@ -1,22 +1,25 @@
-"""The benchmark's result parsing (the benchmark itself is never run by the test suite)."""
+"""The benchmark's plan and result parsing (the benchmark itself is never run by the test suite)."""
 
 from __future__ import annotations
 
 import json
 
 import pytest
+from benchmarks.load import (
+    LoadResult,
+    parse_duration_ms,
+    parse_loadgen_output,
+    parse_wrk_output,
+    wrk_script,
+)
 from benchmarks.loadgen import build_request, percentile
 from benchmarks.serve_bench import (
     BenchSite,
-    LoadResult,
     PoolResult,
     Round,
-    parse_duration_ms,
-    parse_loadgen_output,
     parse_outcomes,
-    parse_wrk_output,
+    pool_plan,
     selected_between,
-    wrk_script,
 )
 
 WRK_OUTPUT = """\
@@ -124,3 +127,34 @@ def test_the_selected_share_comes_from_the_outcome_counters() -> None:
     after = {"selected": 190.0, "pacingSkipped": 60.0, "noCandidates": 0.0}
     assert selected_between(before, after) == pytest.approx(0.7)
     assert selected_between(after, after) == 0.0
+
+
+def test_outcomes_are_read_as_prometheus_text_not_by_line_shape() -> None:
+    """Any valid exposition: labels in any order, exponents, HELP lines, other families."""
+    text = (
+        "# HELP promovolve_serve_outcomes_total Serve outcomes by slot.\n"
+        "# TYPE promovolve_serve_outcomes_total counter\n"
+        'promovolve_serve_outcomes_total{replica="a",outcome="selected"} 1.5e+03\n'
+        'promovolve_serve_outcomes_total{outcome="noCandidates"} 2\n'
+        "# TYPE promovolve_other_total counter\n"
+        'promovolve_other_total{outcome="selected"} 99.0\n'
+    )
+    assert parse_outcomes(text) == {"selected": 1500.0, "noCandidates": 2.0}
+    with pytest.raises(ValueError):
+        parse_outcomes("promovolve_serve_outcomes_total{outcome=selected} x\n")
+
+
+def test_a_pools_plan_has_one_site_and_pool_size_matching_campaigns() -> None:
+    plan = pool_plan(10, "r1")
+    (site,) = plan.sites
+    assert site.id == "bench-r1-p10-lab-site" and site.categories == ("bench10",)
+    assert site.configured_shapes is None
+    assert len(plan.campaigns) == 10 and len({c.id for c in plan.campaigns}) == 10
+    assert all(c.categories == ("bench10",) and site.id in c.site_ids for c in plan.campaigns)
+    assert all(len(c.creatives) == 2 for c in plan.campaigns)
+    assert {c.daily_budget_micros for c in plan.campaigns} == {1_000_000 * 1_000_000}
+    # CPMs cycle as before: campaign c bids 1.0 + (c % 10) * 0.5 dollars.
+    assert [c.cpm_micros for c in plan.campaigns] == [
+        int((1.0 + (c % 10) * 0.5) * 1_000_000) for c in range(1, 11)
+    ]
+    assert pool_plan(10, "r2").campaigns[0].id != plan.campaigns[0].id  # runs do not collide

@@ -87,7 +87,8 @@ def test_trace_recomputes_spend_and_requests(tmp_path: Path) -> None:
     result = run(small_scenario(), trace_path=trace)
     with trace.open() as f:
         rows = list(csv.DictReader(f))
-    assert list(rows[0]) == ["t", "day", "outcome", "campaignId", "priceMicros"]
+    assert list(rows[0]) == ["t", "day", "outcome", "campaignId", "priceMicros", "siteId"]
+    assert {r["siteId"] for r in rows} == {"lab-site"}
     assert len(rows) == result["simulation"]["requests"]
     for day in result["days"]:
         day_rows = [r for r in rows if int(r["day"]) == day["day"]]

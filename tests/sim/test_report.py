@@ -146,3 +146,25 @@ def test_markup_in_names_is_printed_verbatim() -> None:
 def test_empty_result_still_renders() -> None:
     text = render({"scenario": "empty", "days": []})
     assert "empty" in text and "Summary" in text
+
+
+def test_a_network_day_shows_each_sites_shapes_and_the_worst_site_summarizes() -> None:
+    sites = [
+        {"siteId": "morning", "requests": 100, "learnedShape": ACTUAL, "actualShape": ACTUAL,
+         "shapeMatches": 24, "shapeWithinOne": 24, "shapeError": 0.0},
+        {"siteId": "evening", "requests": 50, "learnedShape": LEARNED, "actualShape": ACTUAL,
+         "shapeMatches": 5, "shapeWithinOne": 9, "shapeError": 0.4},
+    ]  # fmt: skip
+    days = [
+        {"day": d, "weekend": False, "requests": 150, "sites": sites,
+         "campaigns": [campaign("adv-1-camp-1", 0.2, sites=["morning", "evening"])]}
+        for d in (1, 2, 3)
+    ]  # fmt: skip
+    summary = summarize(days)
+    assert (summary["finalShapeMatches"], summary["minShapeMatchesFromDay3"]) == (5, 5)
+    console = Console(record=True, width=120)
+    render_report({"scenario": "net", "strategy": "default", "seed": 1, "days": days}, console)
+    text = console.export_text()
+    assert "Site morning · 100 requests" in text and "Site evening · 50 requests" in text
+    assert text.count("Matches (24/24)") == 3 and text.count("Matches (5/24)") == 3
+    assert sparkline(ACTUAL) in text

@@ -26,6 +26,7 @@ from promovolve.api.serve_path import ServePath
 from promovolve.api.services import ServiceContext, Services
 from promovolve.api.snapshots import Snapshotter
 from promovolve.api.state import ServerState
+from promovolve.api.ticker import Ticker
 from promovolve.api.tracking import TrackingSigner
 from promovolve.api.writer import GroupCommitWriter
 from promovolve.engine import kernels
@@ -36,6 +37,7 @@ from promovolve.store.batch import batch_store_for
 logger = logging.getLogger("promovolve.api.runtime")
 
 TRACKING_SECRET_KEY = "tracking_secret"
+NUMBA_CACHE = "numba"  # the compiled serve loops, cached under the data dir
 T = TypeVar("T")
 
 
@@ -54,6 +56,7 @@ class Runtime:
         self._state: ServerState | None = None
         self._serving: ServePath | None = None
         self._snapshots: Snapshotter | None = None
+        self._ticker: Ticker | None = None
         self._services: Services | None = None
 
     async def start(self) -> None:
@@ -68,7 +71,7 @@ class Runtime:
                 session, TRACKING_SECRET_KEY, secrets.token_hex(32)
             )
             loaded = await load_state(session)
-        kernels.warm_up()
+        kernels.warm_up(settings.data_dir / NUMBA_CACHE)
         state = self._state = ServerState(keyring, self.metrics)
         load_into(state, loaded, self.clock())
         self.writer = GroupCommitWriter(
@@ -89,9 +92,13 @@ class Runtime:
         )
         self._services = Services.on(ServiceContext(state, sessions, self.clock, snapshots.dirty))
         snapshots.start()
+        ticker = self._ticker = Ticker(state, snapshots.dirty, self.clock)
+        ticker.start()
         logger.info("promovolve runtime started: %d sites on %s", len(state.sites), _safe(url))
 
     async def stop(self) -> None:
+        if self._ticker is not None:
+            await self._ticker.stop()
         if self.writer is not None:
             await self.writer.close()
         if self._snapshots is not None:

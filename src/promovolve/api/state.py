@@ -16,6 +16,7 @@ from promovolve.api.metrics import Metrics
 from promovolve.domain.model import Advertiser, Campaign, Creative, Publisher, Site
 from promovolve.engine.catalog import Catalog
 from promovolve.engine.memory import InMemoryBudgetLedger
+from promovolve.engine.network_pace import InMemoryNetworkPace
 from promovolve.engine.policies import policy_named
 from promovolve.engine.site import SiteEngine
 
@@ -40,6 +41,8 @@ class ServerState:
     metrics: Metrics
     catalog: Catalog = field(default_factory=Catalog)
     ledger: InMemoryBudgetLedger = field(default_factory=InMemoryBudgetLedger)
+    # Every engine paces each campaign over all the sites it runs on (docs/pacing.md).
+    network: InMemoryNetworkPace = field(default_factory=InMemoryNetworkPace)
     publishers: dict[str, Publisher] = field(default_factory=dict)
     advertisers: dict[str, Advertiser] = field(default_factory=dict)
     sites: dict[str, SiteState] = field(default_factory=dict)
@@ -86,20 +89,26 @@ class ServerState:
         self.publishers[publisher.id] = publisher
         for state in self.sites.values():
             if state.site.publisher_id == publisher.id:
-                state.serving = self._may_serve(state.site)
+                self._set_serving(state)
 
     def add_site(self, site: Site, origin: float, now: float, started: bool = True) -> SiteState:
         state = SiteState(self.new_engine(site, origin, now), origin)
         if started:
             state.engine.start(now)
-        state.serving = self._may_serve(site)
         self.sites[site.id] = state
+        self._set_serving(state)
         self.metrics.sites.set(len(self.sites))
         return state
 
     def update_site(self, state: SiteState, site: Site, now: float) -> None:
         state.engine.update_site(site, now)
-        state.serving = self._may_serve(site)
+        self._set_serving(state)
+
+    def _set_serving(self, state: SiteState) -> None:
+        state.serving = self._may_serve(state.site)
+        if not state.serving:
+            # A site that serves no more expects no traffic for the network's campaigns.
+            self.network.clear_site(state.site.id)
 
     def _may_serve(self, site: Site) -> bool:
         publisher = self.publishers.get(site.publisher_id)
@@ -107,7 +116,7 @@ class ServerState:
 
     def new_engine(self, site: Site, origin: float, now: float) -> SiteEngine:
         try:
-            engine = SiteEngine(site, self.catalog, self.ledger, policy_named("default"), origin)
+            engine = self._engine(site, origin)
         except (ArithmeticError, ValueError) as exc:
             # A stored config the engine cannot use (written before it was checked) must not
             # keep the server from starting: run the site on learned shapes only.
@@ -116,11 +125,21 @@ class ServerState:
                 site,
                 pacing=replace(site.pacing, weekday_shape_volumes=None, weekend_shape_volumes=None),
             )
-            engine = SiteEngine(site, self.catalog, self.ledger, policy_named("default"), origin)
+            engine = self._engine(site, origin)
         # Applying the settings once sets up the test-throttle gate when there is one.
         engine.update_site(site, now)
         engine.set_blocklist(self.blocklists.get(site.publisher_id, frozenset()))
         return engine
+
+    def _engine(self, site: Site, origin: float) -> SiteEngine:
+        policy = policy_named("default")
+        return SiteEngine(site, self.catalog, self.ledger, policy, origin, network=self.network)
+
+    def tick(self, now: float) -> list[str]:
+        """Every serving site without a request: day rollover, and its forecasts to the
+        network brought up to date (a quiet site expects less as its day goes by). Answers
+        the sites whose day began."""
+        return [site_id for site_id, s in self.sites.items() if s.serving and s.engine.tick(now)]
 
     def set_blocklist(self, publisher_id: str, domains: frozenset[str]) -> None:
         self.blocklists[publisher_id] = domains

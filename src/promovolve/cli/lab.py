@@ -51,7 +51,11 @@ def lab(
     for warning in warnings:
         typer.echo(f"warning: {warning}", err=True)
     run_days = days if days is not None else scenario.stop_after_days
-    estimate = sum(expected_day_requests(scenario, d) for d in range(1, run_days + 1))
+    estimate = sum(
+        expected_day_requests(traffic, d)
+        for _, traffic in scenario.site_traffic()
+        for d in range(1, run_days + 1)
+    )
     if scenario.max_requests is not None:
         estimate = min(estimate, scenario.max_requests)
     if trace is not None:

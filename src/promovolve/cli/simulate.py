@@ -9,8 +9,10 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from promovolve.settings import ADMIN_KEY_FILE
+from promovolve.settings import ADMIN_KEY_FILE, DEFAULT_DATA_DIR
 from promovolve.sim.live import DEFAULT_CONCURRENCY, simulate
+from promovolve.sim.live.world import NetworkPlanError, only_site
+from promovolve.sim.plan import build_plan
 from promovolve.sim.scenario import ScenarioError, load_scenario
 
 
@@ -18,21 +20,20 @@ class AdminKeyError(Exception):
     pass
 
 
-def resolve_admin_key(given: str | None, environ: dict[str, str] | None = None) -> str:
-    """The admin key: the option, else PROMOVOLVE_ADMIN_KEY, else the server's data dir file."""
+def resolve_admin_key(
+    given: str | None, environ: dict[str, str] | None = None, data_dir: Path | None = None
+) -> str:
+    """The admin key: the option, else PROMOVOLVE_ADMIN_KEY, else the key file the server
+    keeps in its data dir (``data_dir``, else PROMOVOLVE_DATA_DIR, else ``./var`` as the
+    server's default)."""
     env = dict(os.environ) if environ is None else environ
     if given:
         return given.strip()
     from_env = env.get("PROMOVOLVE_ADMIN_KEY", "").strip()
     if from_env:
         return from_env
-    data_dir = env.get("PROMOVOLVE_DATA_DIR", "").strip()
-    if not data_dir:
-        raise AdminKeyError(
-            "no admin key: pass --admin-key, set PROMOVOLVE_ADMIN_KEY, or set "
-            "PROMOVOLVE_DATA_DIR to the server's data directory (it keeps the generated key)"
-        )
-    path = Path(data_dir) / ADMIN_KEY_FILE
+    directory = data_dir or Path(env.get("PROMOVOLVE_DATA_DIR", "").strip() or DEFAULT_DATA_DIR)
+    path = directory / ADMIN_KEY_FILE
     try:
         key = path.read_text(encoding="utf-8").strip()
     except FileNotFoundError:
@@ -41,8 +42,9 @@ def resolve_admin_key(given: str | None, environ: dict[str, str] | None = None) 
         raise AdminKeyError(f"cannot read the admin key from {path}: {error}") from None
     if not key:
         raise AdminKeyError(
-            f"no admin key file at {path} (the server writes it on its first start); "
-            "pass --admin-key or set PROMOVOLVE_ADMIN_KEY"
+            f"no admin key: no key file at {path} (the server writes it on its first start "
+            "in its data dir); pass --admin-key, set PROMOVOLVE_ADMIN_KEY, or point "
+            "--data-dir / PROMOVOLVE_DATA_DIR at the server's data dir"
         )
     return key
 
@@ -62,6 +64,12 @@ def register(app: typer.Typer) -> None:
             "--admin-key",
             help="Admin API key (default: PROMOVOLVE_ADMIN_KEY, else the server's data dir).",
         ),
+        data_dir: Path | None = typer.Option(
+            None,
+            "--data-dir",
+            help="The server's data dir, to read its admin key from "
+            "(default: PROMOVOLVE_DATA_DIR, else ./var).",
+        ),
         continuous: bool = typer.Option(
             False, "--continuous", help="Keep running across days until Ctrl-C."
         ),
@@ -80,7 +88,12 @@ def register(app: typer.Typer) -> None:
         for warning in warnings:
             err.print(f"[yellow]warning:[/] {warning}")
         try:
-            key = resolve_admin_key(admin_key)
+            only_site(build_plan(parsed))
+        except NetworkPlanError as error:
+            err.print(f"[bold red]error:[/] {error}")
+            raise typer.Exit(2) from None
+        try:
+            key = resolve_admin_key(admin_key, data_dir=data_dir)
         except AdminKeyError as error:
             err.print(f"[bold red]error:[/] {error}")
             raise typer.Exit(2) from None
@@ -103,7 +116,9 @@ def register(app: typer.Typer) -> None:
                     concurrency=concurrency,
                 )
             )
-        except KeyboardInterrupt:
+        except KeyboardInterrupt:  # only where Ctrl-C cannot be handled by the simulator
             raise typer.Exit(130) from None
         if result.error:
             raise typer.Exit(1)
+        if result.interrupted:
+            raise typer.Exit(130)

@@ -121,6 +121,16 @@ def _float(value: Any) -> float | None:
     return float(value)
 
 
+def day_shape_matches(day: Mapping[str, Any]) -> int | None:
+    """The day's shapeMatches; of a network day, its worst site's."""
+    sites = day.get("sites")
+    if isinstance(sites, list):
+        found = [int(s["shapeMatches"]) for s in sites if s.get("shapeMatches") is not None]
+        return min(found, default=None)
+    value = day.get("shapeMatches")
+    return None if value is None else int(value)
+
+
 def summarize(days: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     """The ``summary`` block of the lab's JSON from its ``days`` list.
 
@@ -143,11 +153,9 @@ def summarize(days: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     utilization = values("utilization")
     overspend = values("overspend")
     matches_from_3 = [
-        int(d["shapeMatches"])
-        for d in days
-        if int(d.get("day", 0)) >= 3 and d.get("shapeMatches") is not None
+        m for d in days if int(d.get("day", 0)) >= 3 and (m := day_shape_matches(d)) is not None
     ]
-    final = days[-1].get("shapeMatches") if days else None
+    final = day_shape_matches(days[-1]) if days else None
     return {
         "campaignDays": campaign_days,
         "eligibleCampaignDays": len(eligible),

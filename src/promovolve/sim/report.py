@@ -113,6 +113,24 @@ def _day(day: Mapping[str, Any], console: Console) -> None:
                 style="dim",
             )
         )
+    sites = day.get("sites")
+    if isinstance(sites, list):
+        for site in sites:
+            if isinstance(site, Mapping):
+                console.print(
+                    Text(
+                        f"  Site {site.get('siteId', '?')} · "
+                        f"{_fmt(site.get('requests'), ',.0f')} requests",
+                        style="dim",
+                    )
+                )
+                _shapes(site, console)
+    else:
+        _shapes(day, console)
+
+
+def _shapes(day: Mapping[str, Any], console: Console) -> None:
+    """Learned-vs-actual sparklines and match counts of one site's day."""
     learned, actual = _shape(day.get("learnedShape")), _shape(day.get("actualShape"))
     if learned or actual:
         console.print(Text("Learned:".ljust(LABEL_WIDTH) + sparkline(learned)))

@@ -1,4 +1,7 @@
-"""The lab's per-request trace: CSV ``t,day,outcome,campaignId,priceMicros`` (PACING_LAB.md).
+"""The lab's per-request trace: CSV ``t,day,outcome,campaignId,priceMicros,siteId``.
+
+See PACING_LAB.md, "Output". Traces written before the network lab lack the ``siteId``
+column; :func:`read_trace` still reads them (their rows have no site).
 
 The writer is on the lab's hot path (one row per simulated request), so rows are formatted by
 hand into a large write buffer; the csv module is only used to read them back.
@@ -13,7 +16,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import TextIO
 
-HEADER = ("t", "day", "outcome", "campaignId", "priceMicros")
+HEADER = ("t", "day", "outcome", "campaignId", "priceMicros", "siteId")
+OLD_HEADER = HEADER[:-1]
 OUTCOMES = frozenset({"selected", "pacingSkipped", "budgetExhausted", "noCandidates", "warmup"})
 _BUFFER_BYTES = 1 << 20
 # Characters that would need CSV quoting; campaign ids never hold them, so we refuse them.
@@ -31,6 +35,7 @@ class TraceRow:
     outcome: str
     campaign_id: str | None
     price_micros: int | None
+    site_id: str | None = None  # None in a trace without the siteId column
 
 
 class TraceWriter:
@@ -71,6 +76,7 @@ class TraceWriter:
         outcome: str,
         campaign_id: str | None,
         price_micros: int | None,
+        site_id: str,
     ) -> None:
         """Append one request; ``campaign_id`` and ``price_micros`` only when selected."""
         file = self._file
@@ -84,8 +90,10 @@ class TraceWriter:
             campaign = campaign_id
         else:
             raise TraceError(f"campaign id {campaign_id!r} holds a CSV separator")
+        if not _UNSAFE.isdisjoint(site_id):
+            raise TraceError(f"site id {site_id!r} holds a CSV separator")
         price = "" if price_micros is None else str(price_micros)
-        file.write(f"{t:.6f},{day},{outcome},{campaign},{price}\n")
+        file.write(f"{t:.6f},{day},{outcome},{campaign},{price},{site_id}\n")
         self.rows += 1
 
 
@@ -94,12 +102,13 @@ def read_trace(path: Path | str) -> Iterator[TraceRow]:
     with Path(path).open(encoding="utf-8", newline="") as file:
         reader = csv.reader(file)
         header = next(reader, None)
-        if header is None or tuple(header) != HEADER:
+        if header is None or tuple(header) not in (HEADER, OLD_HEADER):
             raise TraceError(f"{path}: expected header {','.join(HEADER)}, got {header}")
+        width = len(header)
         for line, fields in enumerate(reader, start=2):
-            if len(fields) != len(HEADER):
-                raise TraceError(f"{path}:{line}: expected {len(HEADER)} fields, got {fields}")
-            t, day, outcome, campaign, price = fields
+            if len(fields) != width:
+                raise TraceError(f"{path}:{line}: expected {width} fields, got {fields}")
+            t, day, outcome, campaign, price = fields[:5]
             try:
                 row = TraceRow(
                     t=float(t),
@@ -107,7 +116,29 @@ def read_trace(path: Path | str) -> Iterator[TraceRow]:
                     outcome=outcome,
                     campaign_id=campaign or None,
                     price_micros=int(price) if price else None,
+                    site_id=fields[5] if width == len(HEADER) else None,
                 )
             except ValueError as error:
                 raise TraceError(f"{path}:{line}: {error}") from error
             yield row
+
+
+class NoTrace:
+    """Stands in for a TraceWriter when no trace was asked for."""
+
+    def __enter__(self) -> NoTrace:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def write(
+        self,
+        t: float,
+        day: int,
+        outcome: str,
+        campaign_id: str | None,
+        price: int | None,
+        site_id: str,
+    ) -> None:
+        return None

@@ -94,16 +94,28 @@ def _apply_burst(segments: list[Segment], start: float, end: float, factor: floa
 
 
 def day_segments(scenario: Scenario, day: int, rng: random.Random) -> list[Segment]:
-    """The day's piecewise-constant rate (draws the noise and delay values from ``rng``)."""
+    """The day's piecewise-constant rate (draws the noise and delay values from ``rng``).
+
+    A silence is a window of rate zero; before the site's ``startDay`` there are no pieces.
+    """
+    if day < scenario.start_day:
+        return []
     segments = _base_segments(scenario, day, rng)
     length = float(scenario.day_duration_seconds)
+    windows: list[Segment] = []
     for burst in scenario.bursts:
-        if burst.day != day:
-            continue
-        start = burst.hour * length / HOURS_PER_DAY
-        end = min(length, start + burst.minutes * length / MINUTES_PER_DAY)
+        if burst.day == day:
+            start = burst.hour * length / HOURS_PER_DAY
+            end = start + burst.minutes * length / MINUTES_PER_DAY
+            windows.append((start, end, burst.multiplier))
+    for silence in scenario.silences:
+        if silence.day == day:
+            start = silence.hour * length / HOURS_PER_DAY
+            windows.append((start, start + silence.hours * length / HOURS_PER_DAY, 0.0))
+    for start, end_unclipped, factor in windows:
+        end = min(length, end_unclipped)
         if end > start:
-            segments = _apply_burst(segments, start, end, burst.multiplier)
+            segments = _apply_burst(segments, start, end, factor)
     return segments
 
 

@@ -7,9 +7,10 @@ here does I/O; the simulator feeds it what it counted and what the server's stat
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+
+from promovolve.sim.live.values import number
 
 SPARK_LEVELS = "▁▂▃▄▅▆▇█"
 # A spend ratio change smaller than this between reports is "stable".
@@ -40,19 +41,9 @@ def shape_matches(learned: Sequence[float], actual: Sequence[float]) -> tuple[in
     return equal, close
 
 
-def _number(value: object) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
-        return None
-    try:
-        number = float(value)
-    except ValueError:
-        return None
-    return number if math.isfinite(number) else None
-
-
 def _shape(value: object) -> list[float] | None:
     if isinstance(value, list) and len(value) == 24:
-        numbers = [_number(v) for v in value]
+        numbers = [number(v) for v in value]
         if all(n is not None for n in numbers):
             return [n for n in numbers if n is not None]
     return None
@@ -91,6 +82,15 @@ def find_learned_shape(stats: Mapping[str, object], weekend: bool) -> list[float
     return None
 
 
+def learned_days(stats: Mapping[str, object], weekend: bool) -> int | None:
+    """Whole days the server's shape for the day type has learned (``learnedShape``)."""
+    shapes = stats.get("learnedShape")
+    if not isinstance(shapes, Mapping):
+        return None
+    days = number(shapes.get("weekendDaysLearned" if weekend else "weekdayDaysLearned"))
+    return None if days is None else int(days)
+
+
 @dataclass(frozen=True, slots=True)
 class StatsSample:
     """What the server's stats said at one report (None where the server gave nothing)."""
@@ -102,6 +102,7 @@ class StatsSample:
     spend_ratio: float | None = None
     throttle: float | None = None
     learned_shape: list[float] | None = None
+    days_learned: int | None = None
 
     @classmethod
     def from_stats(
@@ -115,20 +116,21 @@ class StatsSample:
         site_stats = site_stats or {}
 
         def pick(key: str) -> float | None:
-            value = _number(site_stats.get(key))
-            return value if value is not None else _number(test_stats.get(key))
+            value = number(site_stats.get(key))
+            return value if value is not None else number(test_stats.get(key))
 
-        day = _number(site_stats.get("dayIndex"))
+        day = number(site_stats.get("dayIndex"))
         return cls(
             elapsed=elapsed,
             day_index=int(day) if day is not None else None,
-            total_spend=_number(test_stats.get("totalSpend"))
+            total_spend=number(test_stats.get("totalSpend"))
             if "totalSpend" in test_stats
             else pick("totalSpend"),
             expected_fraction=pick("expectedSpendFraction"),
-            spend_ratio=_number(site_stats.get("spendRatio")),
-            throttle=_number(site_stats.get("throttle")),
+            spend_ratio=number(site_stats.get("spendRatio")),
+            throttle=number(site_stats.get("throttle")),
             learned_shape=find_learned_shape(site_stats, weekend),
+            days_learned=learned_days(site_stats, weekend),
         )
 
 
@@ -139,6 +141,8 @@ class Counts:
     requests: int
     selected: int
     pacing_skipped: int
+    budget_exhausted: int = 0
+    no_candidates: int = 0
 
 
 def trend(previous: float | None, current: float | None) -> str:
@@ -219,6 +223,7 @@ class PacingReporter:
         actual_shape: Sequence[float],
         bucket: int | None,
         day: int,
+        configured_shape: Sequence[float] | None = None,
     ) -> list[str]:
         elapsed = sample.elapsed
         rate = counts.requests / elapsed if elapsed > 0 else 0.0
@@ -230,6 +235,8 @@ class PacingReporter:
             f"Requests: {counts.requests} ({format_rate(rate)}/sec)",
             f"Selected: {counts.selected} ({share:.1f}%)",
             f"Pacing skip: {counts.pacing_skipped}",
+            f"Budget exhausted: {counts.budget_exhausted}",
+            f"No candidates: {counts.no_candidates}",
             "Pacing status:",
         ]
         if ratio is None:
@@ -249,7 +256,11 @@ class PacingReporter:
         if sample.throttle is not None:
             extras.append(f"throttle {sample.throttle:.2f}")
         lines.append("  " + " · ".join(extras))
-        lines.extend(shape_lines(sample.learned_shape, actual_shape, bucket))
+        lines.extend(
+            shape_lines(
+                sample.learned_shape, actual_shape, bucket, configured_shape, sample.days_learned
+            )
+        )
         self.previous = sample
         if ratio is not None:
             self.last_ratio = ratio
@@ -257,15 +268,30 @@ class PacingReporter:
 
 
 def shape_lines(
-    learned: Sequence[float] | None, actual: Sequence[float], bucket: int | None
+    learned: Sequence[float] | None,
+    actual: Sequence[float],
+    bucket: int | None,
+    configured: Sequence[float] | None = None,
+    days_learned: int | None = None,
 ) -> list[str]:
-    """The learned-vs-actual sparklines with the match counts (as in the seed)."""
+    """The site's shapes against the traffic's actual one, with the match counts.
+
+    A shape configured on the site is the server's starting point, so its learned shape
+    matches from the first request; the lines say so instead of passing it off as learned.
+    """
+    lines = [] if configured is None else [f"  Config:   {sparkline(configured, bucket)}"]
     actual_line = f"  Actual:   {sparkline(actual, bucket)}"
     if learned is None:
-        return ["  Learned:  (not reported by the server)", actual_line]
+        return [*lines, "  Learned:  (not reported by the server)", actual_line]
+    if configured is not None:
+        source = "the configured shape, refined by traffic"
+    elif days_learned is not None:
+        days = "1 day" if days_learned == 1 else f"{days_learned} days"
+        source = f"from traffic; {days} learned"
+    else:
+        source = "from traffic"
     equal, close = shape_matches(learned, actual)
-    return [
-        f"  Learned:  {sparkline(learned, bucket)}",
-        actual_line,
-        f"  Shape: {equal}/24 buckets match, {close}/24 within one bar",
-    ]
+    match = f"  Shape: {equal}/24 buckets match, {close}/24 within one bar"
+    if configured is not None:
+        match += " (the server started from the configured shape)"
+    return [*lines, f"  Learned:  {sparkline(learned, bucket)}  ({source})", actual_line, match]

@@ -1,0 +1,99 @@
+"""A real ``promovolve serve`` subprocess for benchmarks: a free port, a temporary data dir
+(SQLite) and a known admin key; stopped and cleaned up on exit."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@dataclass(slots=True)
+class ServerProcess:
+    url: str
+    admin_key: str
+    process: subprocess.Popen[bytes]
+    log: Path
+
+
+@contextmanager
+def running_server(extra_env: dict[str, str] | None = None) -> Iterator[ServerProcess]:
+    """``promovolve serve`` on a free port with a temporary SQLite data dir."""
+    data_dir = Path(tempfile.mkdtemp(prefix="promovolve-bench-"))
+    port = free_port()
+    admin_key = "bench-" + secrets.token_urlsafe(24)
+    env = {k: v for k, v in os.environ.items() if k != "PROMOVOLVE_DATABASE_URL"}
+    env.update(
+        PROMOVOLVE_DATA_DIR=str(data_dir),
+        PROMOVOLVE_ADMIN_KEY=admin_key,
+        PYTHONUNBUFFERED="1",
+    )
+    env.update(extra_env or {})
+    log = data_dir / "server.log"
+    command = [
+        sys.executable,
+        "-m",
+        "promovolve.cli.main",
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+    ]
+    with log.open("wb") as out:
+        process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
+    server = ServerProcess(f"http://127.0.0.1:{port}", admin_key, process, log)
+    try:
+        _wait_ready(server)
+        yield server
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def _wait_ready(server: ServerProcess, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            raise RuntimeError(
+                f"the server exited with {server.process.returncode}:\n{tail(server.log)}"
+            )
+        try:
+            if httpx.get(server.url + "/healthz", timeout=1.0).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"the server did not become ready in {timeout:.0f}s:\n{tail(server.log)}")
+
+
+def tail(path: Path, size: int = 3000) -> str:
+    try:
+        return path.read_text(encoding="utf-8", errors="replace")[-size:]
+    except OSError:
+        return "(no log)"

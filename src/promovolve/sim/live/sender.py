@@ -1,0 +1,133 @@
+"""The live simulator's serve requests: sent concurrently (at most ``concurrency`` in
+flight), each answer's outcomes counted, and the beacons of its selected slots fired."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+from collections.abc import Callable, Mapping
+
+import httpx
+from rich.text import Text
+
+from promovolve.sim.live.api import describe_transport_error, error_from_response
+from promovolve.sim.live.beacons import Beacons
+from promovolve.sim.live.counters import SimCounters
+from promovolve.sim.live.values import number
+from promovolve.sim.live.world import SimWorld
+from promovolve.sim.plan import SLOT_HEIGHT, SLOT_ID, SLOT_WIDTH
+
+# This many consecutive connection failures means the server is gone: stop the run.
+MAX_CONSECUTIVE_FAILURES = 25
+# How many distinct error messages are printed as they happen (all are counted).
+MAX_PRINTED_ERRORS = 10
+
+
+class ErrorLog:
+    """Counts every error message; prints the first few distinct ones as they happen."""
+
+    def __init__(self, counters: SimCounters, show: Callable[[Text], None]) -> None:
+        self.counters = counters
+        self.show = show
+        self.printed = 0
+
+    def note(self, message: str) -> None:
+        self.counters.errors[message] += 1
+        if self.counters.errors[message] == 1 and self.printed < MAX_PRINTED_ERRORS:
+            self.printed += 1
+            self.show(Text(f"error: {message}", style="bold red"))
+
+
+class Sender:
+    """Sends one ``/v1/serve`` per arrival as a task; ``on_answer`` runs after each answer is
+    counted, ``on_gone`` once when the server stops answering at all."""
+
+    def __init__(
+        self,
+        client: httpx.AsyncClient,
+        counters: SimCounters,
+        beacons: Beacons,
+        errors: ErrorLog,
+        concurrency: int,
+        on_answer: Callable[[], None],
+        on_gone: Callable[[str], None],
+    ) -> None:
+        self.client = client
+        self.counters = counters
+        self.beacons = beacons
+        self.errors = errors
+        self.on_answer = on_answer
+        self.on_gone = on_gone
+        # Dollars the answered selections carried, by the simulator's day of the request.
+        self.day_spend: defaultdict[int, float] = defaultdict(float)
+        self.tasks: set[asyncio.Task[None]] = set()
+        self._semaphore = asyncio.Semaphore(concurrency)
+        self._consecutive_failures = 0
+
+    async def send(self, world: SimWorld, day: int) -> None:
+        """Start the next request once fewer than ``concurrency`` are in flight."""
+        await self._semaphore.acquire()
+        self.counters.dispatched += 1
+        task = asyncio.create_task(self._request(world, self.counters.dispatched, day))
+        self.tasks.add(task)
+        task.add_done_callback(self._done)
+
+    async def drain(self) -> None:
+        """Wait for the requests in flight (and their beacons)."""
+        if self.tasks:
+            await asyncio.gather(*list(self.tasks), return_exceptions=True)
+
+    def abandon(self) -> None:
+        for task in list(self.tasks):
+            task.cancel()
+
+    def _done(self, task: asyncio.Task[None]) -> None:
+        self.tasks.discard(task)
+        if not task.cancelled() and (failure := task.exception()) is not None:
+            self.errors.note(f"simulator: {type(failure).__name__}: {failure}")
+
+    async def _request(self, world: SimWorld, number_: int, day: int) -> None:
+        body = {
+            "siteId": world.site_id,
+            "url": f"{world.page_url}/{number_}",
+            "slots": [{"id": SLOT_ID, "width": SLOT_WIDTH, "height": SLOT_HEIGHT}],
+            "categories": list(world.categories),
+        }
+        try:
+            try:
+                response = await self.client.post("/v1/serve", json=body)
+            except httpx.HTTPError as error:
+                self.counters.serve_errors += 1
+                self._failure(f"POST /v1/serve: {describe_transport_error(error)}")
+                return
+            self._consecutive_failures = 0
+            if response.status_code >= 400:
+                self.counters.serve_errors += 1
+                self.errors.note(str(error_from_response("POST", "/v1/serve", response)))
+                return
+            try:
+                answer = response.json()
+            except ValueError:
+                self.counters.serve_errors += 1
+                self.errors.note("POST /v1/serve: the answer is not JSON")
+                return
+            self.counters.requests += 1
+            slots = answer.get("slots") if isinstance(answer, Mapping) else None
+            slots = [s for s in slots if isinstance(s, Mapping)] if isinstance(slots, list) else []
+            for slot in slots:  # count the outcomes before any await, so reports agree
+                outcome = str(slot.get("outcome", "unknown"))
+                self.counters.outcomes[outcome] += 1
+                price = number(slot.get("priceCpm"))
+                if outcome == "selected" and price is not None:
+                    self.day_spend[day] += price / 1000
+            self.on_answer()
+            for slot in slots:
+                await self.beacons.fire(slot)
+        finally:
+            self._semaphore.release()
+
+    def _failure(self, message: str) -> None:
+        self.errors.note(message)
+        self._consecutive_failures += 1
+        if self._consecutive_failures >= MAX_CONSECUTIVE_FAILURES:
+            self.on_gone(f"stopping: {self._consecutive_failures} requests in a row failed")
