@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run lab test lint typecheck unit boundscheck bench clean
+.PHONY: install run lab test lint typecheck unit boundscheck deploy-check bench clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -18,8 +18,8 @@ run: $(STAMP)
 	$(BIN)/promovolve serve
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks deploy
+	$(BIN)/ruff format --check src tests benchmarks deploy
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
@@ -32,7 +32,11 @@ unit: $(STAMP)
 boundscheck: $(STAMP)
 	NUMBA_BOUNDSCHECK=1 NUMBA_CACHE_DIR="$$(mktemp -d)" $(BIN)/pytest tests/engine
 
-test: lint typecheck unit boundscheck
+# The Dockerfile's rules and the Kubernetes manifests, rendered and validated offline.
+deploy-check: $(STAMP)
+	$(BIN)/python -m deploy.checks
+
+test: lint typecheck deploy-check unit boundscheck
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run

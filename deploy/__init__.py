@@ -1,0 +1,1 @@
+"""Deployment: the Kubernetes manifests (base/, overlays/) and their offline checks (checks/)."""

@@ -1,0 +1,1 @@
+"""Offline checks of the container image recipe and the Kubernetes manifests."""
