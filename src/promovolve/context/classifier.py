@@ -93,7 +93,7 @@ def _terms(words: list[str]) -> Iterable[str]:
 
 
 def build_lexicon(taxonomy: Taxonomy, lexicon_text: str) -> dict[str, tuple[tuple[str, float], ...]]:
-    """Terms from the categories' names and the hand-written lexicon (`id<TAB>a, b c`)."""
+    """Terms from the categories' names and the lexicon (`id<TAB>a, b c:2`, weight after `:`)."""
     entries: dict[str, dict[str, float]] = defaultdict(dict)
     for category in taxonomy:
         if category.tier1_id in NOT_TOPICS:
@@ -107,10 +107,13 @@ def build_lexicon(taxonomy: Taxonomy, lexicon_text: str) -> dict[str, tuple[tupl
             continue
         category_id, _, terms = line.partition("\t")
         category = taxonomy[category_id.strip()]
-        for term in terms.split(","):
+        for entry in terms.split(","):
+            term, _, weight = entry.partition(":")
             words = tokens(term)
+            if len(words) > 2:
+                raise ValueError(f"lexicon term {term!r} has more than two words")
             if words:
-                entries[" ".join(words)][category.id] = LEXICON_WEIGHT
+                entries[" ".join(words)][category.id] = float(weight or LEXICON_WEIGHT)
     return {term: tuple(by_category.items()) for term, by_category in entries.items()}
 
 
