@@ -9,6 +9,8 @@ from urllib.parse import urlsplit
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
+from promovolve.context import taxonomy
+from promovolve.context.matching import unknown_ids
 from promovolve.domain.money import MoneyError, usd_to_micros
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$"
@@ -21,6 +23,9 @@ MIN_CPM_MICROS = 1_000  # $0.001 CPM: the smallest bid whose impression price is
 MAX_CREATIVE_SIDE = 4096
 MAX_TERMS = 100
 MAX_URL = 2048
+MAX_PAGE_TEXT = 8000
+MAX_PAGE_TITLE = 500
+MAX_PAGE_DESCRIPTION = 2000
 # C0 controls and DEL: never meaningful in a name, id, term or URL, and PostgreSQL cannot
 # store NUL in text at all.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -108,7 +113,21 @@ Terms = Annotated[
     Field(max_length=MAX_TERMS),
     AfterValidator(_terms),
 ]
+
+
+def _known_ids(values: list[str]) -> list[str]:
+    unknown = unknown_ids(taxonomy.load(), values)
+    if unknown:
+        raise ValueError(f"unknown category id {unknown[0]!r} (not in the Content Taxonomy)")
+    return values
+
+
+# A campaign's categories: taxonomy ids or names (any case), or free-form terms.
+CategoryTerms = Annotated[Terms, AfterValidator(_known_ids)]
 Side = Annotated[int, Field(ge=1, le=MAX_CREATIVE_SIDE, strict=True)]
+PageTitle = Annotated[str, Field(max_length=MAX_PAGE_TITLE)]
+PageDescription = Annotated[str, Field(max_length=MAX_PAGE_DESCRIPTION)]
+PageText = Annotated[str, Field(max_length=MAX_PAGE_TEXT)]
 Status = Literal["active", "paused"]
 
 
@@ -145,8 +164,10 @@ class CampaignCreate(Body):
     name: Name
     daily_budget: BudgetMicros
     cpm: CpmMicros
-    categories: Terms = []
+    categories: CategoryTerms = []
     keywords: Terms = []
+    excluded_categories: CategoryTerms = []
+    excluded_keywords: Terms = []
     status: Status = "active"
 
 
@@ -154,8 +175,10 @@ class CampaignPatch(Body):
     name: Name | None = None
     daily_budget: BudgetMicros | None = None
     cpm: CpmMicros | None = None
-    categories: Terms | None = None
+    categories: CategoryTerms | None = None
     keywords: Terms | None = None
+    excluded_categories: CategoryTerms | None = None
+    excluded_keywords: Terms | None = None
     status: Status | None = None
 
 
@@ -191,6 +214,17 @@ class ServeBody(BaseModel):
     # Factories, not `[]`: pydantic deep-copies a mutable default for every request.
     categories: Terms = Field(default_factory=list)
     keywords: Terms = Field(default_factory=list)
+    # What the page says about itself, for the classifier (headings and a text excerpt).
+    title: PageTitle = ""
+    description: PageDescription = ""
+    text: PageText = ""
+
+
+class ClassifyBody(Body):
+    url: WebUrl | None = None
+    title: PageTitle = ""
+    description: PageDescription = ""
+    text: PageText
 
 
 # -- responses (documentation; handlers build the dicts directly) -------------------------
@@ -223,6 +257,8 @@ class CampaignOut(Out):
     cpm: float
     categories: list[str]
     keywords: list[str]
+    excluded_categories: list[str]
+    excluded_keywords: list[str]
     status: str
     archived: bool
 
@@ -279,6 +315,18 @@ class ServeSlotOut(Out):
 class ServeOut(Out):
     request_id: str
     slots: list[ServeSlotOut]
+
+
+class ClassifiedCategoryOut(Out):
+    id: str
+    name: str
+    tier1: str
+    score: float
+
+
+class ClassifyOut(Out):
+    categories: list[ClassifiedCategoryOut]
+    keywords: list[str]
 
 
 class SiteStatsOut(Out):

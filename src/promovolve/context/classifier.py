@@ -92,7 +92,9 @@ def _terms(words: list[str]) -> Iterable[str]:
         yield f"{first} {second}"
 
 
-def build_lexicon(taxonomy: Taxonomy, lexicon_text: str) -> dict[str, tuple[tuple[str, float], ...]]:
+def build_lexicon(
+    taxonomy: Taxonomy, lexicon_text: str
+) -> dict[str, tuple[tuple[str, float], ...]]:
     """Terms from the categories' names and the lexicon (`id<TAB>a, b c:2`, weight after `:`)."""
     entries: dict[str, dict[str, float]] = defaultdict(dict)
     for category in taxonomy:

@@ -1,0 +1,125 @@
+"""What a served page is about: the caller's terms, publisher pins and the classifier.
+
+Classification runs on a worker thread and is cached per URL. A serve waits for it at most
+`wait_seconds`; past that the page is served on what its caller sent, and the result lands
+in the cache for the page's next serve.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from concurrent.futures import Executor, ThreadPoolExecutor
+
+from promovolve.context.cache import TtlCache
+from promovolve.context.classifier import Classification, Classifier, default_classifier
+from promovolve.context.matching import page_terms
+from promovolve.domain.model import PageContext
+
+logger = logging.getLogger("promovolve.api.page_reader")
+
+CACHE_ENTRIES = 100_000
+CACHE_TTL_SECONDS = 6 * 3600.0
+WAIT_SECONDS = 0.003
+MAX_IN_FLIGHT = 256
+
+
+class PageReader:
+    def __init__(
+        self,
+        clock: Callable[[], float],
+        classifier: Classifier | None = None,
+        executor: Executor | None = None,
+        wait_seconds: float = WAIT_SECONDS,
+        cache: TtlCache[str, Classification] | None = None,
+    ) -> None:
+        self.clock = clock
+        self.classifier = classifier or default_classifier()
+        self.taxonomy = self.classifier.taxonomy
+        self._own_executor = executor is None
+        self.executor = executor or ThreadPoolExecutor(1, thread_name_prefix="classify")
+        self.wait_seconds = wait_seconds
+        self.cache = cache or TtlCache(CACHE_ENTRIES, CACHE_TTL_SECONDS)
+        self._in_flight: dict[str, asyncio.Future[Classification]] = {}
+        # Publisher pins: site id -> page URL ("" for the whole site) -> category ids.
+        self.pins: dict[str, dict[str, tuple[str, ...]]] = {}
+
+    def close(self) -> None:
+        if self._own_executor:
+            self.executor.shutdown(wait=False, cancel_futures=True)
+
+    def pinned(self, site_id: str, url: str) -> tuple[str, ...] | None:
+        """The page's pin, else its site's, else None."""
+        of_site = self.pins.get(site_id)
+        if not of_site:
+            return None
+        return of_site.get(url) or of_site.get("")
+
+    def set_pin(self, site_id: str, url: str, categories: tuple[str, ...] | None) -> None:
+        of_site = self.pins.setdefault(site_id, {})
+        if categories is None:
+            of_site.pop(url, None)
+        else:
+            of_site[url] = categories
+
+    async def classify(self, title: str, description: str, text: str) -> Classification:
+        """Classify now (off the event loop), uncached: what `POST /v1/classify` answers."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(
+            self.executor, self.classifier.classify, title, description, text
+        )
+
+    async def page(
+        self,
+        site_id: str,
+        url: str,
+        categories: list[str],
+        keywords: list[str],
+        title: str = "",
+        description: str = "",
+        text: str = "",
+    ) -> PageContext:
+        terms = list(categories)
+        words = list(keywords)
+        pin = self.pinned(site_id, url)
+        if pin is not None:
+            terms.extend(pin)
+        elif title or description or text:
+            found = await self._classification(url, title, description, text)
+            if found is not None:
+                terms.extend(c.category.id for c in found.categories)
+                words.extend(found.keywords)
+        matched, sensitive = page_terms(self.taxonomy, terms)
+        return PageContext(url, matched, frozenset(words), sensitive)
+
+    async def _classification(
+        self, url: str, title: str, description: str, text: str
+    ) -> Classification | None:
+        cached = self.cache.get(url, self.clock())
+        if cached is not None:
+            return cached
+        future = self._in_flight.get(url)
+        if future is None:
+            if len(self._in_flight) >= MAX_IN_FLIGHT:
+                return None  # a flood of new pages: serve them on what they sent
+            loop = asyncio.get_running_loop()
+            future = loop.run_in_executor(
+                self.executor, self.classifier.classify, title, description, text
+            )
+            self._in_flight[url] = future
+            future.add_done_callback(lambda done: self._landed(url, done))
+        try:
+            return await asyncio.wait_for(asyncio.shield(future), self.wait_seconds)
+        except Exception:  # not done in time, or failed (logged when it lands)
+            return None
+
+    def _landed(self, url: str, future: asyncio.Future[Classification]) -> None:
+        self._in_flight.pop(url, None)
+        if future.cancelled():
+            return
+        error = future.exception()
+        if error is not None:
+            logger.error("could not classify %s: %s", url, error)
+            return
+        self.cache.put(url, future.result(), self.clock())
