@@ -11,6 +11,7 @@ shares of the page's total, so they are comparable across pages.
 from __future__ import annotations
 
 import functools
+import itertools
 import math
 import re
 from collections import defaultdict
@@ -88,7 +89,7 @@ class Classifier:
 def _terms(words: list[str]) -> Iterable[str]:
     """Each word and each pair of neighbouring words."""
     yield from words
-    for first, second in zip(words, words[1:], strict=False):
+    for first, second in itertools.pairwise(words):
         yield f"{first} {second}"
 
 
