@@ -16,7 +16,7 @@ from starlette.routing import Route
 from promovolve.api.deps import RuntimeDep
 from promovolve.api.errors import JsonResponse, install_error_handlers
 from promovolve.api.middleware import PublicCorsMiddleware, ServerMiddleware
-from promovolve.api.routes import advertisers, publishers, serving, stats
+from promovolve.api.routes import advertisers, context, publishers, serving, stats
 from promovolve.api.runtime import Runtime
 from promovolve.settings import Settings
 
@@ -75,6 +75,7 @@ def create_app(settings: Settings | None = None, clock: Callable[[], float] = ti
     app.include_router(publishers.router)
     app.include_router(advertisers.router)
     app.include_router(stats.router)
+    app.include_router(context.router)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

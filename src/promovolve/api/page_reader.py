@@ -29,6 +29,7 @@ class PageReader:
     def __init__(
         self,
         clock: Callable[[], float],
+        pins: dict[str, dict[str, tuple[str, ...]]],
         classifier: Classifier | None = None,
         executor: Executor | None = None,
         wait_seconds: float = WAIT_SECONDS,
@@ -42,8 +43,8 @@ class PageReader:
         self.wait_seconds = wait_seconds
         self.cache = cache or TtlCache(CACHE_ENTRIES, CACHE_TTL_SECONDS)
         self._in_flight: dict[str, asyncio.Future[Classification]] = {}
-        # Publisher pins: site id -> page URL ("" for the whole site) -> category ids.
-        self.pins: dict[str, dict[str, tuple[str, ...]]] = {}
+        # Publisher pins (the server state's): site -> page URL ("" for the site) -> ids.
+        self.pins = pins
 
     def close(self) -> None:
         if self._own_executor:
@@ -55,13 +56,6 @@ class PageReader:
         if not of_site:
             return None
         return of_site.get(url) or of_site.get("")
-
-    def set_pin(self, site_id: str, url: str, categories: tuple[str, ...] | None) -> None:
-        of_site = self.pins.setdefault(site_id, {})
-        if categories is None:
-            of_site.pop(url, None)
-        else:
-            of_site[url] = categories
 
     async def classify(self, title: str, description: str, text: str) -> Classification:
         """Classify now (off the event loop), uncached: what `POST /v1/classify` answers."""

@@ -220,6 +220,14 @@ class ServeBody(BaseModel):
     text: PageText = ""
 
 
+class PinBody(Body):
+    # Absent: the pin is the whole site's.
+    url: WebUrl | None = None
+    categories: Annotated[
+        list[Annotated[str, Field(max_length=200)]], Field(min_length=1, max_length=20)
+    ]
+
+
 class ClassifyBody(Body):
     url: WebUrl | None = None
     title: PageTitle = ""
@@ -327,6 +335,11 @@ class ClassifiedCategoryOut(Out):
 class ClassifyOut(Out):
     categories: list[ClassifiedCategoryOut]
     keywords: list[str]
+
+
+class PinOut(Out):
+    url: str | None
+    categories: list[str]
 
 
 class SiteStatsOut(Out):
