@@ -57,6 +57,11 @@ class PageReader:
             return None
         return of_site.get(url) or of_site.get("")
 
+    async def settled(self) -> None:
+        """Wait until every classification under way has landed in the cache."""
+        while self._in_flight:
+            await asyncio.wait(list(self._in_flight.values()))
+
     async def classify(self, title: str, description: str, text: str) -> Classification:
         """Classify now (off the event loop), uncached: what `POST /v1/classify` answers."""
         loop = asyncio.get_running_loop()

@@ -38,7 +38,9 @@ def page_terms(
         out |= expanded
         if taxonomy.is_sensitive(category) and expanded not in sensitive:
             sensitive.append(expanded)
-    return frozenset(out), tuple(sorted(sensitive, key=sorted))
+    # A topic's ancestor adds nothing: opting in to the topic is enough.
+    specific = [t for t in sensitive if not any(t < other for other in sensitive)]
+    return frozenset(out), tuple(sorted(specific, key=sorted))
 
 
 def unknown_ids(taxonomy: Taxonomy, terms: Iterable[str]) -> list[str]:
