@@ -76,7 +76,7 @@ class _GatedClassifier:
 
 
 async def test_a_category_matches_its_descendants_and_names_match(api: Harness) -> None:
-    pub, adv = await _world(api, categories=["483"])
+    _, adv = await _world(api, categories=["483"])
     assert await _outcome(api, categories=["547"]) == "selected"  # Basketball, under Sports
     assert await _outcome(api, categories=["Basketball"]) == "selected"
     assert await _outcome(api, categories=["1"]) == "noCandidates"  # Automotive
@@ -101,7 +101,7 @@ async def test_exclusions_rule_a_campaign_out(api: Harness) -> None:
 
 
 async def test_sensitive_pages_take_only_campaigns_that_opted_in(api: Harness) -> None:
-    pub, adv = await _world(api)  # untargeted: runs anywhere but on sensitive topics
+    _, adv = await _world(api)  # untargeted: runs anywhere but on sensitive topics
     api.runtime.pages.wait_seconds = 10.0
     assert await _outcome(api, categories=["483"]) == "selected"
     assert await _outcome(api, "https://example.com/guns", text=FIREARMS_TEXT) == "noCandidates"
