@@ -73,3 +73,22 @@ def test_tier1_accuracy_on_the_labeled_pages(name: str, floor: float) -> None:
     result = accuracy(default_classifier(), pages)
     assert isinstance(result["top1"], float)
     assert result["top1"] >= floor
+
+
+def test_no_labeled_page_is_read_as_a_sensitive_topic() -> None:
+    classifier = default_classifier()
+    taxonomy = classifier.taxonomy
+    for name in SETS:
+        for page in read_pages(SETS[name]):
+            result = classifier.classify(page.title, "", page.text)
+            flagged = [
+                c.category.name for c in result.categories if taxonomy.is_sensitive(c.category)
+            ]
+            assert flagged == [], (page.title, flagged)
+
+
+def test_curated_terms_read_a_page_as_a_sensitive_topic() -> None:
+    result = default_classifier().classify("", "", "Rifles, pistols and ammunition for sale.")
+    assert "avbNf2" in {c.category.id for c in result.categories}  # Arms & Ammunition
+    adult_learners = default_classifier().classify("", "", "Courses for adult learners.")
+    assert all(c.tier1.id != "v9i3On" for c in adult_learners.categories)

@@ -99,7 +99,9 @@ def build_lexicon(
     """Terms from the categories' names and the lexicon (`id<TAB>a, b c:2`, weight after `:`)."""
     entries: dict[str, dict[str, float]] = defaultdict(dict)
     for category in taxonomy:
-        if category.tier1_id in NOT_TOPICS:
+        # Sensitive topics keep ads off a page, so only their curated terms point at them:
+        # the words of their names ("adult", "arms", "injury") are everyday words too.
+        if category.tier1_id in NOT_TOPICS or taxonomy.is_sensitive(category):
             continue
         for part in _NAME_PARTS.split(category.name.lower()):
             words = tokens(part)
