@@ -89,7 +89,7 @@ class PageReader:
             if found is not None:
                 terms.extend(c.category.id for c in found.categories)
                 words.extend(found.keywords)
-        matched, sensitive = page_terms(self.taxonomy, terms)
+        matched, sensitive = page_terms(self.taxonomy, tuple(terms))
         return PageContext(url, matched, frozenset(words), sensitive)
 
     async def _classification(

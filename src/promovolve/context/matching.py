@@ -8,6 +8,7 @@ page's terms hold the id and the name of its category and of every ancestor: a c
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 
 from promovolve.context.taxonomy import Category, Taxonomy
@@ -23,8 +24,9 @@ def category_terms(taxonomy: Taxonomy, category: Category) -> frozenset[str]:
     return frozenset(terms)
 
 
+@functools.lru_cache(maxsize=8192)  # pages repeat their terms; serves should not redo this
 def page_terms(
-    taxonomy: Taxonomy, terms: Iterable[str]
+    taxonomy: Taxonomy, terms: tuple[str, ...]
 ) -> tuple[frozenset[str], tuple[frozenset[str], ...]]:
     """(every term the page matches, one term set per sensitive topic of the page)."""
     out: set[str] = set()
