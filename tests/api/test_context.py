@@ -61,6 +61,12 @@ async def test_a_first_serve_does_not_wait_for_a_slow_classification(api: Harnes
     await pages.settled()
     assert await _outcome(api, text=SOCCER_TEXT) == "selected"  # from the cache
     assert slow.calls == 1
+    registry = api.runtime.metrics.registry
+    reads = {
+        source: registry.get_sample_value("promovolve_page_reads_total", {"source": source})
+        for source in ("late", "cached", "classified")
+    }
+    assert reads == {"late": 1.0, "cached": 1.0, "classified": 0.0}
 
 
 class _GatedClassifier:

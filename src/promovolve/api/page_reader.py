@@ -12,6 +12,7 @@ import logging
 from collections.abc import Callable
 from concurrent.futures import Executor, ThreadPoolExecutor
 
+from promovolve.api.metrics import Metrics
 from promovolve.context.cache import TtlCache
 from promovolve.context.classifier import Classification, Classifier, default_classifier
 from promovolve.context.matching import page_terms
@@ -23,6 +24,7 @@ CACHE_ENTRIES = 100_000
 CACHE_TTL_SECONDS = 6 * 3600.0
 WAIT_SECONDS = 0.003
 MAX_IN_FLIGHT = 256
+SOURCES = ("cached", "classified", "late", "skipped")
 
 
 class PageReader:
@@ -30,6 +32,7 @@ class PageReader:
         self,
         clock: Callable[[], float],
         pins: dict[str, dict[str, tuple[str, ...]]],
+        metrics: Metrics | None = None,
         classifier: Classifier | None = None,
         executor: Executor | None = None,
         wait_seconds: float = WAIT_SECONDS,
@@ -43,6 +46,8 @@ class PageReader:
         self.wait_seconds = wait_seconds
         self.cache = cache or TtlCache(CACHE_ENTRIES, CACHE_TTL_SECONDS)
         self._in_flight: dict[str, asyncio.Future[Classification]] = {}
+        counter = (metrics or Metrics()).page_reads
+        self._reads = {s: counter.labels(s) for s in ("pinned", *SOURCES)}
         # Publisher pins (the server state's): site -> page URL ("" for the site) -> ids.
         self.pins = pins
 
@@ -84,8 +89,10 @@ class PageReader:
         pin = self.pinned(site_id, url)
         if pin is not None:
             terms.extend(pin)
+            self._reads["pinned"].inc()
         elif title or description or text:
-            found = await self._classification(url, title, description, text)
+            found, source = await self._classification(url, title, description, text)
+            self._reads[source].inc()
             if found is not None:
                 terms.extend(c.category.id for c in found.categories)
                 words.extend(found.keywords)
@@ -94,14 +101,15 @@ class PageReader:
 
     async def _classification(
         self, url: str, title: str, description: str, text: str
-    ) -> Classification | None:
+    ) -> tuple[Classification | None, str]:
+        """The page's classification (None: not in time), and where it came from."""
         cached = self.cache.get(url, self.clock())
         if cached is not None:
-            return cached
+            return cached, "cached"
         future = self._in_flight.get(url)
         if future is None:
             if len(self._in_flight) >= MAX_IN_FLIGHT:
-                return None  # a flood of new pages: serve them on what they sent
+                return None, "skipped"  # a flood of new pages: serve them on what they sent
             loop = asyncio.get_running_loop()
             future = loop.run_in_executor(
                 self.executor, self.classifier.classify, title, description, text
@@ -109,9 +117,9 @@ class PageReader:
             self._in_flight[url] = future
             future.add_done_callback(lambda done: self._landed(url, done))
         try:
-            return await asyncio.wait_for(asyncio.shield(future), self.wait_seconds)
+            return await asyncio.wait_for(asyncio.shield(future), self.wait_seconds), "classified"
         except Exception:  # not done in time, or failed (logged when it lands)
-            return None
+            return None, "late"
 
     def _landed(self, url: str, future: asyncio.Future[Classification]) -> None:
         self._in_flight.pop(url, None)

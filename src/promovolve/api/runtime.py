@@ -83,7 +83,7 @@ class Runtime:
         snapshots = self._snapshots = Snapshotter(
             state, sessions, settings.snapshot_interval_seconds, self.clock
         )
-        pages = self._pages = PageReader(self.clock, state.pins)
+        pages = self._pages = PageReader(self.clock, state.pins, self.metrics)
         self._serving = ServePath(
             state,
             Recorder(self.writer),
