@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from concurrent.futures import Executor, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 
 from promovolve.api.metrics import Metrics
 from promovolve.context.cache import TtlCache
@@ -34,17 +34,14 @@ class PageReader:
         pins: dict[str, dict[str, tuple[str, ...]]],
         metrics: Metrics | None = None,
         classifier: Classifier | None = None,
-        executor: Executor | None = None,
         wait_seconds: float = WAIT_SECONDS,
-        cache: TtlCache[str, Classification] | None = None,
     ) -> None:
         self.clock = clock
         self.classifier = classifier or default_classifier()
         self.taxonomy = self.classifier.taxonomy
-        self._own_executor = executor is None
-        self.executor = executor or ThreadPoolExecutor(1, thread_name_prefix="classify")
+        self.executor = ThreadPoolExecutor(1, thread_name_prefix="classify")
         self.wait_seconds = wait_seconds
-        self.cache = cache or TtlCache(CACHE_ENTRIES, CACHE_TTL_SECONDS)
+        self.cache: TtlCache[str, Classification] = TtlCache(CACHE_ENTRIES, CACHE_TTL_SECONDS)
         self._in_flight: dict[str, asyncio.Future[Classification]] = {}
         counter = (metrics or Metrics()).page_reads
         self._reads = {s: counter.labels(s) for s in ("pinned", *SOURCES)}
@@ -52,8 +49,7 @@ class PageReader:
         self.pins = pins
 
     def close(self) -> None:
-        if self._own_executor:
-            self.executor.shutdown(wait=False, cancel_futures=True)
+        self.executor.shutdown(wait=False, cancel_futures=True)
 
     def pinned(self, site_id: str, url: str) -> tuple[str, ...] | None:
         """The page's pin, else its site's, else None."""
