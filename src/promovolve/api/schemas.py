@@ -229,6 +229,7 @@ class PinBody(Body):
 
 
 class ClassifyBody(Body):
+    # The caller's reference only: the answer is always the classifier's own, fresh reading.
     url: WebUrl | None = None
     title: PageTitle = ""
     description: PageDescription = ""
