@@ -30,6 +30,8 @@ def load_into(server: ServerState, state: LoadedState, now: float) -> None:
         keyring.set(Principal("advertiser", advertiser.id), key_hash, advertiser.active)
     for publisher_id, domains in state.blocklists.items():
         server.blocklists[publisher_id] = frozenset(domains)
+    for site_id, pins in state.pins.items():
+        server.pins[site_id] = dict(pins)
     for creative in state.creatives:  # before their campaigns, which publish them
         server.put_creative(creative)
     for campaign in state.campaigns:

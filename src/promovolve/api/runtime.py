@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from promovolve.api.keys import KeyRing
 from promovolve.api.loading import load_into
 from promovolve.api.metrics import Metrics
+from promovolve.api.page_reader import PageReader
 from promovolve.api.recording import Recorder
 from promovolve.api.serve_path import ServePath
 from promovolve.api.services import ServiceContext, Services
@@ -58,6 +59,7 @@ class Runtime:
         self._snapshots: Snapshotter | None = None
         self._ticker: Ticker | None = None
         self._services: Services | None = None
+        self._pages: PageReader | None = None
 
     async def start(self) -> None:
         settings = self.settings
@@ -81,6 +83,7 @@ class Runtime:
         snapshots = self._snapshots = Snapshotter(
             state, sessions, settings.snapshot_interval_seconds, self.clock
         )
+        pages = self._pages = PageReader(self.clock, state.pins, self.metrics)
         self._serving = ServePath(
             state,
             Recorder(self.writer),
@@ -89,6 +92,7 @@ class Runtime:
             snapshots.dirty,
             settings.tracking_ttl_seconds,
             self.clock,
+            pages,
         )
         self._services = Services.on(ServiceContext(state, sessions, self.clock, snapshots.dirty))
         snapshots.start()
@@ -105,6 +109,8 @@ class Runtime:
             await self._snapshots.stop()
         if self.db is not None:
             await self.db.dispose()
+        if self._pages is not None:
+            self._pages.close()
 
     @property
     def session(self) -> async_sessionmaker[AsyncSession]:
@@ -121,6 +127,10 @@ class Runtime:
     @property
     def snapshots(self) -> Snapshotter:
         return _started(self._snapshots)
+
+    @property
+    def pages(self) -> PageReader:
+        return _started(self._pages)
 
     @property
     def services(self) -> Services:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import orjson
 from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -30,6 +31,7 @@ from promovolve.store.models import (
     ApprovalRow,
     BlocklistRow,
     CampaignRow,
+    CategoryPinRow,
     CreativeRow,
     EngineSnapshotRow,
     PublisherRow,
@@ -53,6 +55,8 @@ class LoadedState:
     # (site, start of its simulated day 0)
     sites: list[tuple[Site, float]] = field(default_factory=list)
     blocklists: dict[str, set[str]] = field(default_factory=dict)
+    # site → page URL ("" for the whole site) → pinned category ids
+    pins: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)
     campaigns: list[Campaign] = field(default_factory=list)
     creatives: list[Creative] = field(default_factory=list)
     # site → creative → the publisher's decision
@@ -82,6 +86,9 @@ async def load_state(session: AsyncSession) -> LoadedState:
         state.sites.append((site_from_row(s), s.clock_origin))
     for blocked in await session.scalars(select(BlocklistRow)):
         state.blocklists.setdefault(blocked.publisher_id, set()).add(blocked.domain)
+    for pin in await session.scalars(select(CategoryPinRow)):
+        categories = tuple(orjson.loads(pin.categories_json))
+        state.pins.setdefault(pin.site_id, {})[pin.url] = categories
     state.campaigns = [campaign_from_row(c) for c in await session.scalars(select(CampaignRow))]
     state.creatives = [creative_from_row(c) for c in await session.scalars(select(CreativeRow))]
     for ap in await session.scalars(select(ApprovalRow)):

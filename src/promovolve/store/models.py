@@ -92,6 +92,18 @@ class CampaignRow(Base):
     created_at: Mapped[float] = mapped_column(Float)
     # Set once archived (migration 0003): the row and its history stay.
     archived_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+    # Migration 0004_targeting.
+    excluded_categories_json: Mapped[str] = mapped_column(Text, server_default="[]")
+    excluded_keywords_json: Mapped[str] = mapped_column(Text, server_default="[]")
+
+
+class CategoryPinRow(Base):
+    """A publisher's categories for one page of a site, or the whole site (url "")."""
+
+    __tablename__ = "category_pins"
+    site_id: Mapped[str] = mapped_column(ForeignKey("sites.id"), primary_key=True)
+    url: Mapped[str] = mapped_column(String(2048), primary_key=True)
+    categories_json: Mapped[str] = mapped_column(Text)
 
 
 class CreativeRow(Base):
