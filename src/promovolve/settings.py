@@ -9,6 +9,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from promovolve.domain.ledger import DEFAULT_IDEMPOTENCY_WINDOW_SECONDS
+
 ENV_PREFIX = "PROMOVOLVE_"
 DEFAULT_DATA_DIR = "./var"
 DEFAULT_HOST = "127.0.0.1"
@@ -36,6 +38,8 @@ class Settings:
     max_body_bytes: int = 64 * 1024
     tracking_ttl_seconds: int = 86400
     write_batch_rows: int = 512
+    # How long the budget ledger remembers a reservation id, so a retry is not charged twice.
+    idempotency_window_seconds: float = DEFAULT_IDEMPOTENCY_WINDOW_SECONDS
 
     @property
     def resolved_database_url(self) -> str:
@@ -64,6 +68,9 @@ class Settings:
                 snapshot_interval_seconds=float(get("SNAPSHOT_INTERVAL") or 5.0),
                 max_body_bytes=int(get("MAX_BODY_BYTES") or 64 * 1024),
                 tracking_ttl_seconds=int(get("TRACKING_TTL") or 86400),
+                idempotency_window_seconds=float(
+                    get("IDEMPOTENCY_WINDOW") or DEFAULT_IDEMPOTENCY_WINDOW_SECONDS
+                ),
             )
         except ValueError as exc:
             raise SettingsError(f"bad PROMOVOLVE_ setting: {exc}") from exc
@@ -81,6 +88,8 @@ class Settings:
             raise SettingsError("PROMOVOLVE_SNAPSHOT_INTERVAL must be positive")
         if self.max_body_bytes <= 0 or self.tracking_ttl_seconds <= 0:
             raise SettingsError("body limit and tracking TTL must be positive")
+        if not self.idempotency_window_seconds > 0:
+            raise SettingsError("PROMOVOLVE_IDEMPOTENCY_WINDOW must be positive")
 
 
 def ensure_admin_key(settings: Settings, announce: bool = True) -> str:

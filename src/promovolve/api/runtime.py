@@ -138,6 +138,7 @@ class Runtime:
             )
             state = await repository.load_state(session)
         self.signer = TrackingSigner(bytes.fromhex(secret))
+        self.ledger = InMemoryBudgetLedger(settings.idempotency_window_seconds)
         kernels.warm_up()
         self._load(state, time.time())
         self.writer = GroupCommitWriter(
@@ -184,7 +185,7 @@ class Runtime:
             self.catalog.put_creative(creative)
             self.creatives[creative.id] = creative
         for campaign_id, (day, reservations) in state.reservations.items():
-            self.ledger.load(campaign_id, day, reservations)
+            self.ledger.load(campaign_id, day, sum(reservations.values()), reservations)
         self.campaign_last_site.update(state.last_site)
         approvals: dict[str, list[tuple[str, str]]] = {}
         for ap in state.approvals:
