@@ -17,6 +17,7 @@ DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8080
 ADMIN_KEY_FILE = "admin.key"
 SQLITE_FILE = "promovolve.db"
+DEFAULT_RETENTION_DAYS = 2.0
 
 
 class SettingsError(ValueError):
@@ -40,6 +41,8 @@ class Settings:
     write_batch_rows: int = 512
     # How long the budget ledger remembers a reservation id, so a retry is not charged twice.
     idempotency_window_seconds: float = DEFAULT_IDEMPOTENCY_WINDOW_SECONDS
+    # Days raw reservations and events are kept (their counts stay in the aggregates).
+    retention_days: float = DEFAULT_RETENTION_DAYS
 
     @property
     def resolved_database_url(self) -> str:
@@ -71,6 +74,7 @@ class Settings:
                 idempotency_window_seconds=float(
                     get("IDEMPOTENCY_WINDOW") or DEFAULT_IDEMPOTENCY_WINDOW_SECONDS
                 ),
+                retention_days=float(get("RETENTION_DAYS") or DEFAULT_RETENTION_DAYS),
             )
         except ValueError as exc:
             raise SettingsError(f"bad PROMOVOLVE_ setting: {exc}") from exc
@@ -90,6 +94,8 @@ class Settings:
             raise SettingsError("body limit and tracking TTL must be positive")
         if not self.idempotency_window_seconds > 0:
             raise SettingsError("PROMOVOLVE_IDEMPOTENCY_WINDOW must be positive")
+        if not self.retention_days > 0:
+            raise SettingsError("PROMOVOLVE_RETENTION_DAYS must be positive")
 
 
 def ensure_admin_key(settings: Settings, announce: bool = True) -> str:

@@ -11,8 +11,10 @@ engine is used by one caller at a time without locks. Durable state lives in SQL
 - each engine's pacing state (controller, learned shape, outcome counters) is snapshotted
   as JSON every few seconds and at shutdown.
 
-At start the ledger is rebuilt from the reservations of each campaign's latest day,
-Thompson statistics from the events, and controllers from the snapshots.
+Each batch also adds to daily and lifetime aggregates (`promovolve.store.aggregates`). At
+start the ledger is rebuilt from each campaign's latest day in them (and the reservation ids
+of the idempotency window), Thompson statistics from the lifetime event counts, and
+controllers from the snapshots; the raw rows' history is never read.
 """
 
 from __future__ import annotations
@@ -66,9 +68,10 @@ from promovolve.engine.site import (
 )
 from promovolve.pacing.config import PacingConfig
 from promovolve.settings import Settings, ensure_admin_key
-from promovolve.store import database, repository
+from promovolve.store import database, loading, repository
 from promovolve.store.batch import batch_store_for
 from promovolve.store.models import CampaignRow, CreativeRow, SiteRow
+from promovolve.store.retention import Retention, kept_seconds
 
 logger = logging.getLogger("promovolve.api.runtime")
 
@@ -121,6 +124,7 @@ class Runtime:
     request_ids: RequestIds = field(default_factory=RequestIds)
     write_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     _snapshot_task: asyncio.Task[None] | None = None
+    _retention: Retention | None = None
     _outcome_counters: dict[str, Any] = field(default_factory=dict)
 
     # -- lifecycle ------------------------------------------------------------------------
@@ -136,21 +140,28 @@ class Runtime:
             secret = await repository.get_or_create_setting(
                 session, TRACKING_SECRET_KEY, secrets.token_hex(32)
             )
-            state = await repository.load_state(session)
+            now = time.time()
+            state = await loading.load_state(session, now, settings.idempotency_window_seconds)
         self.signer = TrackingSigner(bytes.fromhex(secret))
         self.ledger = InMemoryBudgetLedger(settings.idempotency_window_seconds)
         kernels.warm_up()
-        self._load(state, time.time())
+        self._load(state, now)
         self.writer = GroupCommitWriter(
             batch_store_for(self.db), self.metrics, settings.write_batch_rows
         )
         self.writer.start()
+        window = settings.idempotency_window_seconds
+        kept = kept_seconds(settings.retention_days, settings.tracking_ttl_seconds, window)
+        self._retention = Retention(self.db, kept)
+        self._retention.start()
         self._snapshot_task = asyncio.get_running_loop().create_task(
             self._snapshot_loop(), name="engine-snapshots"
         )
         logger.info("promovolve runtime started: %d sites on %s", len(self.sites), _safe(url))
 
     async def stop(self) -> None:
+        if self._retention is not None:
+            await self._retention.stop()
         if self._snapshot_task is not None:
             self._snapshot_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -168,7 +179,7 @@ class Runtime:
         return self.sessions
 
     # -- loading --------------------------------------------------------------------------
-    def _load(self, state: repository.LoadedState, now: float) -> None:
+    def _load(self, state: loading.LoadedState, now: float) -> None:
         assert self.keyring is not None
         for p in state.publishers:
             self.publishers[p.id] = Publisher(p.id, p.name)
@@ -184,8 +195,8 @@ class Runtime:
             creative = creative_from_row(cr)
             self.catalog.put_creative(creative)
             self.creatives[creative.id] = creative
-        for campaign_id, (day, reservations) in state.reservations.items():
-            self.ledger.load(campaign_id, day, sum(reservations.values()), reservations)
+        for campaign_id, ledger_day in state.ledger_days.items():
+            self.ledger.load(campaign_id, ledger_day.day, ledger_day.spent, ledger_day.recent)
         self.campaign_last_site.update(state.last_site)
         approvals: dict[str, list[tuple[str, str]]] = {}
         for ap in state.approvals:
@@ -217,7 +228,7 @@ class Runtime:
         return SiteState(engine, origin)
 
     def _restore_engine(
-        self, engine: SiteEngine, origin: float, state: repository.LoadedState, now: float
+        self, engine: SiteEngine, origin: float, state: loading.LoadedState, now: float
     ) -> None:
         site_id = engine.site.id
         raw = state.snapshots.get(site_id)
