@@ -17,8 +17,9 @@ from array import array
 from collections.abc import Sequence
 from typing import Protocol
 
-# Serve and write retries arrive within seconds; five minutes leaves a wide margin.
-DEFAULT_IDEMPOTENCY_WINDOW_SECONDS = 300.0
+# Retries arrive within seconds, and a failed write's release within the SQLite busy timeout
+# (30 s); memory holds up to two windows of reservations.
+DEFAULT_IDEMPOTENCY_WINDOW_SECONDS = 60.0
 
 
 class BudgetLedger(Protocol):
