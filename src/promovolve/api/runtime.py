@@ -29,6 +29,7 @@ import secrets
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from time import perf_counter
 from typing import Any
 
 import orjson
@@ -136,16 +137,18 @@ class Runtime:
         self.db = database.create_engine(url, settings.database_schema)
         await database.migrate(self.db, settings.database_schema)
         self.sessions = database.session_factory(self.db)
+        kernels.warm_up()
         async with self.sessions.begin() as session:
             secret = await repository.get_or_create_setting(
                 session, TRACKING_SECRET_KEY, secrets.token_hex(32)
             )
             now = time.time()
+            loading_started = perf_counter()
             state = await loading.load_state(session, now, settings.idempotency_window_seconds)
         self.signer = TrackingSigner(bytes.fromhex(secret))
         self.ledger = InMemoryBudgetLedger(settings.idempotency_window_seconds)
-        kernels.warm_up()
         self._load(state, now)
+        loaded_in = perf_counter() - loading_started
         self.writer = GroupCommitWriter(
             batch_store_for(self.db), self.metrics, settings.write_batch_rows
         )
@@ -157,7 +160,12 @@ class Runtime:
         self._snapshot_task = asyncio.get_running_loop().create_task(
             self._snapshot_loop(), name="engine-snapshots"
         )
-        logger.info("promovolve runtime started: %d sites on %s", len(self.sites), _safe(url))
+        logger.info(
+            "promovolve runtime started: %d sites on %s (state loaded in %.3f s)",
+            len(self.sites),
+            _safe(url),
+            loaded_in,
+        )
 
     async def stop(self) -> None:
         if self._retention is not None:

@@ -157,19 +157,22 @@ class SqliteThreadStore:
 
     def _write(self, reservations: Rows, pending: Rows, events: Rows) -> set[EventKey]:
         size = self._rows_per_statement
+        spend_writes = _inserts("reservations", reservations, size)
+        pending_writes = _inserts("approvals", pending, size)
+        event_writes = _inserts("events", events, size)
         conn = self._connection()
         # Always one transaction: the aggregates are written after the rows they count.
         conn.execute("BEGIN IMMEDIATE")
         try:
             before = conn.execute(_LAST_RESERVATION).fetchone()[0] if reservations else 0
             inserted = 0
-            for sql, params in _inserts("reservations", reservations, size):
+            for sql, params in spend_writes:
                 inserted += conn.execute(sql, params).rowcount
-            for sql, params in _inserts("approvals", pending, size):
+            for sql, params in pending_writes:
                 conn.execute(sql, params)
             new: set[EventKey] = set()
             new_events: list[tuple[object, ...]] = []
-            for sql, params in _inserts("events", events, size):
+            for sql, params in event_writes:
                 for row in conn.execute(sql, params):
                     new.add((row[0], row[1], row[2]))
                     new_events.append(row[3:])
