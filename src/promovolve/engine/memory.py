@@ -52,10 +52,6 @@ class InMemoryBudgetLedger:
         # Rows of the id lists asked about (a candidate pool asks with the same one each time).
         self._row_lists: dict[tuple[str, ...], npt.NDArray[np.intp]] = {}
 
-    @property
-    def idempotency_window_seconds(self) -> float:
-        return self._window
-
     def _row(self, campaign_id: str) -> int:
         row = self._rows.get(campaign_id)
         if row is None:
