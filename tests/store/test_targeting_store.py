@@ -21,7 +21,7 @@ async def test_exclusions_round_trip(engine: AsyncEngine) -> None:
     async with unit_of_work(database.session_factory(engine)) as stored:
         await stored.campaigns.update(excluding)
     async with database.session_factory(engine)() as session:
-        state = await load_state(session)
+        state = await load_state(session, 0.0, 60.0)
     assert state.campaigns == [excluding]
 
 
@@ -34,11 +34,13 @@ async def test_pins_are_put_replaced_and_removed(engine: AsyncEngine) -> None:
         await stored.pins.put(SITE.id, page, frozenset({"1"}))
         await stored.pins.put(SITE.id, page, frozenset({"1", "547"}))
     async with sessions() as session:
-        assert (await load_state(session)).pins == {SITE.id: {"": ("483",), page: ("1", "547")}}
+        assert (await load_state(session, 0.0, 60.0)).pins == {
+            SITE.id: {"": ("483",), page: ("1", "547")}
+        }
     async with unit_of_work(sessions) as stored:
         await stored.pins.remove(SITE.id, "")
     async with sessions() as session:
-        assert (await load_state(session)).pins == {SITE.id: {page: ("1", "547")}}
+        assert (await load_state(session, 0.0, 60.0)).pins == {SITE.id: {page: ("1", "547")}}
 
 
 async def test_migration_0004_gives_existing_campaigns_no_exclusions(engine: AsyncEngine) -> None:
@@ -60,7 +62,7 @@ async def test_migration_0004_gives_existing_campaigns_no_exclusions(engine: Asy
         )
     await database.migrate(engine)
     async with database.session_factory(engine)() as session:
-        state = await load_state(session)
+        state = await load_state(session, 0.0, 60.0)
     assert state.campaigns[0].categories == frozenset({"sports"})
     assert state.campaigns[0].excluded_categories == frozenset()
     assert state.campaigns[0].excluded_keywords == frozenset()

@@ -36,8 +36,8 @@ def load_into(server: ServerState, state: LoadedState, now: float) -> None:
         server.put_creative(creative)
     for campaign in state.campaigns:
         server.put_campaign(campaign)
-    for campaign_id, (day, reservations) in state.reservations.items():
-        server.ledger.load(campaign_id, day, reservations)
+    for campaign_id, ledger_day in state.ledger_days.items():
+        server.ledger.load(campaign_id, ledger_day.day, ledger_day.spent, ledger_day.recent)
     server.campaign_last_site.update(state.last_site)
     for site, origin in state.sites:
         site_state = server.add_site(site, origin, now, started=False)

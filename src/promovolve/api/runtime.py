@@ -3,7 +3,9 @@
 - `state`: the hot state, one SiteEngine per site (api/state.py);
 - `serving`: serve decisions and beacons (api/serve_path.py), writing through
   `recorder` (api/recording.py) and the group-commit writer (api/writer.py);
-- state loading at start (api/loading.py), snapshots (api/snapshots.py);
+- state loading at start (api/loading.py, from the aggregates of each latest day and the
+  reservations of the idempotency window), snapshots (api/snapshots.py), the retention task
+  that prunes old raw rows (store/retention.py);
 - `services`: what the management routes call (api/services/).
 """
 
@@ -13,6 +15,7 @@ import logging
 import secrets
 import time
 from collections.abc import Callable
+from time import perf_counter
 from typing import TypeVar
 
 from sqlalchemy.engine import make_url
@@ -31,9 +34,11 @@ from promovolve.api.ticker import Ticker
 from promovolve.api.tracking import TrackingSigner
 from promovolve.api.writer import GroupCommitWriter
 from promovolve.engine import kernels
+from promovolve.engine.memory import InMemoryBudgetLedger
 from promovolve.settings import Settings, ensure_admin_key
 from promovolve.store import database, load_state, repository
 from promovolve.store.batch import batch_store_for
+from promovolve.store.retention import Retention, kept_seconds
 
 logger = logging.getLogger("promovolve.api.runtime")
 
@@ -58,6 +63,7 @@ class Runtime:
         self._serving: ServePath | None = None
         self._snapshots: Snapshotter | None = None
         self._ticker: Ticker | None = None
+        self._retention: Retention | None = None
         self._services: Services | None = None
         self._pages: PageReader | None = None
 
@@ -72,10 +78,14 @@ class Runtime:
             secret = await repository.get_or_create_setting(
                 session, TRACKING_SECRET_KEY, secrets.token_hex(32)
             )
-            loaded = await load_state(session)
-        kernels.warm_up(settings.data_dir / NUMBA_CACHE)
-        state = self._state = ServerState(keyring, self.metrics)
-        load_into(state, loaded, self.clock())
+            kernels.warm_up(settings.data_dir / NUMBA_CACHE)
+            now = self.clock()
+            loading_started = perf_counter()
+            loaded = await load_state(session, now, settings.idempotency_window_seconds)
+        ledger = InMemoryBudgetLedger(settings.idempotency_window_seconds)
+        state = self._state = ServerState(keyring, self.metrics, ledger=ledger)
+        load_into(state, loaded, now)
+        loaded_in = perf_counter() - loading_started
         self.writer = GroupCommitWriter(
             batch_store_for(self.db), self.metrics, settings.write_batch_rows
         )
@@ -98,9 +108,20 @@ class Runtime:
         snapshots.start()
         ticker = self._ticker = Ticker(state, snapshots.dirty, self.clock)
         ticker.start()
-        logger.info("promovolve runtime started: %d sites on %s", len(state.sites), _safe(url))
+        window = settings.idempotency_window_seconds
+        kept = kept_seconds(settings.retention_days, settings.tracking_ttl_seconds, window)
+        self._retention = Retention(self.db, kept)
+        self._retention.start()
+        logger.info(
+            "promovolve runtime started: %d sites on %s (state loaded in %.3f s)",
+            len(state.sites),
+            _safe(url),
+            loaded_in,
+        )
 
     async def stop(self) -> None:
+        if self._retention is not None:
+            await self._retention.stop()
         if self._ticker is not None:
             await self._ticker.stop()
         if self.writer is not None:
