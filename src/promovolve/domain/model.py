@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Literal
@@ -55,6 +56,10 @@ class Site:
     pacing: PacingConfig = field(default_factory=PacingConfig)
     # Archived: kept with its history, never served again, listed only on request.
     archived: bool = False
+    # The lowest CPM (micros) a bid may have here, 0 for none; a page's categories may
+    # raise it (category id → CPM micros).
+    floor_cpm_micros: int = 0
+    category_floors: Mapping[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

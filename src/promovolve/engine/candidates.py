@@ -61,6 +61,7 @@ class CandidatePool:
 
     __slots__ = (
         "_rows_by_table",
+        "below_floor",
         "budget_total",
         "budgets",
         "campaign_ids",
@@ -68,6 +69,7 @@ class CandidatePool:
         "cpm_total",
         "cpms",
         "everyone",
+        "floor",
         "multipliers",
         "owners",
         "pairs",
@@ -77,9 +79,19 @@ class CandidatePool:
         "table",
     )
 
-    def __init__(self, candidates: list[Candidate], table: CreativeStatsTable) -> None:
+    def __init__(
+        self,
+        candidates: list[Candidate],
+        table: CreativeStatsTable,
+        floor: int = 0,
+        below_floor: int = 0,
+    ) -> None:
+        """`floor` is the page's floor CPM (micros, 0: none); `below_floor` counts the
+        campaigns left out because they bid under it."""
         self.candidates = candidates
         self.table = table
+        self.floor = floor
+        self.below_floor = below_floor
         self.campaign_ids = [c.campaign_id for c in candidates]
         self.position_of = {cid: i for i, cid in enumerate(self.campaign_ids)}
         self.budgets: IntArray = np.array([c.budget for c in candidates], dtype=np.int64)
@@ -128,3 +140,4 @@ class PoolFunding:
     funded: BoolArray
     count: int  # funded candidates
     remaining_total: int  # left to the funded candidates together
+    prices: IntArray  # what each candidate is expected to pay per impression (pacing's price)
