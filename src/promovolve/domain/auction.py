@@ -32,8 +32,13 @@ def clearing_cpm_micros(
     if alpha <= 0.0 or winner_ctr <= 0.0:
         return floor
     ratio = runner_up_score / winner_ctr
-    cpm_usd = math.exp(math.log(ratio) / alpha) if ratio > 0.0 else 0.0
-    cpm = round(cpm_usd * MICROS_PER_USD) if math.isfinite(cpm_usd) else bid_micros
+    if ratio <= 0.0:
+        return floor
+    # In logs, so a small alpha cannot overflow: at or above the bid, the bid is the price.
+    log_cpm_usd = math.log(ratio) / alpha
+    if log_cpm_usd >= math.log(bid_micros / MICROS_PER_USD):
+        return bid_micros
+    cpm = round(math.exp(log_cpm_usd) * MICROS_PER_USD)
     return max(floor, min(bid_micros, cpm))
 
 
