@@ -101,7 +101,11 @@ class ReferenceGate:
                 left = int(funding.remaining[i])
                 admitted[i] = funded[i] and self.reference.admit(
                     # Pacing's price: what the campaign is expected to pay (its recent average).
-                    c.campaign_id, left, int(funding.prices[i]), requests, to_come
+                    c.campaign_id,
+                    left,
+                    int(funding.prices[i]),
+                    requests,
+                    to_come,
                 )
             return admitted, int(admitted.sum())
         assert isinstance(gate, StrategyGate)

@@ -55,6 +55,7 @@ def _money(lo_micros: int, hi_usd: int, what: str) -> Any:
 
 BudgetMicros = Annotated[int, _money(1, MAX_DAILY_BUDGET_USD, "dailyBudget")]
 CpmMicros = Annotated[int, _money(MIN_CPM_MICROS, MAX_CPM_USD, "cpm")]
+FloorMicros = Annotated[int, _money(0, MAX_CPM_USD, "floorCpm")]
 
 
 def normalize_domain(value: str) -> str:
@@ -110,6 +111,10 @@ Terms = Annotated[
 ]
 Side = Annotated[int, Field(ge=1, le=MAX_CREATIVE_SIDE, strict=True)]
 Status = Literal["active", "paused"]
+CategoryId = Annotated[
+    str, Field(min_length=1, max_length=64), NoControl, AfterValidator(lambda v: v.strip().lower())
+]
+CategoryFloors = Annotated[dict[CategoryId, FloorMicros], Field(max_length=MAX_TERMS)]
 
 
 class Body(BaseModel):
@@ -134,6 +139,9 @@ class SitePatch(Body):
     domain: Domain | None = None
     name: OptionalName | None = None
     bid_weight: Annotated[float, Field(ge=0.0, le=4.0, allow_inf_nan=False)] | None = None
+    # The lowest CPM a bid may have on the site, and per page category (0: none).
+    floor_cpm: FloorMicros | None = None
+    category_floors: CategoryFloors | None = None
 
 
 class BlocklistBody(Body):
@@ -211,6 +219,8 @@ class SiteOut(Out):
     domain: str
     name: str
     bid_weight: float
+    floor_cpm: float
+    category_floors: dict[str, float]
     pacing: dict[str, Any]
     archived: bool
 

@@ -25,6 +25,10 @@ def pacing_json(config: PacingConfig) -> str:
     return orjson.dumps(config.to_json()).decode()
 
 
+def category_floors_json(site: Site) -> str:
+    return orjson.dumps(dict(sorted(site.category_floors.items()))).decode()
+
+
 def publisher_from_row(row: PublisherRow) -> Publisher:
     return Publisher(row.id, row.name, active=row.deactivated_at is None)
 
@@ -43,6 +47,8 @@ def site_from_row(row: SiteRow) -> Site:
         row.bid_weight,
         pacing,
         archived=row.archived_at is not None,
+        floor_cpm_micros=row.floor_cpm_micros,
+        category_floors={str(k): int(v) for k, v in orjson.loads(row.category_floors_json).items()},
     )
 
 

@@ -34,6 +34,8 @@ def site_json(site: Site) -> dict[str, object]:
         "domain": site.domain,
         "name": site.name,
         "bidWeight": site.bid_weight,
+        "floorCpm": micros_to_usd(site.floor_cpm_micros),
+        "categoryFloors": {c: micros_to_usd(v) for c, v in sorted(site.category_floors.items())},
         "pacing": site.pacing.to_json(),
         "archived": site.archived,
     }

@@ -1,0 +1,32 @@
+"""site floors; campaign flights, lifetime budgets and delivery modes
+
+Revision ID: 0006
+Revises: 0003
+Create Date: 2026-12-01 10:10:00
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0006"
+down_revision: str | None = "0003"
+branch_labels: str | None = None
+depends_on: str | None = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("sites", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("floor_cpm_micros", sa.BigInteger(), nullable=False, server_default="0")
+        )
+        batch_op.add_column(
+            sa.Column("category_floors_json", sa.Text(), nullable=False, server_default="{}")
+        )
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("sites", schema=None) as batch_op:
+        batch_op.drop_column("category_floors_json")
+        batch_op.drop_column("floor_cpm_micros")
