@@ -111,6 +111,7 @@ Terms = Annotated[
 ]
 Side = Annotated[int, Field(ge=1, le=MAX_CREATIVE_SIDE, strict=True)]
 Status = Literal["active", "paused"]
+Delivery = Literal["even", "asap"]
 CategoryId = Annotated[
     str, Field(min_length=1, max_length=64), NoControl, AfterValidator(lambda v: v.strip().lower())
 ]
@@ -156,6 +157,7 @@ class CampaignCreate(Body):
     categories: Terms = []
     keywords: Terms = []
     status: Status = "active"
+    delivery_mode: Delivery = "even"
 
 
 class CampaignPatch(Body):
@@ -165,6 +167,7 @@ class CampaignPatch(Body):
     categories: Terms | None = None
     keywords: Terms | None = None
     status: Status | None = None
+    delivery_mode: Delivery | None = None
 
 
 class CreativeCreate(Body):
@@ -234,6 +237,7 @@ class CampaignOut(Out):
     categories: list[str]
     keywords: list[str]
     status: str
+    delivery_mode: str
     archived: bool
 
 

@@ -18,6 +18,13 @@ class CampaignStatus(StrEnum):
     PAUSED = "paused"
 
 
+class DeliveryMode(StrEnum):
+    """`even`: paced along the traffic; `asap`: no pacing gate, still never past budget."""
+
+    EVEN = "even"
+    ASAP = "asap"
+
+
 class CreativeStatus(StrEnum):
     ACTIVE = "active"
     PAUSED = "paused"
@@ -81,6 +88,7 @@ class Campaign:
     keywords: frozenset[str] = frozenset()
     status: CampaignStatus = CampaignStatus.ACTIVE
     archived: bool = False
+    delivery: DeliveryMode = DeliveryMode.EVEN
 
     @property
     def is_active(self) -> bool:

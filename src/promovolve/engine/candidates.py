@@ -15,7 +15,7 @@ from typing import Protocol, TypeAlias
 import numpy as np
 import numpy.typing as npt
 
-from promovolve.domain.model import Campaign, Creative
+from promovolve.domain.model import Campaign, Creative, DeliveryMode
 from promovolve.domain.thompson import CreativeStatsTable
 
 IntArray = npt.NDArray[np.int64]
@@ -61,6 +61,8 @@ class CandidatePool:
 
     __slots__ = (
         "_rows_by_table",
+        "asap",
+        "asap_count",
         "below_floor",
         "budget_total",
         "budgets",
@@ -113,6 +115,11 @@ class CandidatePool:
         self.owners: IndexArray = np.asarray(owners, dtype=np.intp)
         self.rows: IndexArray = np.asarray(rows, dtype=np.intp)
         self.everyone: BoolArray = np.ones(len(candidates), dtype=bool)
+        # Campaigns delivered as soon as possible skip the pacing gate.
+        self.asap: BoolArray = np.array(
+            [c.campaign.delivery is DeliveryMode.ASAP for c in candidates], dtype=bool
+        )
+        self.asap_count = int(self.asap.sum())
         self._rows_by_table: dict[int, tuple[RowTable, IndexArray]] = {}
 
     def __len__(self) -> int:

@@ -236,6 +236,10 @@ class SiteEngine:
             return SlotDecision(slot.id, BUDGET_EXHAUSTED)
         gate = self._gate_in_use
         admitted, count = gate.admit(now, self.controller, pool, funding, rng)
+        if pool.asap_count:
+            # asap campaigns compete whenever funded, whatever the gate said.
+            admitted = admitted | (funding.funded & pool.asap)
+            count = int(admitted.sum())
         if count == 0:
             return SlotDecision(slot.id, PACING_SKIPPED)
         reservation = reservation_id(request.request_id, slot.id)

@@ -43,6 +43,7 @@ def _campaign_values(campaign: Campaign) -> dict[str, object]:
         "categories_json": terms_json(campaign.categories),
         "keywords_json": terms_json(campaign.keywords),
         "status": campaign.status.value,
+        "delivery_mode": campaign.delivery.value,
     }
 
 

@@ -10,6 +10,7 @@ from promovolve.domain.model import (
     CampaignStatus,
     Creative,
     CreativeStatus,
+    DeliveryMode,
     Publisher,
     Site,
 )
@@ -63,6 +64,7 @@ def campaign_from_row(row: CampaignRow) -> Campaign:
         keywords=frozenset(orjson.loads(row.keywords_json)),
         status=CampaignStatus(row.status),
         archived=row.archived_at is not None,
+        delivery=DeliveryMode(row.delivery_mode),
     )
 
 

@@ -95,6 +95,8 @@ class CampaignRow(Base):
     created_at: Mapped[float] = mapped_column(Float)
     # Set once archived (migration 0003): the row and its history stay.
     archived_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+    # `even` or `asap` (migration 0006).
+    delivery_mode: Mapped[str] = mapped_column(String(8), default="even")
 
 
 class CreativeRow(Base):

@@ -17,7 +17,13 @@ from promovolve.api.schemas import (
     CreativeOut,
     CreativePatch,
 )
-from promovolve.domain.model import Campaign, CampaignStatus, Creative, CreativeStatus
+from promovolve.domain.model import (
+    Campaign,
+    CampaignStatus,
+    Creative,
+    CreativeStatus,
+    DeliveryMode,
+)
 
 router = APIRouter(prefix="/v1/advertisers", tags=["advertisers"])
 add_account_routes(router, "advertiser")
@@ -40,6 +46,7 @@ async def create_campaign(
         categories=frozenset(body.categories),
         keywords=frozenset(body.keywords),
         status=CampaignStatus(body.status),
+        delivery=DeliveryMode(body.delivery_mode),
     )
     return created(campaign_json(await services.campaigns.create(draft)))
 
@@ -82,6 +89,7 @@ async def patch_campaign(
         categories=frozenset(body.categories) if body.categories is not None else None,
         keywords=frozenset(body.keywords) if body.keywords is not None else None,
         status=CampaignStatus(body.status) if body.status is not None else None,
+        delivery=DeliveryMode(body.delivery_mode) if body.delivery_mode is not None else None,
     )
     return JsonResponse(campaign_json(campaign))
 

@@ -51,6 +51,7 @@ def campaign_json(campaign: Campaign) -> dict[str, object]:
         "categories": sorted(campaign.categories),
         "keywords": sorted(campaign.keywords),
         "status": campaign.status.value,
+        "deliveryMode": campaign.delivery.value,
         "archived": campaign.archived,
     }
 

@@ -6,7 +6,13 @@ from dataclasses import replace
 
 from promovolve.api.services.context import ServiceContext, new_id
 from promovolve.api.services.errors import ConflictError, NotFoundError
-from promovolve.domain.model import Campaign, CampaignStatus, Creative, CreativeStatus
+from promovolve.domain.model import (
+    Campaign,
+    CampaignStatus,
+    Creative,
+    CreativeStatus,
+    DeliveryMode,
+)
 
 
 class CampaignService:
@@ -63,8 +69,10 @@ class CampaignService:
         categories: frozenset[str] | None = None,
         keywords: frozenset[str] | None = None,
         status: CampaignStatus | None = None,
+        delivery: DeliveryMode | None = None,
     ) -> Campaign:
-        """Change budget, bid, status, targeting or name; absent values stay as they are."""
+        """Change budget, bid, status, targeting, name or delivery mode; absent values stay
+        as they are."""
         ctx = self._ctx
         async with ctx.lock:
             old = self._live(advertiser_id, campaign_id)
@@ -80,6 +88,7 @@ class CampaignService:
                 categories=categories if categories is not None else old.categories,
                 keywords=keywords if keywords is not None else old.keywords,
                 status=status if status is not None else old.status,
+                delivery=delivery if delivery is not None else old.delivery,
             )
             async with ctx.writes("campaign") as stored:
                 await stored.campaigns.update(new)

@@ -1,4 +1,4 @@
-"""site floors; campaign flights, lifetime budgets and delivery modes
+"""site floors; campaign delivery modes
 
 Revision ID: 0006
 Revises: 0003
@@ -24,9 +24,15 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("category_floors_json", sa.Text(), nullable=False, server_default="{}")
         )
+    with op.batch_alter_table("campaigns", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("delivery_mode", sa.String(8), nullable=False, server_default="even")
+        )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("campaigns", schema=None) as batch_op:
+        batch_op.drop_column("delivery_mode")
     with op.batch_alter_table("sites", schema=None) as batch_op:
         batch_op.drop_column("category_floors_json")
         batch_op.drop_column("floor_cpm_micros")
