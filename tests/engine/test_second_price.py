@@ -127,3 +127,39 @@ def test_with_competition_the_winner_pays_at_most_its_bid_and_pacing_learns_the_
     assert sum(paid["c1"]) < 2_500 * len(paid["c1"])
     average = engine.paid_prices.average("c1")
     assert average is not None and min(paid["c1"]) <= average <= max(paid["c1"])
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    st.lists(st.integers(1_000, 10_000_000), min_size=1, max_size=5),
+    st.integers(0, 10_000_000),
+    st.floats(0.0, 2.0),
+    st.integers(0, 2**32 - 1),
+)
+def test_every_served_price_lies_between_the_floor_and_the_bid(
+    cpms: list[int], floor: int, bid_weight: float, seed: int
+) -> None:
+    campaigns = [campaign(f"c{i}", budget=10**9, cpm=cpm) for i, cpm in enumerate(cpms)]
+    creatives = [creative(f"cr{i}", f"c{i}") for i in range(len(cpms))]
+    engine = make_engine(campaigns, creatives)
+    site = floored(engine.site, floor)
+    engine.update_site(
+        Site(
+            id=site.id,
+            publisher_id=site.publisher_id,
+            domain=site.domain,
+            pacing=site.pacing,
+            bid_weight=bid_weight,
+            floor_cpm_micros=floor,
+        ),
+        0.0,
+    )
+    rng = Random(seed)
+    for i in range(30):
+        for d in engine.serve(request(f"r{i}"), 1.0 + i, rng).slots:
+            if d.campaign is None:
+                assert d.outcome == "noCandidates" and all(c < floor for c in cpms)
+                continue
+            bid = d.campaign.cpm_micros
+            assert bid >= floor
+            assert max(1, floor // 1000) <= d.price_micros <= bid // 1000
