@@ -163,3 +163,16 @@ def test_every_served_price_lies_between_the_floor_and_the_bid(
             bid = d.campaign.cpm_micros
             assert bid >= floor
             assert max(1, floor // 1000) <= d.price_micros <= bid // 1000
+
+
+def test_bids_under_the_floor_are_counted_across_a_snapshot() -> None:
+    campaigns = [campaign("c1", cpm=2_500_000), campaign("c2", cpm=900_000)]
+    creatives = [creative("a", "c1"), creative("b", "c2")]
+    engine = make_engine(campaigns, creatives)
+    engine.update_site(floored(engine.site, 1_000_000), 0.0)
+    rng = Random(2)
+    for i in range(3):
+        engine.serve(request(f"r{i}"), 1.0 + i, rng)
+    restored = make_engine(campaigns, creatives)
+    restored.restore(engine.snapshot())
+    assert (restored.lifetime.below_floor, restored.today.below_floor) == (3, 3)
