@@ -6,7 +6,14 @@ import re
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+)
 from pydantic.alias_generators import to_camel
 
 from promovolve.domain.money import MoneyError, usd_to_micros
@@ -158,6 +165,9 @@ class CampaignCreate(Body):
     keywords: Terms = []
     status: Status = "active"
     delivery_mode: Delivery = "even"
+    # The flight (UTC); a time without a zone is refused.
+    flight_start: AwareDatetime | None = None
+    flight_end: AwareDatetime | None = None
 
 
 class CampaignPatch(Body):
@@ -168,6 +178,8 @@ class CampaignPatch(Body):
     keywords: Terms | None = None
     status: Status | None = None
     delivery_mode: Delivery | None = None
+    flight_start: AwareDatetime | None = None
+    flight_end: AwareDatetime | None = None
 
 
 class CreativeCreate(Body):
@@ -238,6 +250,8 @@ class CampaignOut(Out):
     keywords: list[str]
     status: str
     delivery_mode: str
+    flight_start: str | None
+    flight_end: str | None
     archived: bool
 
 

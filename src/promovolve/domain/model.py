@@ -89,10 +89,18 @@ class Campaign:
     status: CampaignStatus = CampaignStatus.ACTIVE
     archived: bool = False
     delivery: DeliveryMode = DeliveryMode.EVEN
+    # The flight, epoch seconds (UTC): it competes from `flight_start` until before
+    # `flight_end`; None is open-ended.
+    flight_start: float | None = None
+    flight_end: float | None = None
 
     @property
     def is_active(self) -> bool:
         return self.status is CampaignStatus.ACTIVE
+
+    def in_flight(self, now: float) -> bool:
+        start, end = self.flight_start, self.flight_end
+        return (start is None or now >= start) and (end is None or now < end)
 
 
 @dataclass(frozen=True, slots=True)

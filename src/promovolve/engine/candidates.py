@@ -71,6 +71,7 @@ class CandidatePool:
         "cpm_total",
         "cpms",
         "everyone",
+        "flighted",
         "floor",
         "multipliers",
         "owners",
@@ -120,6 +121,12 @@ class CandidatePool:
             [c.campaign.delivery is DeliveryMode.ASAP for c in candidates], dtype=bool
         )
         self.asap_count = int(self.asap.sum())
+        # Positions of the candidates with a flight, checked against the clock per request.
+        self.flighted = [
+            c.position
+            for c in candidates
+            if c.campaign.flight_start is not None or c.campaign.flight_end is not None
+        ]
         self._rows_by_table: dict[int, tuple[RowTable, IndexArray]] = {}
 
     def __len__(self) -> int:

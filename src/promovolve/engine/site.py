@@ -229,6 +229,14 @@ class SiteEngine:
             self.today.below_floor += pool.below_floor
         size = len(pool)
         used_here = [pool.position_of[cid] for cid in used if cid in pool.position_of]
+        if pool.flighted:
+            # Outside its flight a campaign is not a candidate (like one already on the page).
+            candidates = pool.candidates
+            used_here += [
+                p
+                for p in pool.flighted
+                if not candidates[p].campaign.in_flight(now) and p not in used_here
+            ]
         if size == len(used_here):
             return SlotDecision(slot.id, NO_CANDIDATES)
         funding = self._fund(pool, day, used_here)

@@ -44,6 +44,8 @@ def _campaign_values(campaign: Campaign) -> dict[str, object]:
         "keywords_json": terms_json(campaign.keywords),
         "status": campaign.status.value,
         "delivery_mode": campaign.delivery.value,
+        "flight_start": campaign.flight_start,
+        "flight_end": campaign.flight_end,
     }
 
 

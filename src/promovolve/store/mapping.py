@@ -65,6 +65,8 @@ def campaign_from_row(row: CampaignRow) -> Campaign:
         status=CampaignStatus(row.status),
         archived=row.archived_at is not None,
         delivery=DeliveryMode(row.delivery_mode),
+        flight_start=row.flight_start,
+        flight_end=row.flight_end,
     )
 
 

@@ -95,8 +95,10 @@ class CampaignRow(Base):
     created_at: Mapped[float] = mapped_column(Float)
     # Set once archived (migration 0003): the row and its history stay.
     archived_at: Mapped[float | None] = mapped_column(Float, nullable=True)
-    # `even` or `asap` (migration 0006).
+    # `even` or `asap`, and the flight in epoch seconds, NULL for open-ended (migration 0006).
     delivery_mode: Mapped[str] = mapped_column(String(8), default="even")
+    flight_start: Mapped[float | None] = mapped_column(Float, nullable=True)
+    flight_end: Mapped[float | None] = mapped_column(Float, nullable=True)
 
 
 class CreativeRow(Base):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from fastapi import APIRouter, Response
 
 from promovolve.api.auth import require_advertiser
@@ -32,6 +34,10 @@ CAMPAIGN = "/{advertiserId}/campaigns/{campaignId}"
 CREATIVE = CAMPAIGN + "/creatives/{creativeId}"
 
 
+def _epoch(when: datetime | None) -> float | None:
+    return None if when is None else when.timestamp()
+
+
 @router.post("/{advertiserId}/campaigns", status_code=201, response_model=CampaignOut)
 async def create_campaign(
     advertiserId: str, body: CampaignCreate, services: ServicesDep, principal: PrincipalDep
@@ -47,6 +53,8 @@ async def create_campaign(
         keywords=frozenset(body.keywords),
         status=CampaignStatus(body.status),
         delivery=DeliveryMode(body.delivery_mode),
+        flight_start=_epoch(body.flight_start),
+        flight_end=_epoch(body.flight_end),
     )
     return created(campaign_json(await services.campaigns.create(draft)))
 
@@ -90,6 +98,8 @@ async def patch_campaign(
         keywords=frozenset(body.keywords) if body.keywords is not None else None,
         status=CampaignStatus(body.status) if body.status is not None else None,
         delivery=DeliveryMode(body.delivery_mode) if body.delivery_mode is not None else None,
+        flight_start=_epoch(body.flight_start),
+        flight_end=_epoch(body.flight_end),
     )
     return JsonResponse(campaign_json(campaign))
 

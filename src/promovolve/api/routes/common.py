@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import Query
@@ -41,6 +42,10 @@ def site_json(site: Site) -> dict[str, object]:
     }
 
 
+def _utc(epoch: float | None) -> str | None:
+    return None if epoch is None else datetime.fromtimestamp(epoch, UTC).isoformat()
+
+
 def campaign_json(campaign: Campaign) -> dict[str, object]:
     return {
         "id": campaign.id,
@@ -52,6 +57,8 @@ def campaign_json(campaign: Campaign) -> dict[str, object]:
         "keywords": sorted(campaign.keywords),
         "status": campaign.status.value,
         "deliveryMode": campaign.delivery.value,
+        "flightStart": _utc(campaign.flight_start),
+        "flightEnd": _utc(campaign.flight_end),
         "archived": campaign.archived,
     }
 

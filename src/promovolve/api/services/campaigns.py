@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from promovolve.api.services.context import ServiceContext, new_id
-from promovolve.api.services.errors import ConflictError, NotFoundError
+from promovolve.api.services.errors import ConflictError, InvalidError, NotFoundError
 from promovolve.domain.model import (
     Campaign,
     CampaignStatus,
@@ -50,6 +50,7 @@ class CampaignService:
         """Add `draft` (its id chosen here when empty) to the advertiser's campaigns."""
         self._advertiser(draft.advertiser_id)
         campaign = draft if draft.id else replace(draft, id=new_id("cmp"))
+        _check_flight(campaign)
         ctx = self._ctx
         async with ctx.lock:
             if campaign.id in ctx.state.campaigns:
@@ -70,6 +71,8 @@ class CampaignService:
         keywords: frozenset[str] | None = None,
         status: CampaignStatus | None = None,
         delivery: DeliveryMode | None = None,
+        flight_start: float | None = None,
+        flight_end: float | None = None,
     ) -> Campaign:
         """Change budget, bid, status, targeting, name or delivery mode; absent values stay
         as they are."""
@@ -89,7 +92,10 @@ class CampaignService:
                 keywords=keywords if keywords is not None else old.keywords,
                 status=status if status is not None else old.status,
                 delivery=delivery if delivery is not None else old.delivery,
+                flight_start=flight_start if flight_start is not None else old.flight_start,
+                flight_end=flight_end if flight_end is not None else old.flight_end,
             )
+            _check_flight(new)
             async with ctx.writes("campaign") as stored:
                 await stored.campaigns.update(new)
             ctx.state.put_campaign(new)
@@ -162,3 +168,9 @@ class CampaignService:
             async with ctx.writes("creative") as stored:
                 await stored.creatives.archive(creative_id, ctx.clock())
             ctx.state.put_creative(replace(creative, archived=True))
+
+
+def _check_flight(campaign: Campaign) -> None:
+    start, end = campaign.flight_start, campaign.flight_end
+    if start is not None and end is not None and end <= start:
+        raise InvalidError("flightEnd must be after flightStart", "flightEnd")

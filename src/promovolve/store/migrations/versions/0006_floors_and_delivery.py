@@ -1,4 +1,4 @@
-"""site floors; campaign delivery modes
+"""site floors; campaign delivery modes and flights
 
 Revision ID: 0006
 Revises: 0003
@@ -28,10 +28,14 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("delivery_mode", sa.String(8), nullable=False, server_default="even")
         )
+        batch_op.add_column(sa.Column("flight_start", sa.Float(), nullable=True))
+        batch_op.add_column(sa.Column("flight_end", sa.Float(), nullable=True))
 
 
 def downgrade() -> None:
     with op.batch_alter_table("campaigns", schema=None) as batch_op:
+        batch_op.drop_column("flight_end")
+        batch_op.drop_column("flight_start")
         batch_op.drop_column("delivery_mode")
     with op.batch_alter_table("sites", schema=None) as batch_op:
         batch_op.drop_column("category_floors_json")
