@@ -100,7 +100,12 @@ class ReferenceGate:
             for i, c in enumerate(pool.candidates):
                 left = int(funding.remaining[i])
                 admitted[i] = funded[i] and self.reference.admit(
-                    c.campaign_id, left, c.price, requests, to_come
+                    # Pacing's price: what the campaign is expected to pay (its recent average).
+                    c.campaign_id,
+                    left,
+                    int(funding.prices[i]),
+                    requests,
+                    to_come,
                 )
             return admitted, int(admitted.sum())
         assert isinstance(gate, StrategyGate)

@@ -74,8 +74,9 @@ def test_spend_never_passes_the_budget_for_any_strategy() -> None:
 
 
 def test_asap_spends_early_and_default_spreads(tmp_path: Path) -> None:
-    asap = run(small_scenario(budget=1.0), "asap")
-    default = run(small_scenario(budget=1.0), "default")
+    # Budgets small enough for asap to run out by mid-day at second prices (below the bids).
+    asap = run(small_scenario(budget=0.8), "asap")
+    default = run(small_scenario(budget=0.8), "default")
     first_asap = asap["days"][1]["campaigns"][0]
     first_default = default["days"][1]["campaigns"][0]
     assert first_asap["exhaustedAt"] is not None and first_asap["exhaustedAt"] < 0.5

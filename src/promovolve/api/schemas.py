@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 from pydantic import (
     AfterValidator,
+    AwareDatetime,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -91,6 +92,7 @@ BudgetMicros = Annotated[
 CpmMicros = Annotated[
     int, _money(MIN_CPM_MICROS, MAX_CPM_USD, "cpm"), _dollars_schema(MIN_CPM_MICROS, MAX_CPM_USD)
 ]
+FloorMicros = Annotated[int, _money(0, MAX_CPM_USD, "floorCpm"), _dollars_schema(0, MAX_CPM_USD)]
 
 
 def normalize_domain(value: str) -> str:
@@ -160,6 +162,11 @@ PageTitle = Annotated[str, Field(max_length=MAX_PAGE_TITLE)]
 PageDescription = Annotated[str, Field(max_length=MAX_PAGE_DESCRIPTION)]
 PageText = Annotated[str, Field(max_length=MAX_PAGE_TEXT)]
 Status = Literal["active", "paused"]
+Delivery = Literal["even", "asap"]
+CategoryId = Annotated[
+    str, Field(min_length=1, max_length=64), NoControl, AfterValidator(lambda v: v.strip().lower())
+]
+CategoryFloors = Annotated[dict[CategoryId, FloorMicros], Field(max_length=MAX_TERMS)]
 
 
 class Body(BaseModel):
@@ -184,6 +191,9 @@ class SitePatch(Body):
     domain: Domain | None = None
     name: OptionalName | None = None
     bid_weight: Annotated[float, Field(ge=0.0, le=4.0, allow_inf_nan=False)] | None = None
+    # The lowest CPM a bid may have on the site, and per page category (0: none).
+    floor_cpm: FloorMicros | None = None
+    category_floors: CategoryFloors | None = None
 
 
 class BlocklistBody(Body):
@@ -200,6 +210,10 @@ class CampaignCreate(Body):
     excluded_categories: CategoryTerms = []
     excluded_keywords: Terms = []
     status: Status = "active"
+    delivery_mode: Delivery = "even"
+    # The flight (UTC); a time without a zone is refused.
+    flight_start: AwareDatetime | None = None
+    flight_end: AwareDatetime | None = None
 
 
 class CampaignPatch(Body):
@@ -211,6 +225,9 @@ class CampaignPatch(Body):
     excluded_categories: CategoryTerms | None = None
     excluded_keywords: Terms | None = None
     status: Status | None = None
+    delivery_mode: Delivery | None = None
+    flight_start: AwareDatetime | None = None
+    flight_end: AwareDatetime | None = None
 
 
 class CreativeCreate(Body):
@@ -286,6 +303,8 @@ class SiteOut(Out):
     domain: str
     name: str
     bid_weight: float
+    floor_cpm: float
+    category_floors: dict[str, float]
     pacing: PacingOut
     archived: bool
 
@@ -301,6 +320,9 @@ class CampaignOut(Out):
     excluded_categories: list[str]
     excluded_keywords: list[str]
     status: str
+    delivery_mode: str
+    flight_start: str | None
+    flight_end: str | None
     archived: bool
 
 

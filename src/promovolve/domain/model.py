@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Literal
@@ -15,6 +16,13 @@ DEFAULT_BID_WEIGHT = 0.5
 class CampaignStatus(StrEnum):
     ACTIVE = "active"
     PAUSED = "paused"
+
+
+class DeliveryMode(StrEnum):
+    """`even`: paced along the traffic; `asap`: no pacing gate, still never past budget."""
+
+    EVEN = "even"
+    ASAP = "asap"
 
 
 class CreativeStatus(StrEnum):
@@ -55,6 +63,10 @@ class Site:
     pacing: PacingConfig = field(default_factory=PacingConfig)
     # Archived: kept with its history, never served again, listed only on request.
     archived: bool = False
+    # The lowest CPM (micros) a bid may have here, 0 for none; a page's categories may
+    # raise it (category id → CPM micros).
+    floor_cpm_micros: int = 0
+    category_floors: Mapping[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,10 +90,19 @@ class Campaign:
     excluded_categories: frozenset[str] = frozenset()
     excluded_keywords: frozenset[str] = frozenset()
     archived: bool = False
+    delivery: DeliveryMode = DeliveryMode.EVEN
+    # The flight, epoch seconds (UTC): it competes from `flight_start` until before
+    # `flight_end`; None is open-ended.
+    flight_start: float | None = None
+    flight_end: float | None = None
 
     @property
     def is_active(self) -> bool:
         return self.status is CampaignStatus.ACTIVE
+
+    def in_flight(self, now: float) -> bool:
+        start, end = self.flight_start, self.flight_end
+        return (start is None or now >= start) and (end is None or now < end)
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,7 +15,7 @@ from typing import Protocol, TypeAlias
 import numpy as np
 import numpy.typing as npt
 
-from promovolve.domain.model import Campaign, Creative
+from promovolve.domain.model import Campaign, Creative, DeliveryMode
 from promovolve.domain.thompson import CreativeStatsTable
 
 IntArray = npt.NDArray[np.int64]
@@ -61,6 +61,9 @@ class CandidatePool:
 
     __slots__ = (
         "_rows_by_table",
+        "asap",
+        "asap_count",
+        "below_floor",
         "budget_total",
         "budgets",
         "campaign_ids",
@@ -68,6 +71,8 @@ class CandidatePool:
         "cpm_total",
         "cpms",
         "everyone",
+        "flighted",
+        "floor",
         "multipliers",
         "owners",
         "pairs",
@@ -77,9 +82,19 @@ class CandidatePool:
         "table",
     )
 
-    def __init__(self, candidates: list[Candidate], table: CreativeStatsTable) -> None:
+    def __init__(
+        self,
+        candidates: list[Candidate],
+        table: CreativeStatsTable,
+        floor: int = 0,
+        below_floor: int = 0,
+    ) -> None:
+        """`floor` is the page's floor CPM (micros, 0: none); `below_floor` counts the
+        campaigns left out because they bid under it."""
         self.candidates = candidates
         self.table = table
+        self.floor = floor
+        self.below_floor = below_floor
         self.campaign_ids = [c.campaign_id for c in candidates]
         self.position_of = {cid: i for i, cid in enumerate(self.campaign_ids)}
         self.budgets: IntArray = np.array([c.budget for c in candidates], dtype=np.int64)
@@ -101,6 +116,17 @@ class CandidatePool:
         self.owners: IndexArray = np.asarray(owners, dtype=np.intp)
         self.rows: IndexArray = np.asarray(rows, dtype=np.intp)
         self.everyone: BoolArray = np.ones(len(candidates), dtype=bool)
+        # Campaigns delivered as soon as possible skip the pacing gate.
+        self.asap: BoolArray = np.array(
+            [c.campaign.delivery is DeliveryMode.ASAP for c in candidates], dtype=bool
+        )
+        self.asap_count = int(self.asap.sum())
+        # Positions of the candidates with a flight, checked against the clock per request.
+        self.flighted = [
+            c.position
+            for c in candidates
+            if c.campaign.flight_start is not None or c.campaign.flight_end is not None
+        ]
         self._rows_by_table: dict[int, tuple[RowTable, IndexArray]] = {}
 
     def __len__(self) -> int:
@@ -128,3 +154,4 @@ class PoolFunding:
     funded: BoolArray
     count: int  # funded candidates
     remaining_total: int  # left to the funded candidates together
+    prices: IntArray  # what each candidate is expected to pay per impression (pacing's price)

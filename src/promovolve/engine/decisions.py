@@ -50,6 +50,7 @@ class SiteCounters:
     outcomes: dict[str, int] = field(default_factory=lambda: dict.fromkeys(OUTCOME_NAMES, 0))
     impressions: int = 0
     clicks: int = 0
+    below_floor: int = 0  # bids left out of a slot's auction for being under the floor
 
 
 def reservation_id(request_id: str, slot_id: str) -> str:

@@ -243,7 +243,7 @@ class ForecastGate:
         admitted: BoolArray = np.empty(len(pool), dtype=bool)
         asked, passed = forecast_admit(
             funding.remaining,
-            pool.prices,
+            funding.prices,
             funding.funded,
             pool.rows_in(self),
             paces.seen,

@@ -107,24 +107,41 @@ def thompson_pick(
     owners: IndexArray,
     admitted: BoolArray,
     state: RandomState,
+    drawn: FloatArray,
 ) -> int:
     """The creative with the highest sampled CTR × multiplier (its index), or −1 if none.
 
     Creative i has statistics row `rows[i]` and belongs to candidate `owners[i]`; only the
     candidates with `admitted[owner]` compete. CTR ~ Beta(clicks + 1, impressions − clicks + 1).
+    Fills `drawn` with the winner's sampled CTR and the runner-up's score: the best score of
+    another candidate (a campaign does not bid against itself), −1 when there is none.
     """
     best = -1.0
+    best_ctr = 0.0
+    best_owner = -1
+    runner_up = -1.0
     winner = -1
     for i in range(len(rows)):
-        if not admitted[owners[i]]:
+        owner = owners[i]
+        if not admitted[owner]:
             continue
         row = rows[i]
         shown = impressions[row]
         clicked = min(clicks[row], shown)
-        score = beta(clicked + 1.0, shown - clicked + 1.0, state) * multipliers[i]
+        ctr = beta(clicked + 1.0, shown - clicked + 1.0, state)
+        score = ctr * multipliers[i]
         if score > best:
+            if owner != best_owner:
+                # The old best was the highest so far of any candidate but this one.
+                runner_up = best
             best = score
+            best_ctr = ctr
+            best_owner = owner
             winner = i
+        elif owner != best_owner and score > runner_up:
+            runner_up = score
+    drawn[0] = best_ctr
+    drawn[1] = runner_up
     return winner
 
 
@@ -158,6 +175,15 @@ def fund(
             count += 1
             total += left
     return count, total
+
+
+@_compiled
+def expected_prices(rows: IndexArray, averages: FloatTable, bids: IntArray, out: IntArray) -> None:
+    """`out[i]` = the price candidate i is expected to pay: its average paid price (ledger
+    row `rows[i]` of `averages`, rounded, at least one micro), its bid price before any win."""
+    for i in range(len(rows)):
+        average = averages[rows[i]]
+        out[i] = max(1, round(average)) if average > 0.0 else bids[i]
 
 
 @_compiled
@@ -243,7 +269,7 @@ def publish_expected(
         expected[entry] = remaining_requests * share
 
 
-COMPILED = (thompson_pick, gather_spent, fund, forecast_admit, publish_expected)
+COMPILED = (thompson_pick, gather_spent, fund, expected_prices, forecast_admit, publish_expected)
 
 
 def warm_up(cache_dir: Path | None = None) -> None:
@@ -263,10 +289,11 @@ def warm_up(cache_dir: Path | None = None) -> None:
     state = new_random_state(0)
     counts, money = array("q", [0]), np.zeros(1, dtype=np.int64)
     flags, rows = np.ones(1, dtype=bool), np.zeros(1, dtype=np.intp)
-    thompson_pick(counts, counts, rows, np.ones(1), rows, flags, state)
+    thompson_pick(counts, counts, rows, np.ones(1), rows, flags, state, np.zeros(2))
     gather_spent(rows, counts, counts, 0, counts)
     fund(money, counts, money, np.empty(1, dtype=np.int64), np.empty(1, dtype=bool))
     reals, flag_table = array("d", [0.0]), array("b", [0])
+    expected_prices(rows, reals, money, np.empty(1, dtype=np.int64))
     forecast_admit(
         money, money + 1, flags, rows, flag_table, counts, reals, reals, counts, reals, counts,
         1, 1.0, 2.0, flags,

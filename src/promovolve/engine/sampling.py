@@ -1,17 +1,29 @@
 """Thompson sampling over the creatives of the campaigns that passed the pacing gate.
 
 Each creative draws a CTR from Beta(clicks + 1, impressions − clicks + 1); the highest
-CTR × CPM^bidWeight wins. The draws run in one compiled pass over the pool's arrays (each
+CTR × CPM^bidWeight wins; the winner's sampled CTR and the runner-up's score set its price
+(`promovolve.domain.auction`). The draws run in one compiled pass over the pool's arrays (each
 creative's statistics row, multiplier and owner): `promovolve.engine.kernels.thompson_pick`.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from random import Random
+
+import numpy as np
 
 from promovolve.domain.model import Creative
 from promovolve.engine.candidates import BoolArray, Candidate, CandidatePool
 from promovolve.engine.kernels import RandomState, new_random_state, thompson_pick
+
+
+@dataclass(frozen=True, slots=True)
+class Win:
+    candidate: Candidate
+    creative: Creative
+    ctr: float  # the winner's sampled CTR
+    runner_up: float  # the best score of another candidate; −1 for a sole bidder
 
 
 class ThompsonSampler:
@@ -19,11 +31,17 @@ class ThompsonSampler:
 
     def __init__(self) -> None:
         self._state: RandomState | None = None
+        self._drawn = np.zeros(2)
 
     def pick(
         self, admitted: BoolArray | None, rng: Random, pool: CandidatePool
     ) -> tuple[Candidate, Creative]:
         """The winner among the pool's candidates where `admitted` is true (all if None)."""
+        win = self.auction(admitted, rng, pool)
+        return win.candidate, win.creative
+
+    def auction(self, admitted: BoolArray | None, rng: Random, pool: CandidatePool) -> Win:
+        """The winner, with what its price is computed from."""
         if self._state is None:
             self._state = new_random_state(rng.getrandbits(64))
         winner = thompson_pick(
@@ -34,7 +52,9 @@ class ThompsonSampler:
             pool.owners,
             pool.everyone if admitted is None else admitted,
             self._state,
+            self._drawn,
         )
         if winner < 0:
             raise ValueError("no creative to pick from")
-        return pool.pairs[winner]
+        candidate, creative = pool.pairs[winner]
+        return Win(candidate, creative, float(self._drawn[0]), float(self._drawn[1]))

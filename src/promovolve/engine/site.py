@@ -1,8 +1,8 @@
 """The site engine: the one owner of a site's serve-time state and the serve decision.
 
 Serve path, per slot: record the request → warmup? → candidates (active, approved,
-matching, fitting, not blocked) → budget left? → pacing gate → Thompson sampling →
-reserve in the budget ledger → answer.
+matching, fitting, not blocked, bidding at least the floor) → budget left? → pacing gate →
+Thompson sampling → second price → reserve the price paid in the budget ledger → answer.
 """
 
 from __future__ import annotations
@@ -14,11 +14,11 @@ from random import Random
 
 import numpy as np
 
+from promovolve.domain.auction import price_paid_micros
 from promovolve.domain.ledger import BudgetLedger
 from promovolve.domain.model import (
     ApprovalStatus,
     Campaign,
-    Creative,
     Outcome,
     Site,
     SlotSpec,
@@ -26,7 +26,7 @@ from promovolve.domain.model import (
 from promovolve.domain.money import MICROS_PER_USD
 from promovolve.domain.thompson import CreativeStatsTable
 from promovolve.engine import site_snapshot
-from promovolve.engine.candidates import Candidate, CandidatePool, PoolFunding
+from promovolve.engine.candidates import CandidatePool, PoolFunding
 from promovolve.engine.catalog import Catalog
 from promovolve.engine.decisions import (
     BUDGET_EXHAUSTED,
@@ -45,8 +45,9 @@ from promovolve.engine.decisions import (
 from promovolve.engine.gates import PacingGate, StrategyGate
 from promovolve.engine.kernels import fund
 from promovolve.engine.network_pace import InMemoryNetworkPace, NetworkPace
+from promovolve.engine.paid_prices import PaidPrices
 from promovolve.engine.policies import PacingPolicy, policy_named
-from promovolve.engine.sampling import ThompsonSampler
+from promovolve.engine.sampling import ThompsonSampler, Win
 from promovolve.engine.site_candidates import SiteCandidates
 from promovolve.pacing.clock import DayClock
 from promovolve.pacing.config import SECONDS_PER_DAY, PacingConfig
@@ -95,6 +96,7 @@ class SiteEngine:
         self.policy = policy if policy is not None else policy_named("default")
         self.creative_stats = CreativeStatsTable()
         self.candidates = SiteCandidates(catalog, self.creative_stats, site.bid_weight)
+        self.candidates.set_floors(site)
         self.lifetime = SiteCounters()
         self.today = SiteCounters()
         self.campaign_days: dict[str, CampaignDay] = {}
@@ -104,6 +106,7 @@ class SiteEngine:
         self.network = network if network is not None else InMemoryNetworkPace()
         self.gate: PacingGate = self.policy.make_gate(self.network, site.id)
         self.sampler = ThompsonSampler()
+        self.paid_prices = PaidPrices()
         self._override_gate: PacingGate | None = self._override_for(site.pacing)
         self.controller = self._new_controller(site.pacing)
 
@@ -140,6 +143,7 @@ class SiteEngine:
         ):
             self.controller.tracker.configure(new.weekday_shape_volumes, new.weekend_shape_volumes)
         self.candidates.set_bid_weight(site.bid_weight)
+        self.candidates.set_floors(site)
 
     @property
     def approvals(self) -> dict[str, ApprovalStatus]:
@@ -220,8 +224,19 @@ class SiteEngine:
         rng: Random,
     ) -> SlotDecision:
         pool = self.candidates.pool(request.page, slot.width, slot.height)
+        if pool.below_floor:
+            self.lifetime.below_floor += pool.below_floor
+            self.today.below_floor += pool.below_floor
         size = len(pool)
         used_here = [pool.position_of[cid] for cid in used if cid in pool.position_of]
+        if pool.flighted:
+            # Outside its flight a campaign is not a candidate (like one already on the page).
+            candidates = pool.candidates
+            used_here += [
+                p
+                for p in pool.flighted
+                if not candidates[p].campaign.in_flight(now) and p not in used_here
+            ]
         if size == len(used_here):
             return SlotDecision(slot.id, NO_CANDIDATES)
         funding = self._fund(pool, day, used_here)
@@ -229,19 +244,23 @@ class SiteEngine:
             return SlotDecision(slot.id, BUDGET_EXHAUSTED)
         gate = self._gate_in_use
         admitted, count = gate.admit(now, self.controller, pool, funding, rng)
+        if pool.asap_count:
+            # asap campaigns compete whenever funded, whatever the gate said.
+            admitted = admitted | (funding.funded & pool.asap)
+            count = int(admitted.sum())
         if count == 0:
             return SlotDecision(slot.id, PACING_SKIPPED)
         reservation = reservation_id(request.request_id, slot.id)
         among = None if count == size else admitted.copy()
         while count:
-            winner, creative = self.sampler.pick(among, rng, pool)
-            selected = self._reserve(slot, winner, creative, day, reservation, gate, used)
+            win = self.sampler.auction(among, rng, pool)
+            selected = self._reserve(slot, win, pool.floor, day, reservation, gate, used)
             if selected is not None:
                 return selected
             # Refused (spent elsewhere meanwhile): the next best campaign may still fit.
             if among is None:
                 among = admitted.copy()
-            among[winner.position] = False
+            among[win.candidate.position] = False
             count -= 1
         return SlotDecision(slot.id, BUDGET_EXHAUSTED)
 
@@ -257,26 +276,32 @@ class SiteEngine:
                 funded[position] = False
                 count -= 1
                 remaining_total -= int(remaining[position])
-        return PoolFunding(remaining, funded, count, remaining_total)
+        prices = self.paid_prices.of_pool(pool)
+        return PoolFunding(remaining, funded, count, remaining_total, prices)
 
     def _reserve(
         self,
         slot: SlotSpec,
-        winner: Candidate,
-        creative: Creative,
+        win: Win,
+        floor: int,
         day: int,
         reservation: str,
         gate: PacingGate,
         used: set[str],
     ) -> SlotDecision | None:
-        """Reserve the winner's price: the selection, or None if the ledger refused it."""
+        """Reserve the price the winner pays: the selection, or None if the ledger refused it."""
+        winner = win.candidate
         campaign = winner.campaign
-        if not self.ledger.reserve(campaign.id, day, reservation, winner.price, winner.budget):
+        price = price_paid_micros(
+            campaign.cpm_micros, floor, win.runner_up, win.ctr, self.site.bid_weight
+        )
+        if not self.ledger.reserve(campaign.id, day, reservation, price, winner.budget):
             return None
         gate.on_served(campaign.id)
-        self._on_selected(campaign, winner.price)
+        self.paid_prices.record(campaign.id, price)
+        self._on_selected(campaign, price)
         used.add(campaign.id)
-        return SlotDecision(slot.id, SELECTED, campaign, creative, winner.price)
+        return SlotDecision(slot.id, SELECTED, campaign, win.creative, price)
 
     def release(self, request_id: str, decision: SlotDecision, day: int) -> bool:
         """Undo a selection whose answer could not be recorded: its spend returns to the budget."""

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from promovolve.domain.auction import page_floor_micros
 from promovolve.domain.eligibility import creative_can_run, matches_context
-from promovolve.domain.model import ApprovalStatus, Creative, PageContext
+from promovolve.domain.model import ApprovalStatus, Creative, PageContext, Site
 from promovolve.domain.money import MICROS_PER_USD, impression_price_micros
 from promovolve.domain.thompson import CreativeStatsTable, bid_multiplier
 from promovolve.engine.candidates import Candidate, CandidatePool
@@ -25,6 +26,8 @@ class SiteCandidates:
         self.catalog = catalog
         self.stats = stats
         self.bid_weight = bid_weight
+        self.floor_cpm = 0
+        self.category_floors: dict[str, int] = {}
         self.approvals: dict[str, ApprovalStatus] = {}
         self.blocklist: frozenset[str] = frozenset()
         self.newly_pending: list[str] = []
@@ -43,6 +46,12 @@ class SiteCandidates:
     def set_bid_weight(self, bid_weight: float) -> None:
         if bid_weight != self.bid_weight:
             self.bid_weight = bid_weight
+            self.changed()
+
+    def set_floors(self, site: Site) -> None:
+        floors = dict(site.category_floors)
+        if (site.floor_cpm_micros, floors) != (self.floor_cpm, self.category_floors):
+            self.floor_cpm, self.category_floors = site.floor_cpm_micros, floors
             self.changed()
 
     def set_approval(self, creative_id: str, status: ApprovalStatus | None) -> None:
@@ -75,11 +84,18 @@ class SiteCandidates:
             if len(self._pools) >= CANDIDATE_POOLS_KEPT:
                 # Page contexts are open-ended (any categories and keywords): start afresh.
                 self._pools.clear()
-            pool = self._pools[key] = CandidatePool(self._build(page, width, height), self.stats)
+            floor = page_floor_micros(self.floor_cpm, self.category_floors, page.categories)
+            candidates, below_floor = self._build(page, width, height, floor)
+            pool = CandidatePool(candidates, self.stats, floor, below_floor)
+            self._pools[key] = pool
         return pool
 
-    def _build(self, page: PageContext, width: int, height: int) -> list[Candidate]:
+    def _build(
+        self, page: PageContext, width: int, height: int, floor: int
+    ) -> tuple[list[Candidate], int]:
+        """The candidates, and how many campaigns that would have competed bid under the floor."""
         candidates: list[Candidate] = []
+        below_floor = 0
         for campaign in self.catalog.campaigns.values():
             if not campaign.is_active or not matches_context(campaign, page):
                 continue
@@ -95,10 +111,12 @@ class SiteCandidates:
                 elif status is ApprovalStatus.APPROVED:
                     approved.append(creative)
             price = impression_price_micros(campaign.cpm_micros)
-            if approved and price > 0:
+            if approved and campaign.cpm_micros < floor:
+                below_floor += 1
+            elif approved and price > 0:
                 multiplier = bid_multiplier(campaign.cpm_micros / MICROS_PER_USD, self.bid_weight)
                 rows = tuple((c, self.stats.row(c.id)) for c in approved)
                 candidates.append(
                     Candidate(campaign, price, multiplier, rows, position=len(candidates))
                 )
-        return candidates
+        return candidates, below_floor

@@ -18,6 +18,7 @@ def snapshot_of(engine: SiteEngine) -> dict[str, object]:
         "creativeStats": {k: [v.impressions, v.clicks] for k, v in engine.creative_stats.items()},
         "outcomes": dict(engine.lifetime.outcomes),
         "todayOutcomes": dict(engine.today.outcomes),
+        "belowFloor": [engine.lifetime.below_floor, engine.today.below_floor],
         "campaignDays": {
             cid: [d.impressions_served, d.spend] for cid, d in engine.campaign_days.items()
         },
@@ -36,12 +37,16 @@ def restore_into(engine: SiteEngine, data: Mapping[str, object]) -> None:
     if isinstance(stats, Mapping):
         engine.creative_stats.load({str(k): (int(v[0]), int(v[1])) for k, v in stats.items()})
     _restore_counts(engine.lifetime.outcomes, data.get("outcomes"))
+    below = data.get("belowFloor")
+    below_floor = [int(v) for v in below] if isinstance(below, list) and len(below) == 2 else [0, 0]
+    engine.lifetime.below_floor = below_floor[0]
     # Today's counters belong to the restored day only; a snapshot from an earlier
     # day leaves today empty.
     engine.today = SiteCounters()
     engine.campaign_days = {}
     if isinstance(controller, Mapping) and engine.controller.day_index is not None:
         _restore_counts(engine.today.outcomes, data.get("todayOutcomes"))
+        engine.today.below_floor = below_floor[1]
         days = data.get("campaignDays")
         if isinstance(days, Mapping):
             engine.campaign_days = {

@@ -12,7 +12,7 @@ from typing import Any
 
 from promovolve.domain.money import MICROS_PER_USD, impression_price_micros
 from promovolve.pacing.config import BUCKETS_PER_DAY
-from promovolve.sim.metrics import campaign_day_metrics, shape_metrics
+from promovolve.sim.metrics import campaign_day_metrics, revenue_per_mille, shape_metrics
 from promovolve.sim.plan import PlannedSite, WorldPlan
 from promovolve.sim.world import LabWorld
 
@@ -130,7 +130,15 @@ def day_report(plan: WorldPlan, world: LabWorld, day: int, run: DayRun) -> dict[
             entry["sites"] = list(c.site_ids)
         campaigns.append(entry)
     weekend = plan.scenario.is_weekend(day)
-    report: dict[str, Any] = {"day": day, "weekend": weekend, "requests": run.requests}
+    revenue = sum(state.spend for state in run.campaigns.values())
+    report: dict[str, Any] = {
+        "day": day,
+        "weekend": weekend,
+        "requests": run.requests,
+        # The publishers' side: what the advertisers paid, and per thousand requests.
+        "revenue": revenue / MICROS_PER_USD,
+        "revenuePerThousandRequests": round(revenue_per_mille(revenue, run.requests), 6),
+    }
     sites = [_site_entry(s, world, day, site_requests[s.index]) for s in plan.sites]
     if plan.is_network:
         report["sites"] = sites

@@ -24,7 +24,7 @@ from promovolve.engine.policies import PacingPolicy, policy_named
 from promovolve.engine.site import ServeRequest
 from promovolve.pacing.config import BUCKETS_PER_DAY
 from promovolve.sim.day_report import CampaignDayRun, DayRun, day_report
-from promovolve.sim.metrics import summarize
+from promovolve.sim.metrics import revenue_summary, summarize
 from promovolve.sim.oracle import choose_oracle_rates
 from promovolve.sim.plan import SLOT_HEIGHT, SLOT_ID, SLOT_WIDTH, WorldPlan, build_plan
 from promovolve.sim.scenario import Scenario, ScheduledEvent
@@ -115,7 +115,7 @@ class Lab:
                 "requestsPerSecond": round(self.total_requests / wall) if wall > 0 else 0,
             },
             "days": days,
-            "summary": summarize(days),
+            "summary": {**summarize(days), **revenue_summary(days)},
         }
 
     def _arrivals(self, day: int) -> list[list[float]]:

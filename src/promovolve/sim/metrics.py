@@ -103,6 +103,21 @@ def campaign_day_metrics(
     )
 
 
+def revenue_per_mille(revenue_micros: int, requests: int) -> float:
+    """Publisher revenue per thousand requests, USD (0 without requests)."""
+    return 0.0 if requests <= 0 else revenue_micros * 1000 / requests / 1_000_000
+
+
+def revenue_summary(days: Sequence[Mapping[str, Any]]) -> dict[str, float]:
+    """The publishers' figures over every day: total revenue and per thousand requests."""
+    revenue_micros = sum(round(float(d.get("revenue", 0.0)) * 1_000_000) for d in days)
+    requests = sum(int(d.get("requests", 0)) for d in days)
+    return {
+        "revenue": revenue_micros / 1_000_000,
+        "revenuePerThousandRequests": round(revenue_per_mille(revenue_micros, requests), 6),
+    }
+
+
 def sparkline(values: Sequence[float]) -> str:
     """One character per value, by the same 0..7 levels as the shape metrics.
 

@@ -45,6 +45,9 @@ def _campaign_values(campaign: Campaign) -> dict[str, object]:
         "excluded_categories_json": terms_json(campaign.excluded_categories),
         "excluded_keywords_json": terms_json(campaign.excluded_keywords),
         "status": campaign.status.value,
+        "delivery_mode": campaign.delivery.value,
+        "flight_start": campaign.flight_start,
+        "flight_end": campaign.flight_end,
     }
 
 

@@ -10,6 +10,7 @@ from promovolve.domain.model import (
     CampaignStatus,
     Creative,
     CreativeStatus,
+    DeliveryMode,
     Publisher,
     Site,
 )
@@ -23,6 +24,10 @@ def terms_json(terms: frozenset[str]) -> str:
 
 def pacing_json(config: PacingConfig) -> str:
     return orjson.dumps(config.to_json()).decode()
+
+
+def category_floors_json(site: Site) -> str:
+    return orjson.dumps(dict(sorted(site.category_floors.items()))).decode()
 
 
 def publisher_from_row(row: PublisherRow) -> Publisher:
@@ -43,6 +48,8 @@ def site_from_row(row: SiteRow) -> Site:
         row.bid_weight,
         pacing,
         archived=row.archived_at is not None,
+        floor_cpm_micros=row.floor_cpm_micros,
+        category_floors={str(k): int(v) for k, v in orjson.loads(row.category_floors_json).items()},
     )
 
 
@@ -59,6 +66,9 @@ def campaign_from_row(row: CampaignRow) -> Campaign:
         excluded_categories=frozenset(orjson.loads(row.excluded_categories_json)),
         excluded_keywords=frozenset(orjson.loads(row.excluded_keywords_json)),
         archived=row.archived_at is not None,
+        delivery=DeliveryMode(row.delivery_mode),
+        flight_start=row.flight_start,
+        flight_end=row.flight_end,
     )
 
 

@@ -71,6 +71,9 @@ class SiteRow(Base):
     created_at: Mapped[float] = mapped_column(Float)
     # Set once archived (migration 0003): the row and its history stay.
     archived_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+    # Floors (migration 0006): CPM micros, 0 for none; category id → CPM micros as JSON.
+    floor_cpm_micros: Mapped[int] = mapped_column(BigInteger, default=0)
+    category_floors_json: Mapped[str] = mapped_column(Text, default="{}")
 
 
 class BlocklistRow(Base):
@@ -95,6 +98,10 @@ class CampaignRow(Base):
     # Migration 0004_targeting.
     excluded_categories_json: Mapped[str] = mapped_column(Text, server_default="[]")
     excluded_keywords_json: Mapped[str] = mapped_column(Text, server_default="[]")
+    # `even` or `asap`, and the flight in epoch seconds, NULL for open-ended (migration 0006).
+    delivery_mode: Mapped[str] = mapped_column(String(8), default="even")
+    flight_start: Mapped[float | None] = mapped_column(Float, nullable=True)
+    flight_end: Mapped[float | None] = mapped_column(Float, nullable=True)
 
 
 class CategoryPinRow(Base):

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from promovolve.domain.model import Site
 from promovolve.pacing.config import PacingConfig
-from promovolve.store.mapping import pacing_json, terms_json
+from promovolve.store.mapping import category_floors_json, pacing_json, terms_json
 from promovolve.store.models import BlocklistRow, CategoryPinRow, SiteRow
 from promovolve.store.repository import dialect_insert
 
@@ -26,6 +26,8 @@ class SiteRepository:
                 domain=site.domain,
                 name=site.name,
                 bid_weight=site.bid_weight,
+                floor_cpm_micros=site.floor_cpm_micros,
+                category_floors_json=category_floors_json(site),
                 pacing_json=pacing_json(site.pacing),
                 clock_origin=clock_origin,
                 created_at=now,
@@ -33,8 +35,15 @@ class SiteRepository:
         )
 
     async def update(self, site: Site) -> None:
-        """Store the site's domain, name and bid weight."""
-        await self._set(site.id, domain=site.domain, name=site.name, bid_weight=site.bid_weight)
+        """Store the site's domain, name, bid weight and floors."""
+        await self._set(
+            site.id,
+            domain=site.domain,
+            name=site.name,
+            bid_weight=site.bid_weight,
+            floor_cpm_micros=site.floor_cpm_micros,
+            category_floors_json=category_floors_json(site),
+        )
 
     async def set_pacing(self, site_id: str, config: PacingConfig, clock_origin: float) -> None:
         await self._set(site_id, pacing_json=pacing_json(config), clock_origin=clock_origin)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from fastapi import APIRouter, Response
 
 from promovolve.api.auth import require_advertiser
@@ -17,13 +19,23 @@ from promovolve.api.schemas import (
     CreativeOut,
     CreativePatch,
 )
-from promovolve.domain.model import Campaign, CampaignStatus, Creative, CreativeStatus
+from promovolve.domain.model import (
+    Campaign,
+    CampaignStatus,
+    Creative,
+    CreativeStatus,
+    DeliveryMode,
+)
 
 router = APIRouter(prefix="/v1/advertisers", tags=["advertisers"])
 add_account_routes(router, "advertiser")
 
 CAMPAIGN = "/{advertiserId}/campaigns/{campaignId}"
 CREATIVE = CAMPAIGN + "/creatives/{creativeId}"
+
+
+def _epoch(when: datetime | None) -> float | None:
+    return None if when is None else when.timestamp()
 
 
 @router.post("/{advertiserId}/campaigns", status_code=201, response_model=CampaignOut)
@@ -42,6 +54,9 @@ async def create_campaign(
         status=CampaignStatus(body.status),
         excluded_categories=frozenset(body.excluded_categories),
         excluded_keywords=frozenset(body.excluded_keywords),
+        delivery=DeliveryMode(body.delivery_mode),
+        flight_start=_epoch(body.flight_start),
+        flight_end=_epoch(body.flight_end),
     )
     return created(campaign_json(await services.campaigns.create(draft)))
 
@@ -86,6 +101,9 @@ async def patch_campaign(
         status=CampaignStatus(body.status) if body.status is not None else None,
         excluded_categories=_terms(body.excluded_categories),
         excluded_keywords=_terms(body.excluded_keywords),
+        delivery=DeliveryMode(body.delivery_mode) if body.delivery_mode is not None else None,
+        flight_start=_epoch(body.flight_start),
+        flight_end=_epoch(body.flight_end),
     )
     return JsonResponse(campaign_json(campaign))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import Query
@@ -34,9 +35,15 @@ def site_json(site: Site) -> dict[str, object]:
         "domain": site.domain,
         "name": site.name,
         "bidWeight": site.bid_weight,
+        "floorCpm": micros_to_usd(site.floor_cpm_micros),
+        "categoryFloors": {c: micros_to_usd(v) for c, v in sorted(site.category_floors.items())},
         "pacing": site.pacing.to_json(),
         "archived": site.archived,
     }
+
+
+def _utc(epoch: float | None) -> str | None:
+    return None if epoch is None else datetime.fromtimestamp(epoch, UTC).isoformat()
 
 
 def campaign_json(campaign: Campaign) -> dict[str, object]:
@@ -51,6 +58,9 @@ def campaign_json(campaign: Campaign) -> dict[str, object]:
         "excludedCategories": sorted(campaign.excluded_categories),
         "excludedKeywords": sorted(campaign.excluded_keywords),
         "status": campaign.status.value,
+        "deliveryMode": campaign.delivery.value,
+        "flightStart": _utc(campaign.flight_start),
+        "flightEnd": _utc(campaign.flight_end),
         "archived": campaign.archived,
     }
 

@@ -82,7 +82,13 @@ async def patch_site(
 ) -> JsonResponse:
     require_publisher(principal, publisherId)
     site = await services.sites.update(
-        publisherId, siteId, domain=body.domain, name=body.name, bid_weight=body.bid_weight
+        publisherId,
+        siteId,
+        domain=body.domain,
+        name=body.name,
+        bid_weight=body.bid_weight,
+        floor_cpm=body.floor_cpm,
+        category_floors=body.category_floors,
     )
     return JsonResponse(site_json(site))
 

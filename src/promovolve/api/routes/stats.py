@@ -116,6 +116,12 @@ def site_stats(runtime: Runtime, engine: SiteEngine, now: float) -> dict[str, ob
         "clicks": engine.lifetime.clicks,
         "impressionsToday": engine.today.impressions if in_day else 0,
         "clicksToday": engine.today.clicks if in_day else 0,
+        # Bids left out of an auction for being under the site's floor (one per slot).
+        "belowFloor": engine.lifetime.below_floor,
+        "belowFloorToday": engine.today.below_floor if in_day else 0,
+        "revenueToday": _usd(sum(d.spend for d in engine.campaign_days.values()))
+        if in_day
+        else 0.0,
         "learnedShape": {
             "isWeekend": tracker.is_weekend,
             "active": [round(v, 6) for v in tracker.shape],

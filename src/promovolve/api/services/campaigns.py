@@ -5,8 +5,14 @@ from __future__ import annotations
 from dataclasses import replace
 
 from promovolve.api.services.context import ServiceContext, new_id
-from promovolve.api.services.errors import ConflictError, NotFoundError
-from promovolve.domain.model import Campaign, CampaignStatus, Creative, CreativeStatus
+from promovolve.api.services.errors import ConflictError, InvalidError, NotFoundError
+from promovolve.domain.model import (
+    Campaign,
+    CampaignStatus,
+    Creative,
+    CreativeStatus,
+    DeliveryMode,
+)
 
 
 class CampaignService:
@@ -44,6 +50,7 @@ class CampaignService:
         """Add `draft` (its id chosen here when empty) to the advertiser's campaigns."""
         self._advertiser(draft.advertiser_id)
         campaign = draft if draft.id else replace(draft, id=new_id("cmp"))
+        _check_flight(campaign)
         ctx = self._ctx
         async with ctx.lock:
             if campaign.id in ctx.state.campaigns:
@@ -65,8 +72,12 @@ class CampaignService:
         status: CampaignStatus | None = None,
         excluded_categories: frozenset[str] | None = None,
         excluded_keywords: frozenset[str] | None = None,
+        delivery: DeliveryMode | None = None,
+        flight_start: float | None = None,
+        flight_end: float | None = None,
     ) -> Campaign:
-        """Change budget, bid, status, targeting or name; absent values stay as they are."""
+        """Change budget, bid, status, targeting, name or delivery mode; absent values stay
+        as they are."""
         ctx = self._ctx
         async with ctx.lock:
             old = self._live(advertiser_id, campaign_id)
@@ -90,7 +101,11 @@ class CampaignService:
                 excluded_keywords=(
                     excluded_keywords if excluded_keywords is not None else old.excluded_keywords
                 ),
+                delivery=delivery if delivery is not None else old.delivery,
+                flight_start=flight_start if flight_start is not None else old.flight_start,
+                flight_end=flight_end if flight_end is not None else old.flight_end,
             )
+            _check_flight(new)
             async with ctx.writes("campaign") as stored:
                 await stored.campaigns.update(new)
             ctx.state.put_campaign(new)
@@ -163,3 +178,9 @@ class CampaignService:
             async with ctx.writes("creative") as stored:
                 await stored.creatives.archive(creative_id, ctx.clock())
             ctx.state.put_creative(replace(creative, archived=True))
+
+
+def _check_flight(campaign: Campaign) -> None:
+    start, end = campaign.flight_start, campaign.flight_end
+    if start is not None and end is not None and end <= start:
+        raise InvalidError("flightEnd must be after flightStart", "flightEnd")

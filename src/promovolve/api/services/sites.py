@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import replace
 
 from promovolve.api.services.context import ServiceContext, new_id
-from promovolve.api.services.errors import ConflictError, NotFoundError, UnusableConfigError
+from promovolve.api.services.errors import (
+    ConflictError,
+    InvalidError,
+    NotFoundError,
+    UnusableConfigError,
+)
 from promovolve.api.state import SiteState
 from promovolve.domain.model import Site
 from promovolve.engine.policies import policy_named
@@ -69,22 +75,42 @@ class SiteService:
         domain: str | None = None,
         name: str | None = None,
         bid_weight: float | None = None,
+        floor_cpm: int | None = None,
+        category_floors: Mapping[str, int] | None = None,
     ) -> Site:
-        """Change domain, name or bid weight; absent values stay as they are."""
+        """Change domain, name, bid weight or floors; absent values stay as they are."""
         ctx = self._ctx
         async with ctx.lock:
             state = self._live(publisher_id, site_id)
             site = state.site
+            if floor_cpm is not None:
+                self._check_floor(floor_cpm, "floorCpm")
+            for floor in (category_floors or {}).values():
+                self._check_floor(floor, "categoryFloors")
             new = replace(
                 site,
                 domain=domain if domain is not None else site.domain,
                 name=name if name is not None else site.name,
                 bid_weight=bid_weight if bid_weight is not None else site.bid_weight,
+                floor_cpm_micros=floor_cpm if floor_cpm is not None else site.floor_cpm_micros,
+                category_floors=(
+                    dict(category_floors) if category_floors is not None else site.category_floors
+                ),
             )
             async with ctx.writes("site") as stored:
                 await stored.sites.update(new)
             ctx.state.update_site(state, new, ctx.clock())
         return new
+
+    def _check_floor(self, floor: int, field: str) -> None:
+        """A floor above every live campaign's bid would leave the site without paid ads."""
+        bids = [
+            c.cpm_micros
+            for c in self._ctx.state.catalog.campaigns.values()
+            if c.is_active and not c.archived
+        ]
+        if bids and floor > max(bids):
+            raise InvalidError(f"{field} is above every campaign's bid: no ad could serve", field)
 
     async def archive(self, publisher_id: str, site_id: str) -> None:
         """Stop serving the site for good; it, its stats and its spend history stay."""
