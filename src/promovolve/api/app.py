@@ -19,6 +19,7 @@ from promovolve.api.middleware import PublicCorsMiddleware, ServerMiddleware
 from promovolve.api.routes import advertisers, publishers, serving, stats
 from promovolve.api.runtime import Runtime
 from promovolve.settings import Settings
+from promovolve.web import routes as web
 
 DESCRIPTION = """\
 Promovolve: a publisher-centric, context-based ad network.
@@ -75,6 +76,7 @@ def create_app(settings: Settings | None = None, clock: Callable[[], float] = ti
     app.include_router(publishers.router)
     app.include_router(advertisers.router)
     app.include_router(stats.router)
+    app.include_router(web.router)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
