@@ -7,7 +7,7 @@ import secrets
 import sys
 from pathlib import Path
 
-from pydantic import Field, ValidationError
+from pydantic import Field, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ENV_PREFIX = "PROMOVOLVE_"
@@ -51,6 +51,17 @@ class Settings(BaseSettings):
     tracking_ttl_seconds: int = Field(86400, gt=0, validation_alias=ENV_PREFIX + "TRACKING_TTL")
     # Most rows the group-commit writer puts in one transaction.
     write_batch_rows: int = Field(512, ge=1, le=100_000)
+    # How long a reservation waits for its viewable-impression beacon before it is released.
+    settlement_window_seconds: float = Field(
+        900, gt=0, validation_alias=ENV_PREFIX + "SETTLEMENT_WINDOW"
+    )
+
+    @model_validator(mode="after")
+    def _window_within_ttl(self) -> Settings:
+        # A beacon cannot arrive after its URL expired, so a longer window only waits longer.
+        if self.settlement_window_seconds > self.tracking_ttl_seconds:
+            raise ValueError("PROMOVOLVE_SETTLEMENT_WINDOW must be at most PROMOVOLVE_TRACKING_TTL")
+        return self
 
     @property
     def resolved_database_url(self) -> str:

@@ -1,0 +1,94 @@
+"""Settlement: a reservation without a viewable impression within the window goes back to
+the budget, once and durably; a viewed one stays spent. Stats tell settled from reserved."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from tests.api.harness import Harness, bearer
+
+WINDOW = 900  # the default settlement window, seconds
+CPM = 2.5
+PRICE = CPM / 1000
+
+
+async def _setup(api: Harness) -> tuple[str, str]:
+    pub = await api.publisher("pub-1")
+    adv = await api.advertiser("adv-1")
+    await api.site(pub, "pub-1", "site-1", "news.example.com")
+    await api.campaign(adv, "adv-1", "camp-1", cpm=CPM)
+    await api.creative(adv, "adv-1", "camp-1", "cr-1")
+    await api.approve(pub, "pub-1", "site-1", "cr-1")
+    return pub, adv
+
+
+async def _serve(api: Harness) -> dict[str, Any]:
+    r = await api.serve("site-1", "https://news.example.com/a")
+    assert r.status_code == 200, r.text
+    slot = r.json()["slots"][0]
+    assert slot["outcome"] == "selected"
+    return dict(slot)
+
+
+async def _today(api: Harness, pub: str, adv: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    site = await api.http.get("/v1/publishers/pub-1/sites/site-1/stats", headers=bearer(pub))
+    camp = await api.http.get("/v1/advertisers/adv-1/campaigns/camp-1/stats", headers=bearer(adv))
+    assert site.status_code == 200 and camp.status_code == 200
+    return site.json()["today"], camp.json()["today"]
+
+
+def _spent(api: Harness, day: int) -> int:
+    return api.runtime.state.ledger.spent("camp-1", day)
+
+
+async def test_an_unviewed_reservation_is_released_once_after_the_window(api: Harness) -> None:
+    start = time.time()
+    api.now = lambda: start
+    pub, adv = await _setup(api)
+    viewed = await _serve(api)
+    await _serve(api)  # never viewed
+    assert (await api.http.get(viewed["impressionUrl"])).status_code == 200
+    path = "/v1/advertisers/adv-1/campaigns/camp-1/stats"
+    day = (await api.http.get(path, headers=bearer(adv))).json()["dayIndex"]
+    assert _spent(api, day) == 2 * 2500
+    site, camp = await _today(api, pub, adv)
+    for today in (site, camp):
+        assert today["served"] == 2 and today["viewableImpressions"] == 1
+        assert today["settledSpend"] == PRICE and today["reservedSpend"] == PRICE
+        assert today["viewableRate"] == 0.5
+
+    api.now = lambda: start + WINDOW - 1  # within the window: nothing released yet
+    assert await api.runtime.settler.settle_once() == 0
+    assert _spent(api, day) == 2 * 2500
+
+    api.now = lambda: start + WINDOW + 1
+    assert await api.runtime.settler.settle_once() == 1
+    assert await api.runtime.settler.settle_once() == 0  # once
+    assert _spent(api, day) == 2500
+    site, camp = await _today(api, pub, adv)
+    for today in (site, camp):
+        assert today["served"] == 2 and today["viewableImpressions"] == 1
+        assert today["settledSpend"] == PRICE and today["reservedSpend"] == 0
+
+    await api.restart()  # durable: the ledger loads without the released reservation
+    assert _spent(api, day) == 2500
+    assert await api.runtime.settler.settle_once() == 0
+    site, _ = await _today(api, pub, adv)
+    assert site["settledSpend"] == PRICE and site["reservedSpend"] == 0
+
+
+async def test_a_beacon_after_the_release_counts_as_viewable_but_costs_nothing(
+    api: Harness,
+) -> None:
+    start = time.time()
+    api.now = lambda: start
+    pub, adv = await _setup(api)
+    late = await _serve(api)
+    api.now = lambda: start + WINDOW + 1
+    assert await api.runtime.settler.settle_once() == 1
+    assert (await api.http.get(late["impressionUrl"])).status_code == 200
+    site, camp = await _today(api, pub, adv)
+    for today in (site, camp):
+        assert today["viewableImpressions"] == 1
+        assert today["settledSpend"] == 0 and today["reservedSpend"] == 0
