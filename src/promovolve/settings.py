@@ -56,6 +56,9 @@ class Settings(BaseSettings):
         900, gt=0, validation_alias=ENV_PREFIX + "SETTLEMENT_WINDOW"
     )
 
+    # A sample network and an article with the tag at /demo (`serve --demo`).
+    demo: bool = False
+
     @model_validator(mode="after")
     def _window_within_ttl(self) -> Settings:
         # A beacon cannot arrive after its URL expired, so a longer window only waits longer.
