@@ -27,7 +27,7 @@ def test_the_demo_article_shows_approved_ads(
     for slot, width in (("leaderboard", 728), ("inline", 300)):
         img = page.wait_for_selector(f'[data-promovolve-slot="{slot}"] img')
         assert img is not None
-        eventually(lambda img=img: img.evaluate("e => e.complete && e.naturalWidth > 0"))
+        page.wait_for_function("e => e.complete && e.naturalWidth > 0", arg=img)
         box = img.bounding_box()
         assert box is not None and box["width"] == width
     stats = "/v1/publishers/demo-publisher/sites/demo-site/stats"
