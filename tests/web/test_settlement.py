@@ -4,8 +4,15 @@ the budget, once and durably; a viewed one stays spent. Stats tell settled from 
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import Any
 
+import pytest
+from sqlalchemy import text
+
+from promovolve.settings import Settings, SettingsError
+from promovolve.store import database, load_state
+from promovolve.store.settlement import settle_due
 from tests.api.harness import Harness, bearer
 
 WINDOW = 900  # the default settlement window, seconds
@@ -92,3 +99,42 @@ async def test_a_beacon_after_the_release_counts_as_viewable_but_costs_nothing(
     for today in (site, camp):
         assert today["viewableImpressions"] == 1
         assert today["settledSpend"] == 0 and today["reservedSpend"] == 0
+
+
+def test_the_window_defaults_to_15_minutes_within_the_tracking_ttl() -> None:
+    assert Settings().settlement_window == 900
+    assert Settings(tracking_ttl_seconds=60).settlement_window == 60
+    assert Settings(settlement_window_seconds=2).settlement_window == 2
+
+
+def test_a_window_longer_than_the_tracking_ttl_is_refused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("PROMOVOLVE_TRACKING_TTL", "600")
+    monkeypatch.setenv("PROMOVOLVE_SETTLEMENT_WINDOW", "900")
+    with pytest.raises(SettingsError, match="PROMOVOLVE_SETTLEMENT_WINDOW"):
+        Settings.from_env()
+
+
+async def test_migration_0005_leaves_existing_reservations_waiting(tmp_path: Path) -> None:
+    engine = database.create_engine(f"sqlite+aiosqlite:///{tmp_path / 'm.db'}")
+    try:
+        await database.migrate(engine, revision="0003")
+        async with engine.begin() as conn:
+            await conn.execute(
+                text(
+                    "INSERT INTO spend_reservations (campaign_id, day_index, reservation_id, "
+                    "amount_micros, site_id, creative_id, ts) "
+                    "VALUES ('c', 1, 'r/top', 2500, 's', 'cr', 10.0)"
+                )
+            )
+        await database.migrate(engine)
+        async with database.session_factory(engine).begin() as session:
+            state = await load_state(session)
+            assert state.reservations["c"] == (1, {"r/top": 2500})
+            released = await settle_due(session, cutoff=20.0, now=30.0)
+        assert [r.reservation_id for r in released] == ["r/top"]
+        async with database.session_factory(engine)() as session:
+            assert "c" not in (await load_state(session)).reservations
+    finally:
+        await engine.dispose()

@@ -98,7 +98,7 @@ class Runtime:
         ticker = self._ticker = Ticker(state, snapshots.dirty, self.clock)
         ticker.start()
         settler = self._settler = Settler(
-            state, sessions, settings.settlement_window_seconds, self.clock, snapshots.dirty
+            state, sessions, settings.settlement_window, self.clock, snapshots.dirty
         )
         settler.start()
         logger.info("promovolve runtime started: %d sites on %s", len(state.sites), _safe(url))
