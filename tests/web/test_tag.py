@@ -187,3 +187,21 @@ def test_a_slot_added_after_load_gets_an_ad(
     )
     img = page.wait_for_selector('[data-promovolve-slot="late"] img')
     assert img is not None and img.get_attribute("width") == "300"
+
+
+def test_refresh_asks_again_for_the_slots_of_a_new_view(
+    page: Page, pages: PageServer, server: LiveServer
+) -> None:
+    net = network(server, pages)
+    fake_internet(page)
+    serves: list[str] = []
+    page.on("request", lambda r: serves.append(r.url) if r.url.endswith("/v1/serve") else None)
+    page.goto(article(pages, server, SLOT))
+    first = page.wait_for_selector(AD_IMG)
+    assert first is not None
+    href = page.locator("[data-promovolve-slot] a").get_attribute("href")
+    page.evaluate("window.promovolve.refresh()")
+    eventually(lambda: page.locator("[data-promovolve-slot] a").get_attribute("href") != href)
+    assert len(serves) == 2
+    assert page.locator(AD_IMG).count() == 1  # the new ad replaced the old one
+    assert net.site_stats()["today"]["served"] == 2
