@@ -149,14 +149,16 @@ class PageServer:
         self.httpd.server_close()
 
 
-@pytest.fixture(scope="session")
+# Per module, not per session: sync Playwright runs an event loop on this thread while it is
+# open, and the async tests of other modules need the thread's loop to themselves.
+@pytest.fixture(scope="module")
 def playwright_instance() -> Iterator[Playwright]:
     require_chromium()
     with sync_playwright() as p:
         yield p
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(playwright_instance: Playwright) -> Iterator[Browser]:
     launched = playwright_instance.chromium.launch(
         executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox", HOST_RULES]

@@ -205,3 +205,22 @@ def test_refresh_asks_again_for_the_slots_of_a_new_view(
     assert len(serves) == 2
     assert page.locator(AD_IMG).count() == 1  # the new ad replaced the old one
     assert net.site_stats()["today"]["served"] == 2
+
+
+def test_an_ad_in_a_hidden_tab_is_not_viewable_until_the_tab_shows(
+    page: Page, pages: PageServer, server: LiveServer
+) -> None:
+    net = network(server, pages)
+    fake_internet(page)
+    # The tab starts hidden (as a page opened in a background tab does).
+    page.add_init_script(
+        "window.__hidden = true;"
+        "Object.defineProperty(document, 'visibilityState',"
+        " {get: () => (window.__hidden ? 'hidden' : 'visible')});"
+    )
+    page.goto(article(pages, server, SLOT))
+    page.wait_for_selector(AD_IMG)
+    page.wait_for_timeout(2000)
+    assert net.site_stats()["impressions"] == 0
+    page.evaluate("window.__hidden = false; document.dispatchEvent(new Event('visibilitychange'))")
+    eventually(lambda: net.site_stats()["impressions"] == 1)
