@@ -63,6 +63,7 @@
     root.replaceChildren(style, a);
     el.style.display = "";
     if (s.link) watched.delete(s.link), io && io.unobserve(s.link);
+    clearTimeout(s.timer); // a refresh: the old ad's second is not the new one's
     Object.assign(s, { link: a, url: answer.impressionUrl, ratio: 0, done: false, timer: 0 });
     watched.set(a, s);
     if (io) io.observe(a);
@@ -108,7 +109,7 @@
         clearTimeout(timer);
         // No ad: the publisher's fallback markup shows (through a slot), or the slot collapses.
         ids.forEach((s) => {
-          if (s.root) s.root.replaceChildren(d.createElement("slot")), (s.url = "");
+          if (s.root) s.root.replaceChildren(d.createElement("slot")), (s.url = ""), clearTimeout(s.timer);
           empty(s.el);
         });
       });
