@@ -7,7 +7,7 @@ import secrets
 import sys
 from pathlib import Path
 
-from pydantic import Field, ValidationError
+from pydantic import Field, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from promovolve.domain.ledger import DEFAULT_IDEMPOTENCY_WINDOW_SECONDS
@@ -19,6 +19,7 @@ DEFAULT_PORT = 8080
 ADMIN_KEY_FILE = "admin.key"
 SQLITE_FILE = "promovolve.db"
 DEFAULT_RETENTION_DAYS = 2.0
+DEFAULT_SETTLEMENT_WINDOW = 900
 
 
 class SettingsError(ValueError):
@@ -62,6 +63,28 @@ class Settings(BaseSettings):
     )
     # Days raw reservations and events are kept (their counts stay in the aggregates).
     retention_days: float = Field(DEFAULT_RETENTION_DAYS, gt=0)
+    # How long a reservation waits for its viewable-impression beacon before it is released;
+    # None: 15 minutes, or the tracking TTL when that is shorter.
+    settlement_window_seconds: float | None = Field(
+        None, gt=0, validation_alias=ENV_PREFIX + "SETTLEMENT_WINDOW"
+    )
+    # A sample network and an article with the tag at /demo (`serve --demo`).
+    demo: bool = False
+
+    @field_validator("settlement_window_seconds")
+    @classmethod
+    def _window_within_ttl(cls, value: float | None, info: ValidationInfo) -> float | None:
+        # A beacon cannot come after its URL expired: a longer window would only wait longer.
+        ttl = info.data.get("tracking_ttl_seconds")
+        if value is not None and ttl is not None and value > ttl:
+            raise ValueError(f"must be at most the tracking TTL ({ttl} s)")
+        return value
+
+    @property
+    def settlement_window(self) -> float:
+        if self.settlement_window_seconds is not None:
+            return self.settlement_window_seconds
+        return float(min(DEFAULT_SETTLEMENT_WINDOW, self.tracking_ttl_seconds))
 
     @property
     def resolved_database_url(self) -> str:

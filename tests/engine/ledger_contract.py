@@ -188,6 +188,16 @@ class BudgetLedgerContract:
         assert ledger.release("c2", 1, "r1") is False
         assert ledger.spent("c1", 1) == 300
 
+    def test_a_refund_gives_spend_back_on_the_current_day_only(self):
+        ledger = self.make_ledger()
+        assert ledger.reserve("c1", 1, "r1", 300, BUDGET)
+        assert ledger.refund("c1", 1, 100) is True
+        assert ledger.spent("c1", 1) == 200
+        assert ledger.refund("c1", 0, 100) is False  # a past day: history, not budget
+        assert ledger.refund("c2", 1, 100) is False
+        assert ledger.spent("c1", 1) == 200
+        assert ledger.reserve("c1", 1, "r2", BUDGET - 200, BUDGET)
+
     def test_released_budget_can_be_spent_again(self):
         ledger = self.make_ledger()
         assert ledger.reserve("c1", 0, "r1", BUDGET, BUDGET)

@@ -154,7 +154,8 @@ async def test_migration_0005_fills_the_aggregates_from_existing_rows_and_downgr
     assert state.site_days == {"s1": {3: {"c1": (2, 150)}}, "s2": {3: {"c1": (1, 7)}}}
     assert state.creative_events == {"s1": {"cr1": EventCounts(3, 1)}}
     assert state.event_days == {"s1": {3: (2, 1)}}
-    assert await _indexes(engine, "spend_reservations") == []
+    # Only settlement's (migration 0007) is left: the old grouping's indexes are gone.
+    assert await _indexes(engine, "spend_reservations") == ["ix_spend_reservations_unsettled"]
     assert await _indexes(engine, "tracking_events") == []
 
     await database.downgrade(engine, "0002")

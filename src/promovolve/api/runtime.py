@@ -6,7 +6,8 @@
 - state loading at start (api/loading.py, from the aggregates of each latest day and the
   reservations of the idempotency window), snapshots (api/snapshots.py), the retention task
   that prunes old raw rows (store/retention.py);
-- `services`: what the management routes call (api/services/).
+- `services`: what the management routes call (api/services/);
+- `settler`: releases reservations never viewed within the window (api/settlement.py).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from promovolve.api.page_reader import PageReader
 from promovolve.api.recording import Recorder
 from promovolve.api.serve_path import ServePath
 from promovolve.api.services import ServiceContext, Services
+from promovolve.api.settlement import Settler
 from promovolve.api.snapshots import Snapshotter
 from promovolve.api.state import ServerState
 from promovolve.api.ticker import Ticker
@@ -64,6 +66,7 @@ class Runtime:
         self._snapshots: Snapshotter | None = None
         self._ticker: Ticker | None = None
         self._retention: Retention | None = None
+        self._settler: Settler | None = None
         self._services: Services | None = None
         self._pages: PageReader | None = None
 
@@ -108,6 +111,10 @@ class Runtime:
         snapshots.start()
         ticker = self._ticker = Ticker(state, snapshots.dirty, self.clock)
         ticker.start()
+        settler = self._settler = Settler(
+            state, sessions, settings.settlement_window, self.clock, snapshots.dirty
+        )
+        settler.start()
         window = settings.idempotency_window_seconds
         kept = kept_seconds(settings.retention_days, settings.tracking_ttl_seconds, window)
         self._retention = Retention(self.db, kept)
@@ -124,6 +131,8 @@ class Runtime:
             await self._retention.stop()
         if self._ticker is not None:
             await self._ticker.stop()
+        if self._settler is not None:
+            await self._settler.stop()
         if self.writer is not None:
             await self.writer.close()
         if self._snapshots is not None:
@@ -152,6 +161,10 @@ class Runtime:
     @property
     def pages(self) -> PageReader:
         return _started(self._pages)
+
+    @property
+    def settler(self) -> Settler:
+        return _started(self._settler)
 
     @property
     def services(self) -> Services:

@@ -48,6 +48,12 @@ class BudgetLedger(Protocol):
         """
         ...
 
+    def refund(self, campaign_id: str, day: int, amount: int) -> bool:
+        """Give `amount` of `day`'s spend back to the budget (a reservation settled unviewed,
+        long after its id was forgotten: the durable record makes it happen once); False,
+        changing nothing, when `day` is not the campaign's current day."""
+        ...
+
     def spent_many(self, campaign_ids: Sequence[str], day: int) -> array[int]:
         """`spent` of each campaign, in order, as `array('q')` (one call for a whole
         candidate pool; the engine reads it as a buffer)."""

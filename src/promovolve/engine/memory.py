@@ -105,6 +105,13 @@ class InMemoryBudgetLedger:
         self._spent[row] -= amount
         return True
 
+    def refund(self, campaign_id: str, day: int, amount: int) -> bool:
+        row = self._rows.get(campaign_id)
+        if row is None or self._days[row] != day or amount <= 0:
+            return False
+        self._spent[row] = max(0, self._spent[row] - amount)
+        return True
+
     def _amount(self, key: tuple[int, int], request_id: str, pop: bool) -> int | None:
         """The amount of an accepted reservation still remembered (taken out if `pop`)."""
         for generation in (self._current, self._previous):

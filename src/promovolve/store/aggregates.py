@@ -29,6 +29,7 @@ Rows = list[dict[str, object]]
 SpendFact = tuple[Any, ...]
 EventFact = tuple[Any, ...]
 
+RELEASE_TS = -1.0
 IMPRESSION_KIND = "imp"
 CLICK_KIND = "click"
 
@@ -89,6 +90,34 @@ def spend_rollup(inserted: Iterable[SpendFact]) -> dict[str, Rows]:
                 "last_day": d,
             }
             for (s, c), (n, m, ts, d) in totals.items()
+        ],
+    }
+
+
+def release_rollup(released: Iterable[tuple[str, int, str, int]]) -> dict[str, Rows]:
+    """What released reservations (site, day, campaign, amount) take off the spend: they
+    were served (the counts stay) but cost nothing."""
+    daily: dict[tuple[Any, ...], int] = {}
+    totals: dict[tuple[Any, ...], int] = {}
+    for site_id, day, campaign_id, amount in released:
+        daily[(day, site_id, campaign_id)] = daily.get((day, site_id, campaign_id), 0) - amount
+        totals[(site_id, campaign_id)] = totals.get((site_id, campaign_id), 0) - amount
+    return {
+        "spend_daily": [
+            {"day_index": d, "site_id": s, "campaign_id": c, "selected": 0, "spend_micros": m}
+            for (d, s, c), m in daily.items()
+        ],
+        # An older timestamp than any reservation's: the campaign's latest day stays.
+        "site_campaign_totals": [
+            {
+                "site_id": s,
+                "campaign_id": c,
+                "selected": 0,
+                "spend_micros": m,
+                "last_ts": RELEASE_TS,
+                "last_day": 0,
+            }
+            for (s, c), m in totals.items()
         ],
     }
 

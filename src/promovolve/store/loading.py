@@ -167,17 +167,26 @@ async def _recent_reservations(
     before: int | None = None
     while True:
         query = (
-            select(r.id, r.campaign_id, r.day_index, r.reservation_id, r.amount_micros, r.ts)
+            select(
+                r.id,
+                r.campaign_id,
+                r.day_index,
+                r.reservation_id,
+                r.amount_micros,
+                r.ts,
+                r.released,
+            )
             .order_by(r.id.desc())
             .limit(RECENT_PAGE_ROWS)
         )
         if before is not None:
             query = query.where(r.id < before)
         rows = (await session.execute(query)).all()
-        for row_id, campaign, day, reservation_id, amount, ts in rows:
+        for row_id, campaign, day, reservation_id, amount, ts, released in rows:
             if ts < since:
                 return out
-            out.append((campaign, int(day), reservation_id, int(amount)))
+            if not released:  # settlement gave its budget back
+                out.append((campaign, int(day), reservation_id, int(amount)))
             before = row_id
         if len(rows) < RECENT_PAGE_ROWS:
             return out
