@@ -16,19 +16,19 @@ def test_forecast_without_history_extrapolates_an_upper_bound_of_todays_count():
     pacing = ForecastPacing(finish_fraction=1.0)
     pacing.start_day([])
     assert pacing.day_total_prior is None
-    # 100 requests at a quarter of the day's expected traffic: 100 + 10 + 1 = 111 of a
-    # quarter, total 444, 333 to come.
-    assert pacing.remaining_requests(100, 0.25) == pytest.approx(333.0)
-    # 400 at half the day: (400 + 20 + 1) / 0.5 = 842 in all, 421 to come.
-    assert pacing.remaining_requests(400, 0.5) == pytest.approx(421.0)
+    # 100 requests at a quarter of the day's expected traffic: 100 + 0.25·10 + 0.0625 of a
+    # quarter, total 410.25, 307.69 to come.
+    assert pacing.remaining_requests(100, 0.25) == pytest.approx(307.6875)
+    # 400 at half the day: (400 + 5 + 0.0625) / 0.5 = 810.125 in all, 405.06 to come.
+    assert pacing.remaining_requests(400, 0.5) == pytest.approx(405.0625)
 
 
 def test_forecast_without_history_expects_more_than_a_small_early_count_says():
     pacing = ForecastPacing(finish_fraction=1.0)
-    # 4 requests at 0.1% of the day: at least (4 + 2 + 1) / 0.001 = 7000 in the day.
-    assert pacing.remaining_requests(4, 0.001) == pytest.approx(7000 * 0.999)
-    # Nothing seen at the very start: a large day is possible, so nothing is rushed.
-    assert pacing.remaining_requests(0, 0.0) == pytest.approx(1.0 / 1e-4)
+    # 4 requests at 0.1% of the day: at least (4 + 0.5 + 0.0625) / 0.001 = 4562.5 in the day.
+    assert pacing.remaining_requests(4, 0.001) == pytest.approx(4562.5 * 0.999)
+    # Nothing seen at the very start: a day is still expected, so nothing is rushed.
+    assert pacing.remaining_requests(0, 0.0) == pytest.approx(0.0625 / 1e-4)
 
 
 def test_forecast_with_own_history_follows_the_learned_total_and_shape():
@@ -72,7 +72,7 @@ def test_first_day_of_a_type_does_not_borrow_the_other_types_total():
     weekend_first.start_day([])  # the weekday total (say 1000) is not a prior for it
     assert weekend_first.day_total_prior is None
     assert weekend_first.remaining_requests(300, 0.25) == pytest.approx(
-        (300 + 300**0.5 + 1) / 0.25 * 0.75
+        (300 + 0.25 * 300**0.5 + 0.0625) / 0.25 * 0.75
     )
 
 

@@ -8,6 +8,7 @@ pacingError is at most half the seed strategy's.
 
 from __future__ import annotations
 
+import json
 import statistics
 from functools import cache
 from pathlib import Path
@@ -16,7 +17,7 @@ from typing import Any
 import pytest
 
 from promovolve.sim.lab import run_lab
-from promovolve.sim.scenario import load_scenario
+from promovolve.sim.scenario import load_scenario, parse_scenario
 
 ROOT = Path(__file__).parents[2]
 SINGLE_SITE = sorted((ROOT / "scenarios").glob("*.json"))
@@ -89,3 +90,18 @@ def test_noise_free_scenarios_learn_the_shape_by_day_three() -> None:
         checked.append((path.stem, days[2]["shapeMatches"]))
     assert len(checked) >= 8
     assert [c for c in checked if c[1] < 22] == []
+
+
+@pytest.mark.parametrize("name", ["seed-shapes.json", "network/network-week-mix.json"])
+def test_with_configured_shapes_the_first_day_of_a_type_paces_like_any_other(name: str) -> None:
+    """With each site's shape in its pacing config only the day's total is unknown: day 1
+    within 0.05, the first weekend day (day 6) within the targets of any other day."""
+    data = json.loads((ROOT / "scenarios" / name).read_text())
+    data["configuredShapes"] = True
+    scenario, _ = parse_scenario(data, name)
+    days = run_lab(scenario, "default", seed=1)["days"]
+    assert days[5]["weekend"] and not days[4]["weekend"]
+    day1 = [c["pacingError"] for c in days[0]["campaigns"]]
+    first_weekend = days[5]["campaigns"]
+    assert max(day1) <= 0.05
+    assert all(c["pacingError"] <= 0.03 and c["utilization"] >= 0.99 for c in first_weekend)
