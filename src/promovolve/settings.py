@@ -7,7 +7,7 @@ import secrets
 import sys
 from pathlib import Path
 
-from pydantic import Field, ValidationError
+from pydantic import Field, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ENV_PREFIX = "PROMOVOLVE_"
@@ -16,6 +16,7 @@ DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8080
 ADMIN_KEY_FILE = "admin.key"
 SQLITE_FILE = "promovolve.db"
+DEFAULT_SETTLEMENT_WINDOW = 900
 
 
 class SettingsError(ValueError):
@@ -51,6 +52,28 @@ class Settings(BaseSettings):
     tracking_ttl_seconds: int = Field(86400, gt=0, validation_alias=ENV_PREFIX + "TRACKING_TTL")
     # Most rows the group-commit writer puts in one transaction.
     write_batch_rows: int = Field(512, ge=1, le=100_000)
+    # How long a reservation waits for its viewable-impression beacon before it is released;
+    # None: 15 minutes, or the tracking TTL when that is shorter.
+    settlement_window_seconds: float | None = Field(
+        None, gt=0, validation_alias=ENV_PREFIX + "SETTLEMENT_WINDOW"
+    )
+    # A sample network and an article with the tag at /demo (`serve --demo`).
+    demo: bool = False
+
+    @field_validator("settlement_window_seconds")
+    @classmethod
+    def _window_within_ttl(cls, value: float | None, info: ValidationInfo) -> float | None:
+        # A beacon cannot come after its URL expired: a longer window would only wait longer.
+        ttl = info.data.get("tracking_ttl_seconds")
+        if value is not None and ttl is not None and value > ttl:
+            raise ValueError(f"must be at most the tracking TTL ({ttl} s)")
+        return value
+
+    @property
+    def settlement_window(self) -> float:
+        if self.settlement_window_seconds is not None:
+            return self.settlement_window_seconds
+        return float(min(DEFAULT_SETTLEMENT_WINDOW, self.tracking_ttl_seconds))
 
     @property
     def resolved_database_url(self) -> str:

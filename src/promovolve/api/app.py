@@ -20,6 +20,8 @@ from promovolve.api.responses import HealthOut
 from promovolve.api.routes import advertisers, publishers, serving, stats
 from promovolve.api.runtime import Runtime
 from promovolve.settings import Settings
+from promovolve.web import demo
+from promovolve.web import routes as web
 
 DESCRIPTION = """\
 Promovolve: a publisher-centric, context-based ad network.
@@ -38,6 +40,8 @@ def create_app(settings: Settings | None = None, clock: Callable[[], float] = ti
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await runtime.start()
+        if resolved.demo:
+            await demo.seed(runtime)
         try:
             yield
         finally:
@@ -77,6 +81,9 @@ def create_app(settings: Settings | None = None, clock: Callable[[], float] = ti
     app.include_router(advertisers.router)
     app.include_router(stats.router)
     install_docs(app)
+    app.include_router(web.router)
+    if resolved.demo:
+        app.include_router(demo.router)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

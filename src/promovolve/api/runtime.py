@@ -4,7 +4,8 @@
 - `serving`: serve decisions and beacons (api/serve_path.py), writing through
   `recorder` (api/recording.py) and the group-commit writer (api/writer.py);
 - state loading at start (api/loading.py), snapshots (api/snapshots.py);
-- `services`: what the management routes call (api/services/).
+- `services`: what the management routes call (api/services/);
+- `settler`: releases reservations never viewed within the window (api/settlement.py).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from promovolve.api.metrics import Metrics
 from promovolve.api.recording import Recorder
 from promovolve.api.serve_path import ServePath
 from promovolve.api.services import ServiceContext, Services
+from promovolve.api.settlement import Settler
 from promovolve.api.snapshots import Snapshotter
 from promovolve.api.state import ServerState
 from promovolve.api.ticker import Ticker
@@ -57,6 +59,7 @@ class Runtime:
         self._serving: ServePath | None = None
         self._snapshots: Snapshotter | None = None
         self._ticker: Ticker | None = None
+        self._settler: Settler | None = None
         self._services: Services | None = None
 
     async def start(self) -> None:
@@ -94,11 +97,17 @@ class Runtime:
         snapshots.start()
         ticker = self._ticker = Ticker(state, snapshots.dirty, self.clock)
         ticker.start()
+        settler = self._settler = Settler(
+            state, sessions, settings.settlement_window, self.clock, snapshots.dirty
+        )
+        settler.start()
         logger.info("promovolve runtime started: %d sites on %s", len(state.sites), _safe(url))
 
     async def stop(self) -> None:
         if self._ticker is not None:
             await self._ticker.stop()
+        if self._settler is not None:
+            await self._settler.stop()
         if self.writer is not None:
             await self.writer.close()
         if self._snapshots is not None:
@@ -121,6 +130,10 @@ class Runtime:
     @property
     def snapshots(self) -> Snapshotter:
         return _started(self._snapshots)
+
+    @property
+    def settler(self) -> Settler:
+        return _started(self._settler)
 
     @property
     def services(self) -> Services:

@@ -34,6 +34,12 @@ def register(app: typer.Typer) -> None:
                 help="SQLAlchemy URL, e.g. postgresql+asyncpg://... [env PROMOVOLVE_DATABASE_URL]"
             ),
         ] = None,
+        demo: Annotated[
+            bool,
+            typer.Option(
+                "--demo", help="Create a sample network and serve an article with the tag at /demo"
+            ),
+        ] = False,
         log_level: Annotated[
             str, typer.Option(help=f"Logging level ({', '.join(LOG_LEVELS)})")
         ] = "info",
@@ -45,7 +51,11 @@ def register(app: typer.Typer) -> None:
 
         try:
             settings = Settings.from_env(
-                host=host, port=port, data_dir=data_dir, database_url=database_url
+                host=host,
+                port=port,
+                data_dir=data_dir,
+                database_url=database_url,
+                demo=demo or None,
             )
         except SettingsError as exc:
             typer.echo(f"error: {exc}", err=True)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from promovolve.domain.model import (
@@ -112,6 +112,7 @@ async def load_state(session: AsyncSession) -> LoadedState:
                 latest.c.day == SpendReservationRow.day_index,
             ),
         )
+        .where(SpendReservationRow.released.is_(False))  # their budget went back
         .order_by(SpendReservationRow.id)
     )
     for campaign_id, day, reservation_id, amount, site_id in rows.all():
@@ -127,7 +128,10 @@ async def load_state(session: AsyncSession) -> LoadedState:
             SpendReservationRow.day_index,
             SpendReservationRow.campaign_id,
             func.count(),
-            func.sum(SpendReservationRow.amount_micros),
+            # Served either way; spent only while not released by settlement.
+            func.sum(
+                case((SpendReservationRow.released.is_(False), SpendReservationRow.amount_micros))
+            ),
         ).group_by(
             SpendReservationRow.site_id,
             SpendReservationRow.day_index,

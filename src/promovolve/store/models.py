@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Float,
     ForeignKey,
     Index,
@@ -16,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -125,6 +127,7 @@ class SpendReservationRow(Base):
         # Led by the day and the reservation id, so new keys append (migration 0002).
         UniqueConstraint("day_index", "reservation_id", "campaign_id"),
         Index("ix_spend_reservations_site_day", "site_id", "day_index"),
+        Index("ix_spend_reservations_unsettled", "settled_at", "ts"),
     )
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     campaign_id: Mapped[str] = mapped_column(ID)
@@ -134,6 +137,10 @@ class SpendReservationRow(Base):
     site_id: Mapped[str] = mapped_column(ID)
     creative_id: Mapped[str] = mapped_column(ID)
     ts: Mapped[float] = mapped_column(Float)
+    # Settlement (migration 0005): when the window passed, and whether the budget got the
+    # amount back (no viewable impression). NULL while waiting.
+    settled_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+    released: Mapped[bool] = mapped_column(Boolean, server_default=false())
 
 
 class TrackingEventRow(Base):

@@ -9,6 +9,7 @@ from promovolve.api.deps import PrincipalDep, RuntimeDep
 from promovolve.api.errors import JsonResponse, not_found
 from promovolve.api.responses import CampaignStatsOut, SiteStatsDetailOut, SiteStatsOut
 from promovolve.api.runtime import Runtime
+from promovolve.api.today import campaign_today, site_today
 from promovolve.domain.model import ApprovalStatus, Campaign, Outcome
 from promovolve.domain.money import MICROS_PER_USD
 from promovolve.engine.site import SiteEngine
@@ -137,10 +138,13 @@ def site_stats(runtime: Runtime, engine: SiteEngine, now: float) -> dict[str, ob
 async def publisher_site_stats(
     publisherId: str, siteId: str, runtime: RuntimeDep, principal: PrincipalDep
 ) -> JsonResponse:
-    """One site: today's seed fields, then day, throttle, shapes, spend, lifetime counts."""
+    """Pacing and delivery of one site: the seed's fields plus day, throttle, shapes, spend,
+    and `today` (served, viewable, clicks, settled and reserved spend)."""
     require_publisher(principal, publisherId)
     engine = runtime.services.sites.state_of(publisherId, siteId).engine
-    return JsonResponse(site_stats(runtime, engine, runtime.clock()))
+    now = runtime.clock()
+    today = await site_today(runtime, engine, now)
+    return JsonResponse({**site_stats(runtime, engine, now), "today": today})
 
 
 def campaign_stats(runtime: Runtime, campaign: Campaign, now: float) -> dict[str, object]:
@@ -215,4 +219,7 @@ async def advertiser_campaign_stats(
     campaign = runtime.state.campaigns.get(campaignId)
     if campaign is None or campaign.advertiser_id != advertiserId:
         raise not_found("campaign", "campaignId")
-    return JsonResponse(campaign_stats(runtime, campaign, runtime.clock()))
+    stats = campaign_stats(runtime, campaign, runtime.clock())
+    day = stats["dayIndex"]
+    assert isinstance(day, int)
+    return JsonResponse({**stats, "today": await campaign_today(runtime, campaign, day)})
