@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 import httpx
 
@@ -28,7 +29,7 @@ class UiClient:
                 self.token = found.group(1)
         return r
 
-    async def post(self, path: str, data: dict[str, str | list[str]]) -> httpx.Response:
+    async def post(self, path: str, data: Mapping[str, str | list[str]]) -> httpx.Response:
         return await self.http.post(path, data={"csrf": self.token, **data})
 
     async def login(self, key: str) -> httpx.Response:
