@@ -13,7 +13,9 @@ from tests.web.browser import LiveServer, PageServer
 from tests.web.network import AD_IMG, SLOT, article, fake_internet, network
 from tests.web.test_tag import eventually
 
-SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "dashboard.png"
+DOCS = Path(__file__).resolve().parents[2] / "docs"
+SCREENSHOT = DOCS / "dashboard.png"
+PUBLISHER_SCREENSHOT = DOCS / "dashboard-publisher.png"
 
 
 def log_in(page: Page, server: LiveServer, key: str) -> None:
@@ -46,6 +48,7 @@ def test_publisher_approves_from_the_inbox_and_the_page_then_shows_the_ad(
     page.get_by_role("button", name="Approve cr-1").click()
     expect(page.locator("#inbox .status-approved")).to_have_text("approved")
     assert critical_violations(page) == []
+    page.screenshot(path=str(PUBLISHER_SCREENSHOT), full_page=True)
     page.goto(url)
     page.wait_for_selector(AD_IMG)
 
@@ -74,7 +77,6 @@ def test_advertiser_creates_a_campaign_and_sees_its_spend_rise(
     spend = page.locator('#campaign-stats [data-stat="spend"]')
     expect(spend).to_have_text("$0.0000")
     assert critical_violations(page) == []
-    SCREENSHOT.parent.mkdir(exist_ok=True)
     approve = f"/v1/publishers/pub-1/sites/site-1/approvals/{creative_id}/approve"
     server.ok("POST", approve, net.publisher_key)
     reader = page.context.new_page()
