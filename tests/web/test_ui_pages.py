@@ -326,3 +326,22 @@ async def test_admin_creates_accounts_and_sees_the_key_once(ui_api: Harness) -> 
     r = await ui.post("/ui/accounts", {"kind": "advertiser", "name": ""})
     assert r.status_code == 400 and "name" in r.text
     assert len(ui_api.runtime.state.advertisers) == 0
+
+
+async def test_a_session_survives_a_restart_and_a_tampered_cookie_does_not_log_in(
+    ui_api: Harness,
+) -> None:
+    key = await ui_api.publisher("pub-1")
+    ui = browser_of(ui_api)
+    await ui.login(key)
+    cookie = ui.http.cookies["pv_session"]
+    await ui_api.restart()
+    ui = browser_of(ui_api)
+    ui.http.cookies.set("pv_session", cookie, path="/ui")
+    assert (await ui.get("/ui/sites")).status_code == 200
+    forged = browser_of(ui_api)
+    forged.http.cookies.set(
+        "pv_session", cookie[:-2] + ("AA" if cookie[-2:] != "AA" else "BB"), path="/ui"
+    )
+    r = await forged.get("/ui/sites")
+    assert r.status_code == 303 and r.headers["location"] == "/ui/login"

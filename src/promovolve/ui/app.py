@@ -6,11 +6,9 @@ from fastapi import FastAPI
 from starlette.staticfiles import StaticFiles
 
 from promovolve.ui import admin_routes, advertiser_routes, auth_routes, publisher_routes
-from promovolve.ui.session import SessionCodec
 
 
 def install_ui(app: FastAPI) -> None:
-    app.state.ui_sessions = SessionCodec()
     for module in (auth_routes, publisher_routes, advertiser_routes, admin_routes):
         app.include_router(module.router)
     static = StaticFiles(packages=[("promovolve.ui", "static")])

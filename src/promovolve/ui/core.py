@@ -21,6 +21,7 @@ from promovolve.api.errors import service_error_response
 from promovolve.api.keys import Principal
 from promovolve.api.runtime import Runtime
 from promovolve.api.services import ServiceError
+from promovolve.settings import ensure_admin_key
 from promovolve.ui.session import Session, SessionCodec, csrf_ok, new_session
 
 M = TypeVar("M", bound=BaseModel)
@@ -82,7 +83,13 @@ class Ui:
 
 
 def codec(request: Request) -> SessionCodec:
-    found = getattr(request.app.state, "ui_sessions", None)
+    """The app's session signer, made on first use (the admin key is known once started)."""
+    state = request.app.state
+    found = getattr(state, "ui_sessions", None)
+    if found is None:
+        runtime = state.runtime
+        assert isinstance(runtime, Runtime)
+        found = state.ui_sessions = SessionCodec(ensure_admin_key(runtime.settings, announce=False))
     assert isinstance(found, SessionCodec)
     return found
 

@@ -25,10 +25,15 @@ class Session:
 
 
 class SessionCodec:
-    """Signs and reads the session cookie; the secret lives as long as the process."""
+    """Signs and reads the session cookie.
 
-    def __init__(self, secret: str | None = None) -> None:
-        self._signer = URLSafeTimedSerializer(secret or secrets.token_hex(32), salt="pv-ui")
+    The secret is derived from the admin key, so every replica of the server accepts the
+    same sessions and they survive a restart; a new admin key ends them all.
+    """
+
+    def __init__(self, admin_key: str) -> None:
+        secret = hmac.new(admin_key.encode(), b"promovolve dashboard sessions", "sha256")
+        self._signer = URLSafeTimedSerializer(secret.hexdigest(), salt="pv-ui")
 
     def read(self, request: Request) -> Session | None:
         raw = request.cookies.get(COOKIE)
