@@ -149,14 +149,16 @@ class PageServer:
         self.httpd.server_close()
 
 
-@pytest.fixture(scope="session")
+# Module scope: the sync API runs an event loop in this thread while open, which the async
+# tests of other modules (pytest-asyncio) cannot share; it closes after each browser module.
+@pytest.fixture(scope="module")
 def playwright_instance() -> Iterator[Playwright]:
     require_chromium()
     with sync_playwright() as p:
         yield p
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(playwright_instance: Playwright) -> Iterator[Browser]:
     launched = playwright_instance.chromium.launch(
         executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox", HOST_RULES]
