@@ -20,6 +20,7 @@ from promovolve.api.responses import HealthOut
 from promovolve.api.routes import advertisers, context, publishers, serving, stats
 from promovolve.api.runtime import Runtime
 from promovolve.settings import Settings
+from promovolve.ui.app import install_ui
 from promovolve.web import demo
 from promovolve.web import routes as web
 
@@ -83,6 +84,7 @@ def create_app(settings: Settings | None = None, clock: Callable[[], float] = ti
     install_docs(app)
     app.include_router(context.router)
     app.include_router(web.router)
+    install_ui(app)
     if resolved.demo:
         app.include_router(demo.router)
 

@@ -59,7 +59,10 @@ class KeyRing:
             self._enabled.pop(key_hash, None)
 
     def resolve(self, key: str) -> Principal | None:
-        digest = hash_key(key)
+        return self.resolve_hash(hash_key(key))
+
+    def resolve_hash(self, digest: str) -> Principal | None:
+        """Who a key hash belongs to now (a dashboard session keeps the hash, not the key)."""
         if hmac.compare_digest(digest, self._admin_hash):
             return Principal("admin")
         return self._enabled.get(digest)

@@ -116,6 +116,18 @@ class LearnedShapeOut(Answer):
     coefficient_of_variation: float
 
 
+class TodayOut(Answer):
+    """Today's delivery, paid for viewable impressions (see api/today.py)."""
+
+    served: int
+    viewable_impressions: int
+    viewable_rate: float | None
+    clicks: int
+    ctr: float | None
+    settled_spend: float
+    reserved_spend: float
+
+
 class SiteStatsDetailOut(SiteStatsOut):
     """Today's seed fields, then the day, pacing, learned shape, and lifetime counters."""
 
@@ -139,6 +151,7 @@ class SiteStatsDetailOut(SiteStatsOut):
     learned_shape: LearnedShapeOut
     campaigns: list[CampaignOnSiteOut]
     creatives: list[CreativeOnSiteOut]
+    today: TodayOut
 
 
 class CampaignSiteOut(Answer):
@@ -166,3 +179,4 @@ class CampaignStatsOut(Answer):
     impressions: int
     clicks: int
     sites: list[CampaignSiteOut]
+    today: TodayOut
