@@ -3,6 +3,12 @@
 Every implementation (in memory now, Redis later) reserves atomically and
 idempotently by request id, never lets a day's spend pass the budget, and starts
 each campaign's day afresh when a reservation names a newer day.
+
+Idempotency lasts for an idempotency window (as long as a retry can arrive), not for
+the whole day, so memory does not grow with traffic. In Redis a reservation is one
+script: a key per request id set only if absent with the window as its expiry, and the
+day's spend incremented in the same step; a release deletes the key and gives the
+amount back, also in one step.
 """
 
 from __future__ import annotations
@@ -11,6 +17,10 @@ from array import array
 from collections.abc import Sequence
 from typing import Protocol
 
+# Retries arrive within seconds, and a failed write's release within the SQLite busy timeout
+# (30 s); memory holds up to two windows of reservations.
+DEFAULT_IDEMPOTENCY_WINDOW_SECONDS = 60.0
+
 
 class BudgetLedger(Protocol):
     def reserve(
@@ -18,8 +28,9 @@ class BudgetLedger(Protocol):
     ) -> bool:
         """Add `amount` to the campaign's spend for `day` if it stays within `budget`.
 
-        Repeating a request id that was reserved answers True and changes nothing;
-        a request id that was refused may be tried again. A day older than the
+        Repeating a request id that was reserved answers True and changes nothing,
+        for at least the idempotency window after it was reserved (later it may count
+        again); a request id that was refused may be tried again. A day older than the
         campaign's current day is refused.
         """
         ...
@@ -32,7 +43,8 @@ class BudgetLedger(Protocol):
         """Take back an accepted reservation of `day` (its answer could not be recorded).
 
         Its amount returns to the budget and the request id may be reserved again;
-        False, changing nothing, when there is no such reservation on that day.
+        False, changing nothing, when there is no such reservation on that day (or it
+        is older than the idempotency window).
         """
         ...
 
