@@ -51,6 +51,8 @@ class Settings(BaseSettings):
     tracking_ttl_seconds: int = Field(86400, gt=0, validation_alias=ENV_PREFIX + "TRACKING_TTL")
     # Most rows the group-commit writer puts in one transaction.
     write_batch_rows: int = Field(512, ge=1, le=100_000)
+    # Shared hot state for many processes (redis://host:port/db); None = embedded, one process.
+    redis_url: str | None = Field(None, repr=False)
 
     @property
     def resolved_database_url(self) -> str:

@@ -13,6 +13,7 @@ from promovolve.api.keys import Principal
 from promovolve.api.state import ServerState, SiteState
 from promovolve.domain.model import Outcome
 from promovolve.engine.site import CampaignDay
+from promovolve.network.ledger import RedisBudgetLedger
 from promovolve.store.loading import LoadedState
 
 logger = logging.getLogger("promovolve.api.loading")
@@ -35,7 +36,10 @@ def load_into(server: ServerState, state: LoadedState, now: float) -> None:
     for campaign in state.campaigns:
         server.put_campaign(campaign)
     for campaign_id, (day, reservations) in state.reservations.items():
-        server.ledger.load(campaign_id, day, reservations)
+        if isinstance(server.ledger, RedisBudgetLedger):
+            server.ledger.load(campaign_id, day, sum(reservations.values()), reservations)
+        else:
+            server.ledger.load(campaign_id, day, reservations)
     server.campaign_last_site.update(state.last_site)
     for site, origin in state.sites:
         site_state = server.add_site(site, origin, now, started=False)

@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable
 from typing import TypeVar
 
+import redis
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -30,6 +31,7 @@ from promovolve.api.ticker import Ticker
 from promovolve.api.tracking import TrackingSigner
 from promovolve.api.writer import GroupCommitWriter
 from promovolve.engine import kernels
+from promovolve.network.ledger import RedisBudgetLedger
 from promovolve.settings import Settings, ensure_admin_key
 from promovolve.store import database, load_state, repository
 from promovolve.store.batch import batch_store_for
@@ -58,6 +60,7 @@ class Runtime:
         self._snapshots: Snapshotter | None = None
         self._ticker: Ticker | None = None
         self._services: Services | None = None
+        self._redis: redis.Redis | None = None
 
     async def start(self) -> None:
         settings = self.settings
@@ -73,6 +76,9 @@ class Runtime:
             loaded = await load_state(session)
         kernels.warm_up(settings.data_dir / NUMBA_CACHE)
         state = self._state = ServerState(keyring, self.metrics)
+        if settings.redis_url:
+            self._redis = redis.Redis.from_url(settings.redis_url)
+            state.ledger = RedisBudgetLedger(self._redis)
         load_into(state, loaded, self.clock())
         self.writer = GroupCommitWriter(
             batch_store_for(self.db), self.metrics, settings.write_batch_rows
@@ -105,6 +111,8 @@ class Runtime:
             await self._snapshots.stop()
         if self.db is not None:
             await self.db.dispose()
+        if self._redis is not None:
+            self._redis.close()
 
     @property
     def session(self) -> async_sessionmaker[AsyncSession]:
