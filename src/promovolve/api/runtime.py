@@ -31,6 +31,7 @@ from promovolve.api.ticker import Ticker
 from promovolve.api.tracking import TrackingSigner
 from promovolve.api.writer import GroupCommitWriter
 from promovolve.engine import kernels
+from promovolve.network.lease import Lease
 from promovolve.network.ledger import RedisBudgetLedger
 from promovolve.settings import Settings, ensure_admin_key
 from promovolve.store import database, load_state, repository
@@ -61,12 +62,23 @@ class Runtime:
         self._ticker: Ticker | None = None
         self._services: Services | None = None
         self._redis: redis.Redis | None = None
+        self._lease: Lease | None = None
 
     async def start(self) -> None:
+        try:
+            await self._start()
+        except BaseException:
+            await self.stop()  # gives back the lease and whatever else had started
+            raise
+
+    async def _start(self) -> None:
         settings = self.settings
         keyring = KeyRing(ensure_admin_key(settings))
         url = settings.resolved_database_url
         self.db = database.create_engine(url, settings.database_schema)
+        if not settings.redis_url:
+            self._lease = Lease(self.db, settings.database_schema)
+            await self._lease.acquire()
         await database.migrate(self.db, settings.database_schema)
         sessions = self._sessions = database.session_factory(self.db)
         async with sessions.begin() as session:
@@ -109,6 +121,8 @@ class Runtime:
             await self.writer.close()
         if self._snapshots is not None:
             await self._snapshots.stop()
+        if self._lease is not None:
+            await self._lease.release()
         if self.db is not None:
             await self.db.dispose()
         if self._redis is not None:
