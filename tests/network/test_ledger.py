@@ -7,6 +7,8 @@ import threading
 import time
 
 import pytest
+import redis
+from benchmarks.server import free_port
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -78,6 +80,16 @@ def test_no_reservation_key_outlives_the_window():
     keys = [k for k in client.scan_iter(f"{prefix}:*") if k.count(b":") > 3]
     assert len(keys) == 1
     assert 0 < client.pttl(keys[0]) <= 30_000
+
+
+def test_an_unreachable_redis_refuses_reserves_and_answers_the_cache():
+    prefix = fresh_prefix()
+    ledger = RedisBudgetLedger(require_redis(), prefix)
+    assert ledger.reserve("c1", 0, "r1", 100, 10_000)
+    down = RedisBudgetLedger(redis.Redis(port=free_port(), socket_connect_timeout=0.2), prefix)
+    assert not down.reserve("c1", 0, "r2", 100, 10_000)
+    assert list(down.spent_many(["c1"], 0)) == [0]
+    assert list(ledger.spent_many(["c1"], 0)) == [100]  # the refused reserve spent nothing
 
 
 @pytest.mark.parametrize("window", [0.0, -1.0, float("nan")])

@@ -11,10 +11,14 @@ answered from the process's cache, which every reserve and release refreshes wit
 value the script returns, and which is read again from Redis (one MGET-like pipeline) only
 for campaigns not read within `refresh_seconds`. The cache only steers the auction: the
 budget itself is enforced by the script, so a stale value can never overspend.
+
+When Redis cannot be reached a reserve is refused and spend is answered from the cache:
+nothing is sold that the network might not have, at the cost of selling nothing meanwhile.
 """
 
 from __future__ import annotations
 
+import logging
 import time
 from array import array
 from collections.abc import Callable, Mapping, Sequence
@@ -24,6 +28,7 @@ import redis
 from promovolve.domain.ledger import DEFAULT_IDEMPOTENCY_WINDOW_SECONDS
 
 NO_DAY = -1
+logger = logging.getLogger(__name__)
 
 # KEYS: the campaign hash, the reservation key. ARGV: day, amount, budget, window (ms).
 # Answers {accepted, day, spend of that day}.
@@ -119,7 +124,11 @@ class RedisBudgetLedger:
             self._campaign_key(campaign_id),
             self._reservation_key(campaign_id, day, request_id),
         ]
-        answer = self._reserve(keys=keys, args=[day, amount, budget, self._window_ms])
+        try:
+            answer = self._reserve(keys=keys, args=[day, amount, budget, self._window_ms])
+        except redis.RedisError as error:
+            logger.warning("budget reserve refused, Redis unreachable: %s", error)
+            return False
         return self._learn(campaign_id, answer)
 
     def release(self, campaign_id: str, day: int, request_id: str) -> bool:
@@ -141,7 +150,12 @@ class RedisBudgetLedger:
             if (known := self._cache.get(c)) is None or now - known[2] >= self._refresh
         ]
         if stale:
-            self._read(stale)
+            try:
+                self._read(stale)
+            except redis.RedisError as error:
+                logger.warning("spend read from the cache, Redis unreachable: %s", error)
+                for c in stale:
+                    self._cache.setdefault(c, (NO_DAY, 0, now))
         cache = self._cache
         return array("q", (_spend_on(cache[c], day) for c in campaign_ids))
 
