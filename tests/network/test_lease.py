@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 from benchmarks.server import free_port, running_server
 
+from promovolve.network.lease import Lease, LeaseHeldError, is_free
+from promovolve.store.database import create_engine
 from tests.api.dbutil import PG_URL, drop_schema, new_schema, require_pg
 
 
@@ -66,3 +68,20 @@ def test_processes_on_other_schemas_do_not_block_each_other(tmp_path: Path):
     finally:
         for schema in schemas:
             drop_schema(schema)
+
+
+async def test_a_released_lease_may_be_taken_again(tmp_path: Path):
+    url = f"sqlite+aiosqlite:///{tmp_path / 'data' / 'promovolve.db'}"
+    db = create_engine(url)
+    try:
+        first, second = Lease(db, None), Lease(db, None)
+        await first.acquire()
+        with pytest.raises(LeaseHeldError, match="PROMOVOLVE_REDIS_URL"):
+            await second.acquire()
+        assert not await is_free(url, None)
+        await first.release()
+        assert await is_free(url, None)
+        await second.acquire()
+        await second.release()
+    finally:
+        await db.dispose()
