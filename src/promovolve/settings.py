@@ -10,12 +10,15 @@ from pathlib import Path
 from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from promovolve.domain.ledger import DEFAULT_IDEMPOTENCY_WINDOW_SECONDS
+
 ENV_PREFIX = "PROMOVOLVE_"
 DEFAULT_DATA_DIR = "./var"
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8080
 ADMIN_KEY_FILE = "admin.key"
 SQLITE_FILE = "promovolve.db"
+DEFAULT_RETENTION_DAYS = 2.0
 
 
 class SettingsError(ValueError):
@@ -51,6 +54,14 @@ class Settings(BaseSettings):
     tracking_ttl_seconds: int = Field(86400, gt=0, validation_alias=ENV_PREFIX + "TRACKING_TTL")
     # Most rows the group-commit writer puts in one transaction.
     write_batch_rows: int = Field(512, ge=1, le=100_000)
+    # How long the budget ledger remembers a reservation id, so a retry is not charged twice.
+    idempotency_window_seconds: float = Field(
+        DEFAULT_IDEMPOTENCY_WINDOW_SECONDS,
+        gt=0,
+        validation_alias=ENV_PREFIX + "IDEMPOTENCY_WINDOW",
+    )
+    # Days raw reservations and events are kept (their counts stay in the aggregates).
+    retention_days: float = Field(DEFAULT_RETENTION_DAYS, gt=0)
     # Shared hot state for many processes (redis://host:port/db); None = embedded, one process.
     redis_url: str | None = Field(None, repr=False)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import random
 import time
 
@@ -10,6 +11,7 @@ import pytest
 from sqlalchemy import update
 
 from promovolve.store.models import SiteRow
+from promovolve.store.retention import prune
 from tests.api.harness import Harness, bearer
 
 
@@ -143,3 +145,36 @@ async def test_pacing_resumes_at_its_pace_after_a_restart(api: Harness) -> None:
     after = await traffic(30)
     assert 10 <= before <= 60, before
     assert before / 2 <= after <= before * 2, (before, after)
+
+
+async def test_a_restart_after_the_raw_rows_are_pruned_keeps_counts_and_spend(
+    api: Harness,
+) -> None:
+    pub = await api.publisher("pub-1")
+    adv = await api.advertiser("adv-1")
+    await api.site(pub, "pub-1", "site-1", "example.com")
+    await api.pacing(pub, "pub-1", "site-1", {"testThrottleOverride": 0.0})
+    await api.campaign(adv, "adv-1", "cmp-1", dailyBudget=1, cpm=100)  # 10 impressions a day
+    await api.creative(adv, "adv-1", "cmp-1", "cr-1")
+    await api.approve(pub, "pub-1", "site-1", "cr-1")
+    for _ in range(7):
+        slot = (await api.serve("site-1", "https://example.com/")).json()["slots"][0]
+        await api.http.get(slot["impressionUrl"])
+    await api.http.get(slot["clickUrl"])
+    site_stats = "/v1/publishers/pub-1/sites/site-1/stats"
+    before = (await api.http.get(site_stats, headers=bearer(pub))).json()
+    assert api.runtime.db is not None
+    assert await prune(api.runtime.db, math.inf) == 7 + 8  # every raw row goes
+
+    await api.restart()
+
+    after = (await api.http.get(site_stats, headers=bearer(pub))).json()
+    for key in ("selected", "totalSpend", "impressions", "clicks", "creatives", "dayIndex"):
+        assert after[key] == before[key], key
+    r = await api.http.get("/v1/advertisers/adv-1/campaigns/cmp-1/stats", headers=bearer(adv))
+    assert r.json()["spendToday"] == 0.7
+    outcomes = [
+        (await api.serve("site-1", "https://example.com/")).json()["slots"][0]["outcome"]
+        for _ in range(4)
+    ]
+    assert outcomes == ["selected"] * 3 + ["budgetExhausted"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -96,6 +98,58 @@ def test_targeting_rule(
         )
         is expected
     )
+
+
+@settings(deadline=None)
+@given(
+    st.frozensets(st.sampled_from("abcdef")),
+    st.frozensets(st.sampled_from("abcdef")),
+    st.frozensets(st.sampled_from("abcdef")),
+    st.frozensets(st.sampled_from("ghijkl")),
+    st.frozensets(st.sampled_from("ghijkl")),
+    st.lists(st.frozensets(st.sampled_from("abcdef"), min_size=1), max_size=3),
+)
+def test_exclusions_and_sensitive_topics_only_ever_rule_out(
+    camp_cats: frozenset[str],
+    excluded: frozenset[str],
+    page_cats: frozenset[str],
+    excluded_keys: frozenset[str],
+    page_keys: frozenset[str],
+    sensitive: list[frozenset[str]],
+):
+    plain = campaign(set(camp_cats))
+    strict = replace(plain, excluded_categories=excluded, excluded_keywords=excluded_keys)
+    the_page = replace(page(set(page_cats), set(page_keys)), sensitive=tuple(sensitive))
+    allowed = matches_context(strict, the_page)
+    if allowed:
+        assert matches_context(plain, replace(the_page, sensitive=()))
+    if excluded & page_cats or excluded_keys & page_keys:
+        assert not allowed
+    if any(not camp_cats & topic for topic in sensitive):
+        assert not allowed
+
+
+def test_an_excluded_category_or_keyword_rules_the_campaign_out():
+    target = replace(
+        campaign({"sports"}),
+        excluded_categories=frozenset({"boxing"}),
+        excluded_keywords=frozenset({"ko"}),
+    )
+    assert matches_context(target, page({"sports"}))
+    assert not matches_context(target, page({"sports", "boxing"}))
+    assert not matches_context(target, page({"sports"}, {"ko"}))
+
+
+def test_a_sensitive_page_needs_an_opt_in_to_each_of_its_topics():
+    guns = frozenset({"avbnf2", "arms & ammunition", "v9i3on", "sensitive topics"})
+    terror = frozenset({"8fd8ni", "terrorism", "v9i3on", "sensitive topics"})
+    on_guns = replace(page(set(guns)), sensitive=(guns,))
+    assert not matches_context(campaign(), on_guns)  # untargeted is not opted in
+    assert matches_context(campaign({"arms & ammunition"}), on_guns)
+    assert matches_context(campaign({"v9i3on"}), on_guns)  # every sensitive topic
+    both = replace(on_guns, sensitive=(guns, terror))
+    assert not matches_context(campaign({"avbnf2"}), both)
+    assert matches_context(campaign({"avbnf2", "terrorism"}), both)
 
 
 # -- blocklist ---------------------------------------------------------------------------------

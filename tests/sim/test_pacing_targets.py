@@ -18,7 +18,10 @@ import pytest
 from promovolve.sim.lab import run_lab
 from promovolve.sim.scenario import load_scenario
 
-SCENARIOS = sorted((Path(__file__).parents[2] / "scenarios").glob("*.json"))
+ROOT = Path(__file__).parents[2]
+SINGLE_SITE = sorted((ROOT / "scenarios").glob("*.json"))
+NETWORK = sorted((ROOT / "scenarios" / "network").glob("*.json"))
+SCENARIOS = SINGLE_SITE + NETWORK
 
 
 @cache
@@ -43,10 +46,11 @@ def test_default_meets_pacing_targets(path: Path) -> None:
     assert failures == []
 
 
-def test_default_halves_the_seed_median_pacing_error() -> None:
+@pytest.mark.parametrize("paths", [SINGLE_SITE, NETWORK], ids=["single-site", "network"])
+def test_default_halves_the_seed_median_pacing_error(paths: list[Path]) -> None:
     default_errors: list[float] = []
     seed_errors: list[float] = []
-    for path in SCENARIOS:
+    for path in paths:
         default_errors += [
             c["pacingError"] for c in eligible_campaign_days(lab_result(path, "default"))
         ]
@@ -75,7 +79,7 @@ def test_noise_free_scenarios_learn_the_shape_by_day_three() -> None:
     quarter of a level after three days of Poisson arrivals.
     """
     checked = []
-    for path in SCENARIOS:
+    for path in SINGLE_SITE:
         scenario, _ = load_scenario(path)
         if scenario.noise or scenario.bursts or scenario.quiet_period_probability:
             continue

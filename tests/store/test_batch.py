@@ -65,6 +65,20 @@ batches = st.lists(
 )
 
 
+AGGREGATE_ORDER = {
+    "spend_daily": "day_index, site_id, campaign_id",
+    "event_daily": "day_index, site_id, creative_id",
+    "site_campaign_totals": "site_id, campaign_id",
+    "site_creative_totals": "site_id, creative_id",
+}
+RAW_GROUPED = {
+    "spend_daily": "SELECT day_index, site_id, campaign_id, count(*), sum(amount_micros) "
+    "FROM spend_reservations GROUP BY 1, 2, 3 ORDER BY 1, 2, 3",
+    "site_creative_totals": "SELECT site_id, creative_id, sum(kind = 'imp'), sum(kind = 'click') "
+    "FROM tracking_events GROUP BY 1, 2 ORDER BY 1, 2",
+}
+
+
 async def _run(store: BatchStore, url: str, work: list[tuple[list[Row], list[Row], list[Row]]]):
     new_events: list[set[EventKey]] = []
     try:
@@ -80,9 +94,14 @@ async def _run(store: BatchStore, url: str, work: list[tuple[list[Row], list[Row
                 ("spend_reservations", "campaign_id, day_index, reservation_id"),
                 ("tracking_events", "request_id, slot_id, kind"),
                 ("approvals", "site_id, creative_id"),
+                *AGGREGATE_ORDER.items(),
             ):
                 rows = await conn.execute(text(f"SELECT * FROM {table} ORDER BY {order}"))
                 tables[table] = [tuple(row) for row in rows]
+            # The aggregates count exactly the raw rows written (replays added nothing).
+            for table, query in RAW_GROUPED.items():
+                grouped = [tuple(row) for row in await conn.execute(text(query))]
+                assert tables[table] == grouped, table
     finally:
         await engine.dispose()
     return new_events, tables
@@ -136,9 +155,11 @@ def test_both_stores_write_the_same_rows_and_report_the_same_new_events(
             url_a = await _fresh(Path(tmp) / "a.db")
             url_b = await _fresh(Path(tmp) / "b.db")
             url_c = await _fresh(Path(tmp) / "c.db")
-            through_sqlalchemy = await _run(
-                SqlAlchemyStore(database.create_engine(url_a)), url_a, work
-            )
+            engine_a = database.create_engine(url_a)
+            try:
+                through_sqlalchemy = await _run(SqlAlchemyStore(engine_a), url_a, work)
+            finally:
+                await engine_a.dispose()  # its pool's connection threads end on this loop
             through_thread = await _run(SqliteThreadStore(Path(tmp) / "b.db"), url_b, work)
             # Two rows per statement: batches span several statements in one transaction.
             in_pairs = await _run(SqliteThreadStore(Path(tmp) / "c.db", 2), url_c, work)

@@ -46,7 +46,7 @@ async def _world(engine: AsyncEngine) -> None:
 async def test_what_is_written_loads_back_as_domain_objects(engine: AsyncEngine) -> None:
     await _world(engine)
     async with database.session_factory(engine)() as session:
-        state = await load_state(session)
+        state = await load_state(session, 0.0, 60.0)
     assert [(p.id, p.name, p.active, h) for p, h in state.publishers] == [
         ("pub-1", "P", True, "hash-p")
     ]
@@ -72,7 +72,7 @@ async def test_marks_and_changes_load_back(engine: AsyncEngine) -> None:
         await stored.creatives.archive("cr-1", 3.0)
         await stored.sites.set_pacing("site-1", PacingConfig(warmup_mode=True), 20.0)
     async with sessions() as session:
-        state = await load_state(session)
+        state = await load_state(session, 0.0, 60.0)
     assert state.publishers[0][1] == "hash-p2"
     assert state.advertisers[0][0].active is False
     site, origin = state.sites[0]
@@ -82,7 +82,7 @@ async def test_marks_and_changes_load_back(engine: AsyncEngine) -> None:
     async with unit_of_work(sessions) as stored:
         await stored.accounts.set_active("advertiser", "adv-1", True, 4.0)
     async with sessions() as session:
-        assert (await load_state(session)).advertisers[0][0].active is True
+        assert (await load_state(session, 0.0, 60.0)).advertisers[0][0].active is True
 
 
 async def test_a_failing_unit_of_work_writes_nothing(engine: AsyncEngine) -> None:
@@ -98,7 +98,7 @@ async def test_a_failing_unit_of_work_writes_nothing(engine: AsyncEngine) -> Non
             await stored.campaigns.archive("cmp-1", 3.0)
             await stored.accounts.add("publisher", "pub-2", "Q", "hash-p", 1.0)  # hash taken
     async with sessions() as session:
-        state = await load_state(session)
+        state = await load_state(session, 0.0, 60.0)
     assert state.blocklists == {"pub-1": {"spam.example", "ads.example"}}
     assert not state.sites[0][0].archived
     assert not state.campaigns[0].archived
@@ -124,6 +124,6 @@ async def test_migration_0003_keeps_rows_and_leaves_them_live(engine: AsyncEngin
         )
     await database.migrate(engine)
     async with database.session_factory(engine)() as session:
-        state = await load_state(session)
+        state = await load_state(session, 0.0, 60.0)
     assert state.publishers[0][0].active is True
     assert state.sites[0][0].archived is False

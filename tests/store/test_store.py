@@ -7,7 +7,8 @@ from pathlib import Path
 from sqlalchemy import inspect, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from promovolve.store import database, load_state, repository
+from promovolve.store import database, loading, repository
+from promovolve.store.loading import LedgerDay
 from promovolve.store.models import Base
 
 
@@ -103,8 +104,8 @@ async def test_events_count_once_and_state_loads(engine: AsyncEngine) -> None:
         again = await repository.get_or_create_setting(session, "k", "second")
     assert secret == again == "first"
     async with sessions() as session:
-        state = await load_state(session)
-    assert state.reservations == {"cmp-1": (7, {"r1/s1": 2500, "r2/s1": 500})}
+        state = await loading.load_state(session, now=2.0, window_seconds=300.0)
+    assert state.ledger_days == {"cmp-1": LedgerDay(7, 3000, {"r1/s1": 2500, "r2/s1": 500})}
     assert state.site_days["site-1"][7] == {"cmp-1": (2, 3000)}
     assert state.site_selected == {"site-1": 3}
     counts = state.creative_events["site-1"]["cr-1"]

@@ -17,7 +17,7 @@ from promovolve.api.errors import JsonResponse, install_error_handlers
 from promovolve.api.middleware import PublicCorsMiddleware, ServerMiddleware
 from promovolve.api.openapi import build_openapi
 from promovolve.api.responses import HealthOut
-from promovolve.api.routes import advertisers, publishers, serving, stats
+from promovolve.api.routes import advertisers, context, publishers, serving, stats
 from promovolve.api.runtime import Runtime
 from promovolve.settings import Settings
 
@@ -77,6 +77,7 @@ def create_app(settings: Settings | None = None, clock: Callable[[], float] = ti
     app.include_router(advertisers.router)
     app.include_router(stats.router)
     install_docs(app)
+    app.include_router(context.router)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

@@ -13,7 +13,6 @@ from promovolve.api.keys import Principal
 from promovolve.api.state import ServerState, SiteState
 from promovolve.domain.model import Outcome
 from promovolve.engine.site import CampaignDay
-from promovolve.network.ledger import RedisBudgetLedger
 from promovolve.store.loading import LoadedState
 
 logger = logging.getLogger("promovolve.api.loading")
@@ -31,15 +30,14 @@ def load_into(server: ServerState, state: LoadedState, now: float) -> None:
         keyring.set(Principal("advertiser", advertiser.id), key_hash, advertiser.active)
     for publisher_id, domains in state.blocklists.items():
         server.blocklists[publisher_id] = frozenset(domains)
+    for site_id, pins in state.pins.items():
+        server.pins[site_id] = dict(pins)
     for creative in state.creatives:  # before their campaigns, which publish them
         server.put_creative(creative)
     for campaign in state.campaigns:
         server.put_campaign(campaign)
-    for campaign_id, (day, reservations) in state.reservations.items():
-        if isinstance(server.ledger, RedisBudgetLedger):
-            server.ledger.load(campaign_id, day, sum(reservations.values()), reservations)
-        else:
-            server.ledger.load(campaign_id, day, reservations)
+    for campaign_id, ledger_day in state.ledger_days.items():
+        server.ledger.load(campaign_id, ledger_day.day, ledger_day.spent, ledger_day.recent)
     server.campaign_last_site.update(state.last_site)
     for site, origin in state.sites:
         site_state = server.add_site(site, origin, now, started=False)

@@ -48,4 +48,11 @@ class Metrics:
             buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256, 512),
             registry=self.registry,
         )
+        self.page_reads = Counter(
+            "promovolve_page_reads",
+            "Served pages that sent text, by what they were matched on (pinned, cached, "
+            "classified in time, late: served on what they sent, skipped: too many under way)",
+            ["source"],
+            registry=self.registry,
+        )
         self.sites = Gauge("promovolve_sites", "Site engines loaded", registry=self.registry)

@@ -3,7 +3,9 @@
 - `state`: the hot state, one SiteEngine per site (api/state.py);
 - `serving`: serve decisions and beacons (api/serve_path.py), writing through
   `recorder` (api/recording.py) and the group-commit writer (api/writer.py);
-- state loading at start (api/loading.py), snapshots (api/snapshots.py);
+- state loading at start (api/loading.py, from the aggregates of each latest day and the
+  reservations of the idempotency window), snapshots (api/snapshots.py), the retention task
+  that prunes old raw rows (store/retention.py);
 - `services`: what the management routes call (api/services/).
 """
 
@@ -13,6 +15,7 @@ import logging
 import secrets
 import time
 from collections.abc import Callable
+from time import perf_counter
 from typing import TypeVar
 
 import redis
@@ -22,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from promovolve.api.keys import KeyRing
 from promovolve.api.loading import load_into
 from promovolve.api.metrics import Metrics
+from promovolve.api.page_reader import PageReader
 from promovolve.api.recording import Recorder
 from promovolve.api.serve_path import ServePath
 from promovolve.api.services import ServiceContext, Services
@@ -31,11 +35,13 @@ from promovolve.api.ticker import Ticker
 from promovolve.api.tracking import TrackingSigner
 from promovolve.api.writer import GroupCommitWriter
 from promovolve.engine import kernels
+from promovolve.engine.memory import InMemoryBudgetLedger
 from promovolve.network.lease import Lease
 from promovolve.network.ledger import RedisBudgetLedger
 from promovolve.settings import Settings, ensure_admin_key
 from promovolve.store import database, load_state, repository
 from promovolve.store.batch import batch_store_for
+from promovolve.store.retention import Retention, kept_seconds
 
 logger = logging.getLogger("promovolve.api.runtime")
 
@@ -60,7 +66,9 @@ class Runtime:
         self._serving: ServePath | None = None
         self._snapshots: Snapshotter | None = None
         self._ticker: Ticker | None = None
+        self._retention: Retention | None = None
         self._services: Services | None = None
+        self._pages: PageReader | None = None
         self._redis: redis.Redis | None = None
         self._lease: Lease | None = None
 
@@ -85,13 +93,18 @@ class Runtime:
             secret = await repository.get_or_create_setting(
                 session, TRACKING_SECRET_KEY, secrets.token_hex(32)
             )
-            loaded = await load_state(session)
-        kernels.warm_up(settings.data_dir / NUMBA_CACHE)
-        state = self._state = ServerState(keyring, self.metrics)
+            kernels.warm_up(settings.data_dir / NUMBA_CACHE)
+            now = self.clock()
+            loading_started = perf_counter()
+            loaded = await load_state(session, now, settings.idempotency_window_seconds)
+        window = settings.idempotency_window_seconds
+        ledger: InMemoryBudgetLedger | RedisBudgetLedger = InMemoryBudgetLedger(window)
         if settings.redis_url:
             self._redis = redis.Redis.from_url(settings.redis_url)
-            state.ledger = RedisBudgetLedger(self._redis)
-        load_into(state, loaded, self.clock())
+            ledger = RedisBudgetLedger(self._redis, idempotency_window_seconds=window)
+        state = self._state = ServerState(keyring, self.metrics, ledger=ledger)
+        load_into(state, loaded, now)
+        loaded_in = perf_counter() - loading_started
         self.writer = GroupCommitWriter(
             batch_store_for(self.db), self.metrics, settings.write_batch_rows
         )
@@ -99,6 +112,7 @@ class Runtime:
         snapshots = self._snapshots = Snapshotter(
             state, sessions, settings.snapshot_interval_seconds, self.clock
         )
+        pages = self._pages = PageReader(self.clock, state.pins, self.metrics)
         self._serving = ServePath(
             state,
             Recorder(self.writer),
@@ -107,14 +121,26 @@ class Runtime:
             snapshots.dirty,
             settings.tracking_ttl_seconds,
             self.clock,
+            pages,
         )
         self._services = Services.on(ServiceContext(state, sessions, self.clock, snapshots.dirty))
         snapshots.start()
         ticker = self._ticker = Ticker(state, snapshots.dirty, self.clock)
         ticker.start()
-        logger.info("promovolve runtime started: %d sites on %s", len(state.sites), _safe(url))
+        window = settings.idempotency_window_seconds
+        kept = kept_seconds(settings.retention_days, settings.tracking_ttl_seconds, window)
+        self._retention = Retention(self.db, kept)
+        self._retention.start()
+        logger.info(
+            "promovolve runtime started: %d sites on %s (state loaded in %.3f s)",
+            len(state.sites),
+            _safe(url),
+            loaded_in,
+        )
 
     async def stop(self) -> None:
+        if self._retention is not None:
+            await self._retention.stop()
         if self._ticker is not None:
             await self._ticker.stop()
         if self.writer is not None:
@@ -125,6 +151,8 @@ class Runtime:
             await self._lease.release()
         if self.db is not None:
             await self.db.dispose()
+        if self._pages is not None:
+            self._pages.close()
         if self._redis is not None:
             self._redis.close()
 
@@ -143,6 +171,10 @@ class Runtime:
     @property
     def snapshots(self) -> Snapshotter:
         return _started(self._snapshots)
+
+    @property
+    def pages(self) -> PageReader:
+        return _started(self._pages)
 
     @property
     def services(self) -> Services:

@@ -17,6 +17,8 @@ from pydantic import (
 from pydantic.alias_generators import to_camel
 
 from promovolve.api.responses import PacingOut
+from promovolve.context import taxonomy
+from promovolve.context.matching import unknown_ids
 from promovolve.domain.money import MoneyError, usd_to_micros
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$"
@@ -29,6 +31,9 @@ MIN_CPM_MICROS = 1_000  # $0.001 CPM: the smallest bid whose impression price is
 MAX_CREATIVE_SIDE = 4096
 MAX_TERMS = 100
 MAX_URL = 2048
+MAX_PAGE_TEXT = 8000
+MAX_PAGE_TITLE = 500
+MAX_PAGE_DESCRIPTION = 2000
 # C0 controls and DEL: never meaningful in a name, id, term or URL, and PostgreSQL cannot
 # store NUL in text at all.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -139,7 +144,21 @@ Terms = Annotated[
     Field(max_length=MAX_TERMS),
     AfterValidator(_terms),
 ]
+
+
+def _known_ids(values: list[str]) -> list[str]:
+    unknown = unknown_ids(taxonomy.load(), values)
+    if unknown:
+        raise ValueError(f"unknown category id {unknown[0]!r} (not in the Content Taxonomy)")
+    return values
+
+
+# A campaign's categories: taxonomy ids or names (any case), or free-form terms.
+CategoryTerms = Annotated[Terms, AfterValidator(_known_ids)]
 Side = Annotated[int, Field(ge=1, le=MAX_CREATIVE_SIDE, strict=True)]
+PageTitle = Annotated[str, Field(max_length=MAX_PAGE_TITLE)]
+PageDescription = Annotated[str, Field(max_length=MAX_PAGE_DESCRIPTION)]
+PageText = Annotated[str, Field(max_length=MAX_PAGE_TEXT)]
 Status = Literal["active", "paused"]
 
 
@@ -176,8 +195,10 @@ class CampaignCreate(Body):
     name: Name
     daily_budget: BudgetMicros
     cpm: CpmMicros
-    categories: Terms = []
+    categories: CategoryTerms = []
     keywords: Terms = []
+    excluded_categories: CategoryTerms = []
+    excluded_keywords: Terms = []
     status: Status = "active"
 
 
@@ -185,8 +206,10 @@ class CampaignPatch(Body):
     name: Name | None = None
     daily_budget: BudgetMicros | None = None
     cpm: CpmMicros | None = None
-    categories: Terms | None = None
+    categories: CategoryTerms | None = None
     keywords: Terms | None = None
+    excluded_categories: CategoryTerms | None = None
+    excluded_keywords: Terms | None = None
     status: Status | None = None
 
 
@@ -222,6 +245,26 @@ class ServeBody(BaseModel):
     # Factories, not `[]`: pydantic deep-copies a mutable default for every request.
     categories: Terms = Field(default_factory=list)
     keywords: Terms = Field(default_factory=list)
+    # What the page says about itself, for the classifier (headings and a text excerpt).
+    title: PageTitle = ""
+    description: PageDescription = ""
+    text: PageText = ""
+
+
+class PinBody(Body):
+    # Absent: the pin is the whole site's.
+    url: WebUrl | None = None
+    categories: Annotated[
+        list[Annotated[str, Field(max_length=200)]], Field(min_length=1, max_length=20)
+    ]
+
+
+class ClassifyBody(Body):
+    # The caller's reference only: the answer is always the classifier's own, fresh reading.
+    url: WebUrl | None = None
+    title: PageTitle = ""
+    description: PageDescription = ""
+    text: PageText
 
 
 class Out(BaseModel):
@@ -255,6 +298,8 @@ class CampaignOut(Out):
     cpm: float
     categories: list[str]
     keywords: list[str]
+    excluded_categories: list[str]
+    excluded_keywords: list[str]
     status: str
     archived: bool
 
@@ -287,6 +332,23 @@ class ApprovalOut(Out):
 class BlocklistOut(Out):
     publisher_id: str
     domains: list[str]
+
+
+class ClassifiedCategoryOut(Out):
+    id: str
+    name: str
+    tier1: str
+    score: float
+
+
+class ClassifyOut(Out):
+    categories: list[ClassifiedCategoryOut]
+    keywords: list[str]
+
+
+class PinOut(Out):
+    url: str | None
+    categories: list[str]
 
 
 class ErrorOut(BaseModel):

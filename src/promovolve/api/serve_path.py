@@ -11,6 +11,7 @@ from typing import Any
 
 from promovolve.api.errors import ApiError
 from promovolve.api.metrics import Metrics
+from promovolve.api.page_reader import PageReader
 from promovolve.api.recording import Recorded, Recorder, unrecorded
 from promovolve.api.schemas import ServeBody
 from promovolve.api.services.errors import (
@@ -22,7 +23,7 @@ from promovolve.api.services.errors import (
 )
 from promovolve.api.state import ServerState, SiteState
 from promovolve.api.tracking import IMPRESSION, Beacon, TrackingSigner
-from promovolve.domain.model import Outcome, PageContext, SlotSpec, host_of
+from promovolve.domain.model import Outcome, SlotSpec, host_of
 from promovolve.domain.money import MICROS_PER_USD
 from promovolve.engine.site import ServeRequest
 
@@ -56,8 +57,10 @@ class ServePath:
         dirty: set[str],
         tracking_ttl_seconds: int,
         clock: Callable[[], float],
+        pages: PageReader,
     ) -> None:
         self.state = state
+        self.pages = pages
         self.recorder = recorder
         self.signer = signer
         self.metrics = metrics
@@ -89,7 +92,15 @@ class ServePath:
             raise InvalidError("slot ids must be unique", "slots")
         request_id = self.request_ids.next()
         now = self.clock()
-        page = PageContext(body.url, frozenset(body.categories), frozenset(body.keywords))
+        page = await self.pages.page(
+            body.site_id,
+            body.url,
+            body.categories,
+            body.keywords,
+            body.title,
+            body.description,
+            body.text,
+        )
         slots = tuple(SlotSpec(s.id, s.width, s.height) for s in body.slots)
         result = engine.serve(ServeRequest(request_id, page, slots), now, self.rng)
         self.dirty.add(body.site_id)

@@ -51,6 +51,8 @@ class ServerState:
     creatives: dict[str, Creative] = field(default_factory=dict)
     blocklists: dict[str, frozenset[str]] = field(default_factory=dict)
     campaign_last_site: dict[str, str] = field(default_factory=dict)
+    # Publisher pins: site → page URL ("" for the whole site) → category ids.
+    pins: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)
     _by_campaign: dict[str, dict[str, Creative]] = field(default_factory=dict, init=False)
 
     def creatives_of(self, campaign_id: str) -> list[Creative]:

@@ -1,1 +1,1 @@
-"""Promovolve cli package."""
+"""The `promovolve` command (Typer): serve, lab, simulate."""

@@ -8,10 +8,23 @@ from promovolve.domain.model import Campaign, Creative, CreativeStatus, PageCont
 
 
 def matches_context(campaign: Campaign, page: PageContext) -> bool:
-    """Untargeted campaigns run anywhere; targeted ones need a shared category or keyword."""
-    if not campaign.categories and not campaign.keywords:
+    """Whether the campaign may run on the page.
+
+    A page in a sensitive topic takes only campaigns that opted in to that topic (by naming
+    it, or an ancestor, in their categories). An excluded category or keyword of the page
+    rules the campaign out. Then untargeted campaigns run anywhere; targeted ones need a
+    shared category or keyword.
+    """
+    categories = campaign.categories
+    if page.sensitive and not all(categories & topic for topic in page.sensitive):
+        return False
+    if campaign.excluded_categories & page.categories:
+        return False
+    if campaign.excluded_keywords & page.keywords:
+        return False
+    if not categories and not campaign.keywords:
         return True
-    return bool(campaign.categories & page.categories) or bool(campaign.keywords & page.keywords)
+    return bool(categories & page.categories) or bool(campaign.keywords & page.keywords)
 
 
 def fits_slot(creative: Creative, width: int, height: int) -> bool:

@@ -75,6 +75,8 @@ class Campaign:
     categories: frozenset[str] = frozenset()
     keywords: frozenset[str] = frozenset()
     status: CampaignStatus = CampaignStatus.ACTIVE
+    excluded_categories: frozenset[str] = frozenset()
+    excluded_keywords: frozenset[str] = frozenset()
     archived: bool = False
 
     @property
@@ -112,11 +114,17 @@ class SlotSpec:
 
 @dataclass(frozen=True, slots=True)
 class PageContext:
-    """What the page is about; never who the reader is."""
+    """What the page is about; never who the reader is.
+
+    `categories` holds every term that names one of the page's categories or an ancestor
+    (ids and names, lower-case) beside the caller's own terms. `sensitive` has one entry per
+    sensitive topic of the page: the terms naming that topic or an ancestor.
+    """
 
     url: str
     categories: frozenset[str] = frozenset()
     keywords: frozenset[str] = frozenset()
+    sensitive: tuple[frozenset[str], ...] = ()
 
 
 def host_of(url: str) -> str:

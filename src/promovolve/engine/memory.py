@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import math
+import time
 from array import array
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 import numpy.typing as npt
 
-from promovolve.domain.ledger import fits_budget
+from promovolve.domain.ledger import DEFAULT_IDEMPOTENCY_WINDOW_SECONDS, fits_budget
 from promovolve.engine.kernels import gather_spent
 
 NO_DAY = -1  # the day of a campaign that has no reservation yet
 ROW_LISTS_KEPT = 4_096
+
+# (campaign row, day) → {request id: amount} for the reservations accepted in one generation.
+Accepted = dict[tuple[int, int], dict[str, int]]
 
 
 class InMemoryBudgetLedger:
@@ -21,13 +26,29 @@ class InMemoryBudgetLedger:
     Each campaign has a row in flat arrays (its current day and that day's spend), so a
     whole candidate pool's spend is one compiled gather (`spent_many`), not a dictionary
     lookup per campaign. Rows never move.
+
+    Accepted request ids are kept in two generations, each `window` seconds long: when a
+    new generation starts, the one before the current one is dropped. So an id is
+    remembered for at least a window and at most two, and memory holds at most two
+    windows of traffic whatever the length of the day.
     """
 
-    def __init__(self) -> None:
+    def __init__(
+        self,
+        idempotency_window_seconds: float = DEFAULT_IDEMPOTENCY_WINDOW_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if not idempotency_window_seconds > 0:
+            raise ValueError("the idempotency window must be positive")
+        self._window = idempotency_window_seconds
+        self._clock = clock
         self._rows: dict[str, int] = {}
         self._days = array("q")
         self._spent = array("q")
-        self._reservations: list[dict[str, int]] = []
+        self._current: Accepted = {}
+        self._previous: Accepted = {}
+        self._origin = clock()
+        self._generation = 0
         # Rows of the id lists asked about (a candidate pool asks with the same one each time).
         self._row_lists: dict[tuple[str, ...], npt.NDArray[np.intp]] = {}
 
@@ -37,8 +58,18 @@ class InMemoryBudgetLedger:
             row = self._rows[campaign_id] = len(self._days)
             self._days.append(NO_DAY)
             self._spent.append(0)
-            self._reservations.append({})
         return row
+
+    def _rotate(self) -> None:
+        # Generations follow a fixed grid of windows from the start, so an id accepted in
+        # generation k goes when generation k + 2 begins: more than one window after it was
+        # accepted, and at most two, however rarely the ledger is called.
+        generation = math.floor((self._clock() - self._origin) / self._window)
+        if generation == self._generation:
+            return
+        self._previous = self._current if generation == self._generation + 1 else {}
+        self._current = {}
+        self._generation = generation
 
     def reserve(
         self, campaign_id: str, day: int, request_id: str, amount: int, budget: int
@@ -46,27 +77,41 @@ class InMemoryBudgetLedger:
         row = self._row(campaign_id)
         current = self._days[row]
         if day > current:
-            self._start_day(row, day, {})
+            self._days[row] = day
+            self._spent[row] = 0
         elif day < current:
             return False
-        reservations = self._reservations[row]
-        if request_id in reservations:
+        self._rotate()
+        key = (row, day)
+        if self._amount(key, request_id, pop=False) is not None:
             return True
         if not fits_budget(self._spent[row], amount, budget):
             return False
         self._spent[row] += amount
-        reservations[request_id] = amount
+        accepted = self._current.get(key)
+        if accepted is None:
+            accepted = self._current[key] = {}
+        accepted[request_id] = amount
         return True
 
     def release(self, campaign_id: str, day: int, request_id: str) -> bool:
         row = self._rows.get(campaign_id)
         if row is None or self._days[row] != day:
             return False
-        amount = self._reservations[row].pop(request_id, None)
+        self._rotate()
+        amount = self._amount((row, day), request_id, pop=True)
         if amount is None:
             return False
         self._spent[row] -= amount
         return True
+
+    def _amount(self, key: tuple[int, int], request_id: str, pop: bool) -> int | None:
+        """The amount of an accepted reservation still remembered (taken out if `pop`)."""
+        for generation in (self._current, self._previous):
+            accepted = generation.get(key)
+            if accepted is not None and request_id in accepted:
+                return accepted.pop(request_id) if pop else accepted[request_id]
+        return None
 
     def spent(self, campaign_id: str, day: int) -> int:
         row = self._rows.get(campaign_id)
@@ -83,11 +128,16 @@ class InMemoryBudgetLedger:
         gather_spent(rows, self._days, self._spent, day, out)
         return out
 
-    def load(self, campaign_id: str, day: int, reservations: dict[str, int]) -> None:
-        """Rebuild a campaign's day from durable reservations (used at restart)."""
-        self._start_day(self._row(campaign_id), day, dict(reservations))
+    def reservations_held(self) -> int:
+        """How many accepted request ids are remembered now (bounded by the window)."""
+        return sum(len(ids) for g in (self._current, self._previous) for ids in g.values())
 
-    def _start_day(self, row: int, day: int, reservations: dict[str, int]) -> None:
+    def load(self, campaign_id: str, day: int, spent: int, recent: Mapping[str, int]) -> None:
+        """Set a campaign's day from durable state at restart: its spend, and the accepted
+        request ids of the last window (already counted in `spent`), which stay idempotent."""
+        row = self._row(campaign_id)
         self._days[row] = day
-        self._spent[row] = sum(reservations.values())
-        self._reservations[row] = reservations
+        self._spent[row] = spent
+        self._rotate()
+        if recent:
+            self._current.setdefault((row, day), {}).update(recent)

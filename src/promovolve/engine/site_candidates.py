@@ -69,7 +69,7 @@ class SiteCandidates:
         if version != self._version:
             self._pools.clear()
             self._version = version
-        key = (page.categories, page.keywords, width, height)
+        key = (page.categories, page.keywords, page.sensitive, width, height)
         pool = self._pools.get(key)
         if pool is None:
             if len(self._pools) >= CANDIDATE_POOLS_KEPT:

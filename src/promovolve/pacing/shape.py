@@ -80,7 +80,6 @@ class TrafficShapeTracker:
         self._ema_bucket_requests: float | None = None
         self._prefix: list[float] | None = None
 
-    # -- the active shape ------------------------------------------------------------
     @property
     def shape(self) -> list[float]:
         return self.weekend_shape if self.is_weekend else self.weekday_shape
@@ -119,7 +118,6 @@ class TrafficShapeTracker:
             self.weekend_days = max(self.weekend_days, CONFIGURED_PRIOR_DAYS)
         self._prefix = None
 
-    # -- learning -------------------------------------------------------------------
     def record_request(self, bucket: int) -> None:
         if bucket != self._current_bucket:
             self._close_bucket()
@@ -206,7 +204,6 @@ class TrafficShapeTracker:
             return base
         return max(base, 1.0 / (self.days_learned + 1))
 
-    # -- reading --------------------------------------------------------------------
     def _prefix_sums(self) -> list[float]:
         prefix = self._prefix
         if prefix is None:
@@ -258,7 +255,6 @@ class TrafficShapeTracker:
     def coefficient_of_variation(self) -> float:
         return coefficient_of_variation(self.shape)
 
-    # -- persistence ------------------------------------------------------------------
     def snapshot(self) -> dict[str, object]:
         return {
             "weekdayShape": list(self.weekday_shape),

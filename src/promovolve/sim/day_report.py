@@ -21,7 +21,10 @@ from promovolve.sim.world import LabWorld
 # the campaign ran the whole day with no pause or budget change, and the requests of its
 # sites could carry this many times the impressions that the budgets of the full-day
 # campaigns competing there need at their prices (each such campaign's need counted in
-# proportion to the share of its requests that were on those sites).
+# proportion to the share of its requests that were on those sites). A day on which one of
+# its sites has a silence (an outage) is not counted either: no online pacer can know the
+# traffic is lost, not late, and spending what the others still can after it moves its curve
+# off the day's by about the lost share times the time it happened (docs/pacing.md).
 CAPACITY_FACTOR = 1.5
 
 
@@ -107,6 +110,7 @@ def day_report(plan: WorldPlan, world: LabWorld, day: int, run: DayRun) -> dict[
         # day a declared shape change takes effect, have nothing learned either.
         live = [plan.sites[i] for i in mine if plan.sites[i].traffic.start_day <= day]
         seen_before = all(_seen_before(s, day) for s in live)
+        outage = any(q.day == day for s in live for q in s.traffic.silences)
         budget = run.budgets[c.id]
         m = campaign_day_metrics(budget, state.spend_checkpoints, checkpoints, state.exhausted_at)
         entry: dict[str, Any] = {
@@ -120,7 +124,7 @@ def day_report(plan: WorldPlan, world: LabWorld, day: int, run: DayRun) -> dict[
             "exhaustedAt": None if m.exhausted_at is None else round(m.exhausted_at, 6),
             "impressions": state.impressions,
             "clicks": state.clicks,
-            "eligible": seen_before and carries and run.active_all_day[c.id],
+            "eligible": seen_before and carries and not outage and run.active_all_day[c.id],
         }
         if plan.is_network:
             entry["sites"] = list(c.site_ids)

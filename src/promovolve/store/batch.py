@@ -28,7 +28,7 @@ from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from promovolve.store import repository
+from promovolve.store import aggregates, repository
 from promovolve.store.checkpoint import (
     CHECKPOINT_INTERVAL_SECONDS,
     WRITER_AUTOCHECKPOINT_PAGES,
@@ -42,8 +42,13 @@ logger = logging.getLogger("promovolve.store.batch")
 Rows = Sequence[dict[str, object]]
 
 # Rows per INSERT on the SQLite thread. Each row count is its own statement text, so the cap
-# keeps every size in the connection's statement cache (three kinds × this many).
+# keeps every size in the connection's statement cache (seven kinds × this many).
 ROWS_PER_STATEMENT = 64
+STATEMENT_KINDS = 3 + len(aggregates.TABLES)
+_LAST_RESERVATION = "SELECT coalesce(max(id), 0) FROM spend_reservations"
+_RESERVATIONS_AFTER = (
+    f"SELECT {', '.join(aggregates.SPEND_COLUMNS)} FROM spend_reservations WHERE id > ?"
+)
 
 
 class BatchStore(Protocol):
@@ -141,7 +146,7 @@ class SqliteThreadStore:
                 self._path,
                 timeout=30,
                 isolation_level=None,
-                cached_statements=3 * self._rows_per_statement + 16,
+                cached_statements=STATEMENT_KINDS * self._rows_per_statement + 16,
             )
             sqlite_pragmas(conn, None)
             conn.execute(f"PRAGMA wal_autocheckpoint={WRITER_AUTOCHECKPOINT_PAGES}")
@@ -152,24 +157,34 @@ class SqliteThreadStore:
 
     def _write(self, reservations: Rows, pending: Rows, events: Rows) -> set[EventKey]:
         size = self._rows_per_statement
-        writes = [
-            *_inserts("reservations", reservations, size),
-            *_inserts("approvals", pending, size),
-        ]
-        returning = _inserts("events", events, size)
+        spend_writes = _inserts("reservations", reservations, size)
+        pending_writes = _inserts("approvals", pending, size)
+        event_writes = _inserts("events", events, size)
         conn = self._connection()
-        wrapped = len(writes) + len(returning) > 1
-        if wrapped:
-            conn.execute("BEGIN IMMEDIATE")
+        # Always one transaction: the aggregates are written after the rows they count.
+        conn.execute("BEGIN IMMEDIATE")
         try:
-            for sql, params in writes:
+            before = conn.execute(_LAST_RESERVATION).fetchone()[0] if reservations else 0
+            inserted = 0
+            for sql, params in spend_writes:
+                inserted += conn.execute(sql, params).rowcount
+            for sql, params in pending_writes:
                 conn.execute(sql, params)
             new: set[EventKey] = set()
-            for sql, params in returning:
-                for request_id, slot_id, kind in conn.execute(sql, params):
-                    new.add((request_id, slot_id, kind))
-            if wrapped:
-                conn.execute("COMMIT")
+            new_events: list[tuple[object, ...]] = []
+            for sql, params in event_writes:
+                for row in conn.execute(sql, params):
+                    new.add((row[0], row[1], row[2]))
+                    new_events.append(row[3:])
+            if inserted == len(reservations):
+                spent = [tuple(r[c] for c in aggregates.SPEND_COLUMNS) for r in reservations]
+            else:  # some were replays: count what this transaction inserted
+                spent = conn.execute(_RESERVATIONS_AFTER, (before,)).fetchall()
+            rollups = {**aggregates.spend_rollup(spent), **aggregates.event_rollup(new_events)}
+            for what, rows in rollups.items():
+                for sql, params in _inserts(what, rows, size):
+                    conn.execute(sql, params)
+            conn.execute("COMMIT")
         except BaseException:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
@@ -201,9 +216,12 @@ def _multi_row_insert(
 ) -> tuple[str, tuple[str, ...]]:
     """The repository's insert for `what` as SQLite SQL with `count` VALUES groups, and the
     column of each group's parameters in order."""
-    compiled: Any = repository.insert_ignoring("sqlite", what).compile(
-        dialect=sqlite_dialect.dialect(), column_keys=list(columns)
+    statement = (
+        aggregates.upsert("sqlite", what)
+        if what in aggregates.TABLES
+        else repository.insert_ignoring("sqlite", what)
     )
+    compiled: Any = statement.compile(dialect=sqlite_dialect.dialect(), column_keys=list(columns))
     head, _, rest = str(compiled).partition(" VALUES ")
     group_end = rest.index(")") + 1
     group, tail = rest[:group_end], rest[group_end:]

@@ -42,6 +42,8 @@ def _campaign_values(campaign: Campaign) -> dict[str, object]:
         "cpm_micros": campaign.cpm_micros,
         "categories_json": terms_json(campaign.categories),
         "keywords_json": terms_json(campaign.keywords),
+        "excluded_categories_json": terms_json(campaign.excluded_categories),
+        "excluded_keywords_json": terms_json(campaign.excluded_keywords),
         "status": campaign.status.value,
     }
 

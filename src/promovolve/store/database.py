@@ -86,8 +86,8 @@ def _upgrade(connection: Connection, revision: str = "head") -> None:
     command.upgrade(_alembic_config(connection), revision)
 
 
-def _downgrade(connection: Connection) -> None:
-    command.downgrade(_alembic_config(connection), "base")
+def _downgrade(connection: Connection, revision: str = "base") -> None:
+    command.downgrade(_alembic_config(connection), revision)
 
 
 async def migrate(engine: AsyncEngine, schema: str | None = None, revision: str = "head") -> None:
@@ -96,6 +96,12 @@ async def migrate(engine: AsyncEngine, schema: str | None = None, revision: str 
         if schema is not None and engine.dialect.name == "postgresql":
             await conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
         await conn.run_sync(_upgrade, revision)
+
+
+async def downgrade(engine: AsyncEngine, revision: str) -> None:
+    """Undo the migrations after `revision` (tests of a migration's downgrade use this)."""
+    async with engine.begin() as conn:
+        await conn.run_sync(_downgrade, revision)
 
 
 async def drop_all(engine: AsyncEngine) -> None:

@@ -1,13 +1,18 @@
-"""What the server reads at start: accounts, sites, the catalog, and today's delivery.
+"""What the server reads at start: accounts, sites, the catalog, snapshots, and the counters
+of each site's current day and of all time, from the aggregates.
 
-Everything comes back as domain objects, or as plain numbers aggregated in SQL.
+Everything comes back as domain objects, or as plain numbers. Nothing here scans the raw
+reservations or events of past days: the aggregates are small (per site and campaign or
+creative, and per day), only the latest days are read, and the raw reservations are read back
+only as far as the ledger's idempotency window.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, func, select
+import orjson
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from promovolve.domain.model import (
@@ -30,19 +35,35 @@ from promovolve.store.models import (
     ApprovalRow,
     BlocklistRow,
     CampaignRow,
+    CategoryPinRow,
     CreativeRow,
     EngineSnapshotRow,
+    EventDailyRow,
     PublisherRow,
+    SiteCampaignTotalRow,
+    SiteCreativeTotalRow,
     SiteRow,
+    SpendDailyRow,
     SpendReservationRow,
-    TrackingEventRow,
 )
+
+# Raw reservations read per query while walking back through the idempotency window.
+RECENT_PAGE_ROWS = 5_000
 
 
 @dataclass(slots=True)
 class EventCounts:
     impressions: int = 0
     clicks: int = 0
+
+
+@dataclass(slots=True)
+class LedgerDay:
+    """A campaign's latest day: its spend, and its reservations of the idempotency window."""
+
+    day: int
+    spent: int
+    recent: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -53,26 +74,30 @@ class LoadedState:
     # (site, start of its simulated day 0)
     sites: list[tuple[Site, float]] = field(default_factory=list)
     blocklists: dict[str, set[str]] = field(default_factory=dict)
+    # site → page URL ("" for the whole site) → pinned category ids
+    pins: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)
     campaigns: list[Campaign] = field(default_factory=list)
     creatives: list[Creative] = field(default_factory=list)
     # site → creative → the publisher's decision
     approvals: dict[str, dict[str, ApprovalStatus]] = field(default_factory=dict)
     snapshots: dict[str, str] = field(default_factory=dict)
-    # campaign → (its latest day, {reservation id: amount})
-    reservations: dict[str, tuple[int, dict[str, int]]] = field(default_factory=dict)
+    # campaign → its latest day's spend and recent reservation ids
+    ledger_days: dict[str, LedgerDay] = field(default_factory=dict)
     # campaign → site that last spent for it
     last_site: dict[str, str] = field(default_factory=dict)
-    # site → day → campaign → (impressions, spend)
+    # site → its latest day with spend → campaign → (impressions served, spend)
     site_days: dict[str, dict[int, dict[str, tuple[int, int]]]] = field(default_factory=dict)
     # site → lifetime selected count
     site_selected: dict[str, int] = field(default_factory=dict)
     # site → creative → lifetime counts
     creative_events: dict[str, dict[str, EventCounts]] = field(default_factory=dict)
-    # site → day → (impressions, clicks)
+    # site → its latest day with spend → (impressions, clicks)
     event_days: dict[str, dict[int, tuple[int, int]]] = field(default_factory=dict)
 
 
-async def load_state(session: AsyncSession) -> LoadedState:
+async def load_state(session: AsyncSession, now: float, window_seconds: float) -> LoadedState:
+    """Everything the runtime rebuilds its memory from; `now` and the ledger's idempotency
+    window say how far back reservation ids are still needed."""
     state = LoadedState()
     for p in await session.scalars(select(PublisherRow)):
         state.publishers.append((publisher_from_row(p), p.api_key_hash))
@@ -82,94 +107,92 @@ async def load_state(session: AsyncSession) -> LoadedState:
         state.sites.append((site_from_row(s), s.clock_origin))
     for blocked in await session.scalars(select(BlocklistRow)):
         state.blocklists.setdefault(blocked.publisher_id, set()).add(blocked.domain)
+    for pin in await session.scalars(select(CategoryPinRow)):
+        categories = tuple(orjson.loads(pin.categories_json))
+        state.pins.setdefault(pin.site_id, {})[pin.url] = categories
     state.campaigns = [campaign_from_row(c) for c in await session.scalars(select(CampaignRow))]
     state.creatives = [creative_from_row(c) for c in await session.scalars(select(CreativeRow))]
     for ap in await session.scalars(select(ApprovalRow)):
         state.approvals.setdefault(ap.site_id, {})[ap.creative_id] = ApprovalStatus(ap.status)
     for snap in await session.scalars(select(EngineSnapshotRow)):
         state.snapshots[snap.site_id] = snap.data
-
-    latest = (
-        select(
-            SpendReservationRow.campaign_id,
-            func.max(SpendReservationRow.day_index).label("day"),
-        )
-        .group_by(SpendReservationRow.campaign_id)
-        .subquery()
-    )
-    rows = await session.execute(
-        select(
-            SpendReservationRow.campaign_id,
-            SpendReservationRow.day_index,
-            SpendReservationRow.reservation_id,
-            SpendReservationRow.amount_micros,
-            SpendReservationRow.site_id,
-        )
-        .join(
-            latest,
-            and_(
-                latest.c.campaign_id == SpendReservationRow.campaign_id,
-                latest.c.day == SpendReservationRow.day_index,
-            ),
-        )
-        .order_by(SpendReservationRow.id)
-    )
-    for campaign_id, day, reservation_id, amount, site_id in rows.all():
-        entry = state.reservations.get(campaign_id)
-        if entry is None:
-            entry = state.reservations[campaign_id] = (int(day), {})
-        entry[1][reservation_id] = int(amount)
-        state.last_site[campaign_id] = site_id
-
-    per_site_day = await session.execute(
-        select(
-            SpendReservationRow.site_id,
-            SpendReservationRow.day_index,
-            SpendReservationRow.campaign_id,
-            func.count(),
-            func.sum(SpendReservationRow.amount_micros),
-        ).group_by(
-            SpendReservationRow.site_id,
-            SpendReservationRow.day_index,
-            SpendReservationRow.campaign_id,
-        )
-    )
-    for site_id, day, campaign_id, count, total in per_site_day.all():
-        days = state.site_days.setdefault(site_id, {})
-        days.setdefault(int(day), {})[campaign_id] = (int(count), int(total or 0))
-        state.site_selected[site_id] = state.site_selected.get(site_id, 0) + int(count)
-
-    per_creative = await session.execute(
-        select(
-            TrackingEventRow.site_id,
-            TrackingEventRow.creative_id,
-            TrackingEventRow.kind,
-            func.count(),
-        ).group_by(TrackingEventRow.site_id, TrackingEventRow.creative_id, TrackingEventRow.kind)
-    )
-    for site_id, creative_id, kind, count in per_creative.all():
-        counts = state.creative_events.setdefault(site_id, {}).setdefault(
-            creative_id, EventCounts()
-        )
-        if kind == "imp":
-            counts.impressions += int(count)
-        elif kind == "click":
-            counts.clicks += int(count)
-
-    per_day = await session.execute(
-        select(
-            TrackingEventRow.site_id,
-            TrackingEventRow.day_index,
-            TrackingEventRow.kind,
-            func.count(),
-        ).group_by(TrackingEventRow.site_id, TrackingEventRow.day_index, TrackingEventRow.kind)
-    )
-    for site_id, day, kind, count in per_day.all():
-        days_events = state.event_days.setdefault(site_id, {})
-        imps, clicks = days_events.get(int(day), (0, 0))
-        if kind == "imp":
-            imps += int(count)
-        elif kind == "click":
-            clicks += int(count)
-        days_events[int(day)] = (imps, clicks)
+    site_day = await _load_spend(session, state, now - window_seconds)
+    await _load_events(session, state, site_day)
     return state
+
+
+async def _load_spend(session: AsyncSession, state: LoadedState, since: float) -> dict[str, int]:
+    """Lifetime and latest-day spend; the latest day of each site (that of its newest
+    reservation, so a day clock restarted at 0 is followed)."""
+    campaign_latest: dict[str, tuple[float, int, str]] = {}
+    site_latest: dict[str, tuple[float, int]] = {}
+    for total in await session.scalars(select(SiteCampaignTotalRow)):
+        site, campaign = total.site_id, total.campaign_id
+        state.site_selected[site] = state.site_selected.get(site, 0) + total.selected
+        latest = (total.last_ts, total.last_day)
+        if campaign not in campaign_latest or latest > campaign_latest[campaign][:2]:
+            campaign_latest[campaign] = (*latest, site)
+        if site not in site_latest or latest > site_latest[site]:
+            site_latest[site] = latest
+    site_day = {site: day for site, (_, day) in site_latest.items()}
+    campaign_day = {campaign: day for campaign, (_, day, _) in campaign_latest.items()}
+    state.last_site = {campaign: site for campaign, (_, _, site) in campaign_latest.items()}
+
+    spent = dict.fromkeys(campaign_day, 0)
+    days = sorted({*site_day.values(), *campaign_day.values()})
+    query = select(SpendDailyRow).where(SpendDailyRow.day_index.in_(days))
+    for row in await session.scalars(query):
+        if site_day.get(row.site_id) == row.day_index:
+            state.site_days.setdefault(row.site_id, {}).setdefault(row.day_index, {})[
+                row.campaign_id
+            ] = (row.selected, row.spend_micros)
+        if campaign_day.get(row.campaign_id) == row.day_index:
+            spent[row.campaign_id] += row.spend_micros
+    state.ledger_days = {c: LedgerDay(day, spent[c]) for c, day in campaign_day.items()}
+    for campaign, day, reservation_id, amount in await _recent_reservations(session, since):
+        ledger_day = state.ledger_days.get(campaign)
+        if ledger_day is not None and ledger_day.day == day:
+            ledger_day.recent[reservation_id] = amount
+    return site_day
+
+
+async def _recent_reservations(
+    session: AsyncSession, since: float
+) -> list[tuple[str, int, str, int]]:
+    """Reservations stamped at `since` or later, newest first: pages back along the primary
+    key (rows arrive in time order) and stops at the first older row, so no index on the
+    time is needed and older rows are never read."""
+    r = SpendReservationRow
+    out: list[tuple[str, int, str, int]] = []
+    before: int | None = None
+    while True:
+        query = (
+            select(r.id, r.campaign_id, r.day_index, r.reservation_id, r.amount_micros, r.ts)
+            .order_by(r.id.desc())
+            .limit(RECENT_PAGE_ROWS)
+        )
+        if before is not None:
+            query = query.where(r.id < before)
+        rows = (await session.execute(query)).all()
+        for row_id, campaign, day, reservation_id, amount, ts in rows:
+            if ts < since:
+                return out
+            out.append((campaign, int(day), reservation_id, int(amount)))
+            before = row_id
+        if len(rows) < RECENT_PAGE_ROWS:
+            return out
+
+
+async def _load_events(session: AsyncSession, state: LoadedState, site_day: dict[str, int]) -> None:
+    for total in await session.scalars(select(SiteCreativeTotalRow)):
+        state.creative_events.setdefault(total.site_id, {})[total.creative_id] = EventCounts(
+            total.impressions, total.clicks
+        )
+    days = sorted(set(site_day.values()))
+    query = select(EventDailyRow).where(EventDailyRow.day_index.in_(days))
+    for row in await session.scalars(query):
+        if site_day.get(row.site_id) != row.day_index:
+            continue
+        per_day = state.event_days.setdefault(row.site_id, {})
+        impressions, clicks = per_day.get(row.day_index, (0, 0))
+        per_day[row.day_index] = (impressions + row.impressions, clicks + row.clicks)

@@ -56,6 +56,8 @@ def campaign_from_row(row: CampaignRow) -> Campaign:
         categories=frozenset(orjson.loads(row.categories_json)),
         keywords=frozenset(orjson.loads(row.keywords_json)),
         status=CampaignStatus(row.status),
+        excluded_categories=frozenset(orjson.loads(row.excluded_categories_json)),
+        excluded_keywords=frozenset(orjson.loads(row.excluded_keywords_json)),
         archived=row.archived_at is not None,
     )
 

@@ -1,4 +1,5 @@
-"""The SQL schema: accounts, sites, the catalog, approvals, spend, events, snapshots.
+"""The SQL schema: accounts, sites, the catalog, approvals, spend, events, their daily and
+lifetime aggregates, snapshots.
 
 Money is BIGINT micro-units. Migrations in `promovolve/store/migrations` create exactly
 these tables; change both together.
@@ -10,7 +11,6 @@ from sqlalchemy import (
     BigInteger,
     Float,
     ForeignKey,
-    Index,
     Integer,
     MetaData,
     String,
@@ -92,6 +92,18 @@ class CampaignRow(Base):
     created_at: Mapped[float] = mapped_column(Float)
     # Set once archived (migration 0003): the row and its history stay.
     archived_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+    # Migration 0004_targeting.
+    excluded_categories_json: Mapped[str] = mapped_column(Text, server_default="[]")
+    excluded_keywords_json: Mapped[str] = mapped_column(Text, server_default="[]")
+
+
+class CategoryPinRow(Base):
+    """A publisher's categories for one page of a site, or the whole site (url "")."""
+
+    __tablename__ = "category_pins"
+    site_id: Mapped[str] = mapped_column(ForeignKey("sites.id"), primary_key=True)
+    url: Mapped[str] = mapped_column(String(2048), primary_key=True)
+    categories_json: Mapped[str] = mapped_column(Text)
 
 
 class CreativeRow(Base):
@@ -118,13 +130,13 @@ class ApprovalRow(Base):
 
 
 class SpendReservationRow(Base):
-    """One answered `selected` slot: the durable record of a budget reservation."""
+    """One answered `selected` slot: the durable record of a budget reservation (pruned after
+    the retention period; its counts live on in the aggregates)."""
 
     __tablename__ = "spend_reservations"
     __table_args__ = (
         # Led by the day and the reservation id, so new keys append (migration 0002).
         UniqueConstraint("day_index", "reservation_id", "campaign_id"),
-        Index("ix_spend_reservations_site_day", "site_id", "day_index"),
     )
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     campaign_id: Mapped[str] = mapped_column(ID)
@@ -137,13 +149,11 @@ class SpendReservationRow(Base):
 
 
 class TrackingEventRow(Base):
-    """A counted impression or click; the unique key makes a replayed beacon count once."""
+    """A counted impression or click; the unique key makes a replayed beacon count once (kept
+    at least as long as a beacon is valid, then pruned like the reservations)."""
 
     __tablename__ = "tracking_events"
-    __table_args__ = (
-        UniqueConstraint("request_id", "slot_id", "kind"),
-        Index("ix_tracking_events_site_creative", "site_id", "creative_id"),
-    )
+    __table_args__ = (UniqueConstraint("request_id", "slot_id", "kind"),)
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     kind: Mapped[str] = mapped_column(String(8))
     request_id: Mapped[str] = mapped_column(String(64))
@@ -161,3 +171,52 @@ class EngineSnapshotRow(Base):
     site_id: Mapped[str] = mapped_column(ForeignKey("sites.id"), primary_key=True)
     data: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[float] = mapped_column(Float)
+
+
+class SpendDailyRow(Base):
+    """Selected slots and spend of one campaign on one site and day (kept for good).
+
+    Written with each batch of reservations, so restart reads these rather than the raw
+    rows, which are pruned after the retention period. Led by the day: restart reads the
+    latest days only.
+    """
+
+    __tablename__ = "spend_daily"
+    day_index: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    site_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    campaign_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    selected: Mapped[int] = mapped_column(BigInteger)
+    spend_micros: Mapped[int] = mapped_column(BigInteger)
+
+
+class EventDailyRow(Base):
+    """Counted impressions and clicks of one creative on one site and day (kept for good)."""
+
+    __tablename__ = "event_daily"
+    day_index: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    site_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    creative_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    impressions: Mapped[int] = mapped_column(BigInteger)
+    clicks: Mapped[int] = mapped_column(BigInteger)
+
+
+class SiteCampaignTotalRow(Base):
+    """Lifetime spend of a campaign on a site, and the day of its latest reservation there."""
+
+    __tablename__ = "site_campaign_totals"
+    site_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    campaign_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    selected: Mapped[int] = mapped_column(BigInteger)
+    spend_micros: Mapped[int] = mapped_column(BigInteger)
+    last_ts: Mapped[float] = mapped_column(Float)
+    last_day: Mapped[int] = mapped_column(BigInteger)
+
+
+class SiteCreativeTotalRow(Base):
+    """Lifetime impressions and clicks of a creative on a site (its Thompson statistics)."""
+
+    __tablename__ = "site_creative_totals"
+    site_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    creative_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    impressions: Mapped[int] = mapped_column(BigInteger)
+    clicks: Mapped[int] = mapped_column(BigInteger)

@@ -11,6 +11,7 @@ from sqlalchemy import Table, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
+from promovolve.store import aggregates
 from promovolve.store.models import (
     ApprovalRow,
     EngineSnapshotRow,
@@ -44,7 +45,8 @@ def dialect_insert(session: AsyncSession | AsyncConnection, model: type[Any]) ->
 def insert_ignoring(dialect: str, what: str) -> Any:
     """The write path's inserts ("reservations", "approvals", "events"), skipping rows whose
     key exists; built once per dialect, so SQLAlchemy reuses their cache key and compiled
-    form instead of rebuilding both for every batch."""
+    form instead of rebuilding both for every batch. Events return what the aggregates and
+    the caller need of each row inserted: its key, then `aggregates.EVENT_COLUMNS`."""
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     if what == "reservations":
         return insert(_table(SpendReservationRow)).on_conflict_do_nothing(
@@ -58,7 +60,20 @@ def insert_ignoring(dialect: str, what: str) -> Any:
     return (
         insert(events)
         .on_conflict_do_nothing(index_elements=["request_id", "slot_id", "kind"])
-        .returning(events.c.request_id, events.c.slot_id, events.c.kind)
+        .returning(
+            events.c.request_id,
+            events.c.slot_id,
+            events.c.kind,
+            *(events.c[name] for name in aggregates.EVENT_COLUMNS),
+        )
+    )
+
+
+@functools.cache
+def _reservations_returning(dialect: str) -> Any:
+    table = _table(SpendReservationRow)
+    return insert_ignoring(dialect, "reservations").returning(
+        *(table.c[name] for name in aggregates.SPEND_COLUMNS)
     )
 
 
@@ -83,19 +98,24 @@ async def insert_pending(
 async def insert_reservations(
     conn: AsyncSession | AsyncConnection, rows: Sequence[dict[str, object]]
 ) -> None:
-    """Durable spend rows (executemany; a replayed reservation id is ignored)."""
+    """Durable spend rows and their aggregates (a replayed reservation id is ignored)."""
     if rows:
-        await conn.execute(insert_ignoring(_dialect(conn), "reservations"), list(rows))
+        dialect = _dialect(conn)
+        result = await conn.execute(_reservations_returning(dialect), list(rows))
+        await aggregates.add(conn, dialect, aggregates.spend_rollup(result.all()))
 
 
 async def insert_events(
     conn: AsyncSession | AsyncConnection, rows: Sequence[dict[str, object]]
 ) -> set[EventKey]:
-    """Insert tracking events; returns the keys that were new (the others are replays)."""
+    """Insert tracking events and their aggregates; the keys that were new (the others are
+    replays)."""
     if not rows:
         return set()
-    result = await conn.execute(insert_ignoring(_dialect(conn), "events"), list(rows))
-    return {(r[0], r[1], r[2]) for r in result.all()}
+    dialect = _dialect(conn)
+    inserted = (await conn.execute(insert_ignoring(dialect, "events"), list(rows))).all()
+    await aggregates.add(conn, dialect, aggregates.event_rollup(r[3:] for r in inserted))
+    return {(r[0], r[1], r[2]) for r in inserted}
 
 
 async def upsert_snapshot(session: AsyncSession, site_id: str, data: str, ts: float) -> None:

@@ -9,8 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from promovolve.domain.model import Site
 from promovolve.pacing.config import PacingConfig
-from promovolve.store.mapping import pacing_json
-from promovolve.store.models import BlocklistRow, SiteRow
+from promovolve.store.mapping import pacing_json, terms_json
+from promovolve.store.models import BlocklistRow, CategoryPinRow, SiteRow
 from promovolve.store.repository import dialect_insert
 
 
@@ -78,3 +78,25 @@ class BlocklistRepository:
                     )
                 )
             )
+
+
+class CategoryPinRepository:
+    """A publisher's categories for a page of a site (its URL), or the whole site (URL "")."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def put(self, site_id: str, url: str, categories: frozenset[str]) -> None:
+        await self.remove(site_id, url)
+        await self._session.execute(
+            insert(CategoryPinRow).values(
+                site_id=site_id, url=url, categories_json=terms_json(categories)
+            )
+        )
+
+    async def remove(self, site_id: str, url: str) -> None:
+        await self._session.execute(
+            delete(CategoryPinRow).where(
+                and_(CategoryPinRow.site_id == site_id, CategoryPinRow.url == url)
+            )
+        )

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from promovolve.store.accounts import AccountRepository
 from promovolve.store.campaigns import ApprovalRepository, CampaignRepository, CreativeRepository
 from promovolve.store.errors import ConstraintError, StoreUnavailableError
-from promovolve.store.sites import BlocklistRepository, SiteRepository
+from promovolve.store.sites import BlocklistRepository, CategoryPinRepository, SiteRepository
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +28,7 @@ class Repositories:
     campaigns: CampaignRepository
     creatives: CreativeRepository
     approvals: ApprovalRepository
+    pins: CategoryPinRepository
 
     @classmethod
     def on(cls, session: AsyncSession) -> Repositories:
@@ -38,6 +39,7 @@ class Repositories:
             CampaignRepository(session),
             CreativeRepository(session),
             ApprovalRepository(session),
+            CategoryPinRepository(session),
         )
 
 

@@ -40,6 +40,8 @@ async def create_campaign(
         categories=frozenset(body.categories),
         keywords=frozenset(body.keywords),
         status=CampaignStatus(body.status),
+        excluded_categories=frozenset(body.excluded_categories),
+        excluded_keywords=frozenset(body.excluded_keywords),
     )
     return created(campaign_json(await services.campaigns.create(draft)))
 
@@ -82,8 +84,14 @@ async def patch_campaign(
         categories=frozenset(body.categories) if body.categories is not None else None,
         keywords=frozenset(body.keywords) if body.keywords is not None else None,
         status=CampaignStatus(body.status) if body.status is not None else None,
+        excluded_categories=_terms(body.excluded_categories),
+        excluded_keywords=_terms(body.excluded_keywords),
     )
     return JsonResponse(campaign_json(campaign))
+
+
+def _terms(values: list[str] | None) -> frozenset[str] | None:
+    return frozenset(values) if values is not None else None
 
 
 @router.delete(CAMPAIGN, status_code=204)

@@ -48,6 +48,8 @@ def campaign_json(campaign: Campaign) -> dict[str, object]:
         "cpm": micros_to_usd(campaign.cpm_micros),
         "categories": sorted(campaign.categories),
         "keywords": sorted(campaign.keywords),
+        "excludedCategories": sorted(campaign.excluded_categories),
+        "excludedKeywords": sorted(campaign.excluded_keywords),
         "status": campaign.status.value,
         "archived": campaign.archived,
     }

@@ -21,6 +21,7 @@ from promovolve.api.services.errors import (
     UnusableConfigError,
 )
 from promovolve.api.services.moderation import Approval, ModerationService
+from promovolve.api.services.pins import PinService
 from promovolve.api.services.sites import SiteService
 
 
@@ -30,6 +31,7 @@ class Services:
     sites: SiteService
     campaigns: CampaignService
     moderation: ModerationService
+    pins: PinService
 
     @classmethod
     def on(cls, context: ServiceContext) -> Services:
@@ -39,6 +41,7 @@ class Services:
             sites,
             CampaignService(context),
             ModerationService(context, sites),
+            PinService(context, sites),
         )
 
 
@@ -51,6 +54,7 @@ __all__ = [
     "InvalidError",
     "ModerationService",
     "NotFoundError",
+    "PinService",
     "ServiceContext",
     "ServiceError",
     "Services",

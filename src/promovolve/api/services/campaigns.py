@@ -63,6 +63,8 @@ class CampaignService:
         categories: frozenset[str] | None = None,
         keywords: frozenset[str] | None = None,
         status: CampaignStatus | None = None,
+        excluded_categories: frozenset[str] | None = None,
+        excluded_keywords: frozenset[str] | None = None,
     ) -> Campaign:
         """Change budget, bid, status, targeting or name; absent values stay as they are."""
         ctx = self._ctx
@@ -80,6 +82,14 @@ class CampaignService:
                 categories=categories if categories is not None else old.categories,
                 keywords=keywords if keywords is not None else old.keywords,
                 status=status if status is not None else old.status,
+                excluded_categories=(
+                    excluded_categories
+                    if excluded_categories is not None
+                    else old.excluded_categories
+                ),
+                excluded_keywords=(
+                    excluded_keywords if excluded_keywords is not None else old.excluded_keywords
+                ),
             )
             async with ctx.writes("campaign") as stored:
                 await stored.campaigns.update(new)
