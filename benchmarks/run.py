@@ -101,6 +101,7 @@ def main(argv: list[str] | None = None) -> int:
         help="pace with the default gate instead of testThrottleOverride 0",
     )
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    parser.add_argument("--redis-url", help="serve with the budget ledger in this Redis")
     args = parser.parse_args(argv)
     config = BenchConfig(
         seconds=args.seconds,
@@ -110,6 +111,7 @@ def main(argv: list[str] | None = None) -> int:
         connections=args.connections,
         force_python=args.python_loadgen,
         default_pacing=args.default_pacing,
+        redis_url=args.redis_url,
     )
     err = Console(stderr=True)
     try:

@@ -194,6 +194,7 @@ class BenchConfig:
     threads: int = 1
     force_python: bool = False
     default_pacing: bool = False
+    redis_url: str | None = None  # the server shares its budget ledger through this Redis
 
     @property
     def pacing(self) -> str:
@@ -210,7 +211,8 @@ def run_benchmark(config: BenchConfig, progress: Any = None) -> tuple[str, list[
     generator = LoadGenerator(config.connections, config.threads, config.force_python)
     results: list[PoolResult] = []
     try:
-        with running_server() as server:
+        env = {"PROMOVOLVE_REDIS_URL": config.redis_url} if config.redis_url else None
+        with running_server(env) as server:
             say(f"server up at {server.url}; load generator: {generator.tool}")
             run = secrets.token_hex(3)
             sites = asyncio.run(setup_pools(server.url, server.admin_key, run, config, say))

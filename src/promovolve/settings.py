@@ -71,6 +71,9 @@ class Settings(BaseSettings):
     # A sample network and an article with the tag at /demo (`serve --demo`).
     demo: bool = False
 
+    # Shared hot state for many processes (redis://host:port/db); None = embedded, one process.
+    redis_url: str | None = Field(None, repr=False)
+
     @field_validator("settlement_window_seconds")
     @classmethod
     def _window_within_ttl(cls, value: float | None, info: ValidationInfo) -> float | None:

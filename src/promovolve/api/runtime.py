@@ -19,6 +19,7 @@ from collections.abc import Callable
 from time import perf_counter
 from typing import TypeVar
 
+import redis
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -37,6 +38,8 @@ from promovolve.api.tracking import TrackingSigner
 from promovolve.api.writer import GroupCommitWriter
 from promovolve.engine import kernels
 from promovolve.engine.memory import InMemoryBudgetLedger
+from promovolve.network.lease import Lease
+from promovolve.network.ledger import RedisBudgetLedger
 from promovolve.settings import Settings, ensure_admin_key
 from promovolve.store import database, load_state, repository
 from promovolve.store.batch import batch_store_for
@@ -69,12 +72,24 @@ class Runtime:
         self._settler: Settler | None = None
         self._services: Services | None = None
         self._pages: PageReader | None = None
+        self._redis: redis.Redis | None = None
+        self._lease: Lease | None = None
 
     async def start(self) -> None:
+        try:
+            await self._start()
+        except BaseException:
+            await self.stop()  # gives back the lease and whatever else had started
+            raise
+
+    async def _start(self) -> None:
         settings = self.settings
         keyring = KeyRing(ensure_admin_key(settings))
         url = settings.resolved_database_url
         self.db = database.create_engine(url, settings.database_schema)
+        if not settings.redis_url:
+            self._lease = Lease(self.db, settings.database_schema)
+            await self._lease.acquire()
         await database.migrate(self.db, settings.database_schema)
         sessions = self._sessions = database.session_factory(self.db)
         async with sessions.begin() as session:
@@ -85,7 +100,11 @@ class Runtime:
             now = self.clock()
             loading_started = perf_counter()
             loaded = await load_state(session, now, settings.idempotency_window_seconds)
-        ledger = InMemoryBudgetLedger(settings.idempotency_window_seconds)
+        window = settings.idempotency_window_seconds
+        ledger: InMemoryBudgetLedger | RedisBudgetLedger = InMemoryBudgetLedger(window)
+        if settings.redis_url:
+            self._redis = redis.Redis.from_url(settings.redis_url)
+            ledger = RedisBudgetLedger(self._redis, idempotency_window_seconds=window)
         state = self._state = ServerState(keyring, self.metrics, ledger=ledger)
         load_into(state, loaded, now)
         loaded_in = perf_counter() - loading_started
@@ -137,10 +156,14 @@ class Runtime:
             await self.writer.close()
         if self._snapshots is not None:
             await self._snapshots.stop()
+        if self._lease is not None:
+            await self._lease.release()
         if self.db is not None:
             await self.db.dispose()
         if self._pages is not None:
             self._pages.close()
+        if self._redis is not None:
+            self._redis.close()
 
     @property
     def session(self) -> async_sessionmaker[AsyncSession]:

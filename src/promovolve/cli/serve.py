@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
 from pathlib import Path
@@ -48,6 +49,7 @@ def register(app: typer.Typer) -> None:
         import uvicorn
 
         from promovolve.api.app import create_app
+        from promovolve.network import lease
 
         try:
             settings = Settings.from_env(
@@ -69,6 +71,11 @@ def register(app: typer.Typer) -> None:
         # Serving allocates many short-lived objects; with the default gen-0 threshold (700)
         # the collector runs every few requests and its older generations stall the loop
         # (p99 of POST /v1/serve under load: ~130 ms default, ~50 ms with these).
+        if not settings.redis_url and not asyncio.run(
+            lease.is_free(settings.resolved_database_url, settings.database_schema)
+        ):
+            typer.echo(f"error: {lease.MESSAGE}", err=True)
+            raise typer.Exit(2)
         gc.set_threshold(*GC_THRESHOLDS)
         logging.basicConfig(
             level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"

@@ -1,0 +1,200 @@
+"""The budget ledger in Redis: one ledger for every process of the network.
+
+Each campaign is a hash `{prefix}:ledger:{campaign}` with its current day and that day's
+spend; each accepted reservation is a key `{prefix}:ledger:{campaign}:{day}:{request id}`
+holding its amount, which expires after the idempotency window. Reserve and release are
+each one Lua script, so the check and the change are one atomic step across processes. The
+campaign id is the hash tag, so a campaign's keys share a cluster slot.
+
+The serve path reads the spend of a whole candidate pool per request (`spent_many`); it is
+answered from the process's cache, which every reserve and release refreshes with the
+value the script returns, and which is read again from Redis (one MGET-like pipeline) only
+for campaigns not read within `refresh_seconds`. The cache only steers the auction: the
+budget itself is enforced by the script, so a stale value can never overspend.
+
+When Redis cannot be reached a reserve is refused and spend is answered from the cache:
+nothing is sold that the network might not have, at the cost of selling nothing meanwhile.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from array import array
+from collections.abc import Callable, Mapping, Sequence
+
+import redis
+
+from promovolve.domain.ledger import DEFAULT_IDEMPOTENCY_WINDOW_SECONDS
+
+NO_DAY = -1
+logger = logging.getLogger(__name__)
+
+# KEYS: the campaign hash, the reservation key. ARGV: day, amount, budget, window (ms).
+# Answers {accepted, day, spend of that day}.
+RESERVE = """
+local day = tonumber(ARGV[1])
+local amount = tonumber(ARGV[2])
+local budget = tonumber(ARGV[3])
+local state = redis.call('HMGET', KEYS[1], 'day', 'spent')
+local current = tonumber(state[1]) or -1
+local spent = tonumber(state[2]) or 0
+if day < current then return {0, current, spent} end
+if day > current then
+  spent = 0
+  redis.call('HSET', KEYS[1], 'day', day, 'spent', 0)
+end
+if redis.call('EXISTS', KEYS[2]) == 1 then return {1, day, spent} end
+if amount < 0 or spent + amount > budget then return {0, day, spent} end
+spent = redis.call('HINCRBY', KEYS[1], 'spent', amount)
+redis.call('SET', KEYS[2], amount, 'PX', ARGV[4])
+return {1, day, spent}
+"""
+
+# KEYS: the campaign hash, the reservation key. ARGV: day.
+RELEASE = """
+local day = tonumber(ARGV[1])
+local state = redis.call('HMGET', KEYS[1], 'day', 'spent')
+local current = tonumber(state[1]) or -1
+local spent = tonumber(state[2]) or 0
+if current ~= day then return {0, current, spent} end
+local amount = redis.call('GET', KEYS[2])
+if not amount then return {0, current, spent} end
+redis.call('DEL', KEYS[2])
+spent = redis.call('HINCRBY', KEYS[1], 'spent', -tonumber(amount))
+return {1, day, spent}
+"""
+
+# KEYS: the campaign hash. ARGV: day, amount. A settled-unviewed reservation's refund.
+REFUND = """
+local day = tonumber(ARGV[1])
+local amount = tonumber(ARGV[2])
+local state = redis.call('HMGET', KEYS[1], 'day', 'spent')
+local current = tonumber(state[1]) or -1
+local spent = tonumber(state[2]) or 0
+if current ~= day or amount <= 0 then return {0, current, spent} end
+if amount > spent then amount = spent end
+spent = redis.call('HINCRBY', KEYS[1], 'spent', -amount)
+return {1, day, spent}
+"""
+
+# Restart loading: durable state sets a campaign's day only where the network has an
+# older one (or none), since other processes may have spent since the database was read.
+# KEYS: the campaign hash, then one reservation key per recent id. ARGV: day, spent,
+# window (ms), then the amounts of the recent ids.
+LOAD = """
+local day = tonumber(ARGV[1])
+local current = tonumber(redis.call('HGET', KEYS[1], 'day')) or -1
+if current >= day then return 0 end
+redis.call('HSET', KEYS[1], 'day', day, 'spent', ARGV[2])
+for i = 2, #KEYS do
+  redis.call('SET', KEYS[i], ARGV[i + 2], 'PX', ARGV[3], 'NX')
+end
+return 1
+"""
+
+
+class RedisBudgetLedger:
+    """A BudgetLedger whose state is in Redis, shared by every process that names the same
+    server, database number and prefix."""
+
+    def __init__(
+        self,
+        client: redis.Redis,
+        prefix: str = "promovolve",
+        idempotency_window_seconds: float = DEFAULT_IDEMPOTENCY_WINDOW_SECONDS,
+        refresh_seconds: float = 1.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if not idempotency_window_seconds > 0:
+            raise ValueError("the idempotency window must be positive")
+        self._client = client
+        self._prefix = prefix
+        self._window_ms = max(1, round(idempotency_window_seconds * 1000))
+        self._refresh = refresh_seconds
+        self._clock = clock
+        self._reserve = client.register_script(RESERVE)
+        self._release = client.register_script(RELEASE)
+        self._load = client.register_script(LOAD)
+        self._refund = client.register_script(REFUND)
+        # campaign id → (day, spend of that day, when it was learnt)
+        self._cache: dict[str, tuple[int, int, float]] = {}
+
+    def _campaign_key(self, campaign_id: str) -> str:
+        return f"{self._prefix}:ledger:{{{campaign_id}}}"
+
+    def _reservation_key(self, campaign_id: str, day: int, request_id: str) -> str:
+        return f"{self._campaign_key(campaign_id)}:{day}:{request_id}"
+
+    def _learn(self, campaign_id: str, answer: Sequence[int]) -> bool:
+        accepted, day, spent = (int(v) for v in answer)
+        self._cache[campaign_id] = (day, spent, self._clock())
+        return accepted == 1
+
+    def reserve(
+        self, campaign_id: str, day: int, request_id: str, amount: int, budget: int
+    ) -> bool:
+        keys = [
+            self._campaign_key(campaign_id),
+            self._reservation_key(campaign_id, day, request_id),
+        ]
+        try:
+            answer = self._reserve(keys=keys, args=[day, amount, budget, self._window_ms])
+        except redis.RedisError as error:
+            logger.warning("budget reserve refused, Redis unreachable: %s", error)
+            return False
+        return self._learn(campaign_id, answer)
+
+    def release(self, campaign_id: str, day: int, request_id: str) -> bool:
+        keys = [
+            self._campaign_key(campaign_id),
+            self._reservation_key(campaign_id, day, request_id),
+        ]
+        return self._learn(campaign_id, self._release(keys=keys, args=[day]))
+
+    def refund(self, campaign_id: str, day: int, amount: int) -> bool:
+        keys = [self._campaign_key(campaign_id)]
+        return self._learn(campaign_id, self._refund(keys=keys, args=[day, amount]))
+
+    def spent(self, campaign_id: str, day: int) -> int:
+        self._read([campaign_id])
+        return _spend_on(self._cache[campaign_id], day)
+
+    def spent_many(self, campaign_ids: Sequence[str], day: int) -> array[int]:
+        now = self._clock()
+        stale = [
+            c
+            for c in dict.fromkeys(campaign_ids)
+            if (known := self._cache.get(c)) is None or now - known[2] >= self._refresh
+        ]
+        if stale:
+            try:
+                self._read(stale)
+            except redis.RedisError as error:
+                logger.warning("spend read from the cache, Redis unreachable: %s", error)
+                for c in stale:
+                    self._cache.setdefault(c, (NO_DAY, 0, now))
+        cache = self._cache
+        return array("q", (_spend_on(cache[c], day) for c in campaign_ids))
+
+    def _read(self, campaign_ids: Sequence[str]) -> None:
+        """Read campaigns' day and spend from Redis in one round trip."""
+        pipe = self._client.pipeline(transaction=False)
+        for campaign_id in campaign_ids:
+            pipe.hmget(self._campaign_key(campaign_id), "day", "spent")
+        now = self._clock()
+        for campaign_id, (day, spent) in zip(campaign_ids, pipe.execute(), strict=True):
+            known_day = NO_DAY if day is None else int(day)
+            self._cache[campaign_id] = (known_day, 0 if spent is None else int(spent), now)
+
+    def load(self, campaign_id: str, day: int, spent: int, recent: Mapping[str, int]) -> None:
+        """Set a campaign's day from durable state at start, unless the network is already
+        on that day or a later one (then Redis, which every process writes, is newer)."""
+        keys = [self._campaign_key(campaign_id)]
+        keys += [self._reservation_key(campaign_id, day, r) for r in recent]
+        self._load(keys=keys, args=[day, spent, self._window_ms, *recent.values()])
+        self._cache.pop(campaign_id, None)
+
+
+def _spend_on(known: tuple[int, int, float], day: int) -> int:
+    return known[1] if known[0] == day else 0
