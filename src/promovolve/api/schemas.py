@@ -200,6 +200,16 @@ class BlocklistBody(Body):
     domains: Annotated[list[Domain], Field(max_length=10_000)]
 
 
+def _iso_time_only(value: object) -> object:
+    # pydantic would also take a number of seconds; the API documents an ISO-8601 string.
+    if not isinstance(value, str):
+        raise ValueError("must be an ISO-8601 date-time string with a time zone")
+    return value
+
+
+FlightTime = Annotated[AwareDatetime, BeforeValidator(_iso_time_only)]
+
+
 class CampaignCreate(Body):
     id: Id | None = None
     name: Name
@@ -212,8 +222,8 @@ class CampaignCreate(Body):
     status: Status = "active"
     delivery_mode: Delivery = "even"
     # The flight (UTC); a time without a zone is refused.
-    flight_start: AwareDatetime | None = None
-    flight_end: AwareDatetime | None = None
+    flight_start: FlightTime | None = None
+    flight_end: FlightTime | None = None
 
 
 class CampaignPatch(Body):
@@ -226,8 +236,8 @@ class CampaignPatch(Body):
     excluded_keywords: Terms | None = None
     status: Status | None = None
     delivery_mode: Delivery | None = None
-    flight_start: AwareDatetime | None = None
-    flight_end: AwareDatetime | None = None
+    flight_start: FlightTime | None = None
+    flight_end: FlightTime | None = None
 
 
 class CreativeCreate(Body):
