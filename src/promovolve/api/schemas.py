@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
@@ -20,6 +21,7 @@ from pydantic.alias_generators import to_camel
 from promovolve.api.responses import PacingOut
 from promovolve.context import taxonomy
 from promovolve.context.matching import unknown_ids
+from promovolve.domain.model import Campaign, CampaignStatus, DeliveryMode
 from promovolve.domain.money import MoneyError, usd_to_micros
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$"
@@ -225,6 +227,24 @@ class CampaignCreate(Body):
     flight_start: FlightTime | None = None
     flight_end: FlightTime | None = None
 
+    def draft(self, advertiser_id: str) -> Campaign:
+        """The campaign this body asks for (its id filled in by the service when absent)."""
+        return Campaign(
+            id=self.id or "",
+            advertiser_id=advertiser_id,
+            name=self.name,
+            daily_budget_micros=self.daily_budget,
+            cpm_micros=self.cpm,
+            categories=frozenset(self.categories),
+            keywords=frozenset(self.keywords),
+            status=CampaignStatus(self.status),
+            excluded_categories=frozenset(self.excluded_categories),
+            excluded_keywords=frozenset(self.excluded_keywords),
+            delivery=DeliveryMode(self.delivery_mode),
+            flight_start=_epoch(self.flight_start),
+            flight_end=_epoch(self.flight_end),
+        )
+
 
 class CampaignPatch(Body):
     name: Name | None = None
@@ -238,6 +258,30 @@ class CampaignPatch(Body):
     delivery_mode: Delivery | None = None
     flight_start: FlightTime | None = None
     flight_end: FlightTime | None = None
+
+    def changes(self) -> dict[str, Any]:
+        """`CampaignService.update`'s arguments: None for every field left out (unchanged)."""
+        return {
+            "name": self.name,
+            "daily_budget_micros": self.daily_budget,
+            "cpm_micros": self.cpm,
+            "categories": _term_set(self.categories),
+            "keywords": _term_set(self.keywords),
+            "status": CampaignStatus(self.status) if self.status is not None else None,
+            "excluded_categories": _term_set(self.excluded_categories),
+            "excluded_keywords": _term_set(self.excluded_keywords),
+            "delivery": DeliveryMode(self.delivery_mode) if self.delivery_mode else None,
+            "flight_start": _epoch(self.flight_start),
+            "flight_end": _epoch(self.flight_end),
+        }
+
+
+def _epoch(when: datetime | None) -> float | None:
+    return None if when is None else when.timestamp()
+
+
+def _term_set(values: list[str] | None) -> frozenset[str] | None:
+    return frozenset(values) if values is not None else None
 
 
 class CreativeCreate(Body):

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from promovolve.api.schemas import CampaignCreate, CampaignPatch, CreativeCreate
-from promovolve.domain.model import Campaign, CampaignStatus, Creative, CreativeStatus
+from promovolve.domain.model import Creative, CreativeStatus
 from promovolve.ui.core import Ui, UiRoute, load, number, parse_model, redirect
 from promovolve.ui.daily import daily_csv
 from promovolve.ui.stats_view import campaign_view
@@ -39,16 +39,7 @@ async def create_campaign(request: Request) -> Response:
     ui = await load(request)
     advertiser_id = ui.require("advertiser")
     body = parse_model(CampaignCreate, _campaign_form(ui))
-    draft = Campaign(
-        id="",
-        advertiser_id=advertiser_id,
-        name=body.name,
-        daily_budget_micros=body.daily_budget,
-        cpm_micros=body.cpm,
-        categories=frozenset(body.categories),
-        keywords=frozenset(body.keywords),
-        status=CampaignStatus(body.status),
-    )
+    draft = body.draft(advertiser_id)
     campaign = await ui.runtime.services.campaigns.create(draft)
     return ui.keep(redirect(f"/ui/campaigns/{campaign.id}"))
 
@@ -82,16 +73,7 @@ async def edit_campaign(request: Request, campaign_id: str) -> Response:
     ui = await load(request)
     advertiser_id = ui.require("advertiser")
     body = parse_model(CampaignPatch, _campaign_form(ui))
-    await ui.runtime.services.campaigns.update(
-        advertiser_id,
-        campaign_id,
-        name=body.name,
-        daily_budget_micros=body.daily_budget,
-        cpm_micros=body.cpm,
-        categories=frozenset(body.categories) if body.categories is not None else None,
-        keywords=frozenset(body.keywords) if body.keywords is not None else None,
-        status=CampaignStatus(body.status) if body.status is not None else None,
-    )
+    await ui.runtime.services.campaigns.update(advertiser_id, campaign_id, **body.changes())
     return ui.keep(redirect(f"/ui/campaigns/{campaign_id}"))
 
 

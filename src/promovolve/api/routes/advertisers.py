@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from fastapi import APIRouter, Response
 
 from promovolve.api.auth import require_advertiser
@@ -20,11 +18,8 @@ from promovolve.api.schemas import (
     CreativePatch,
 )
 from promovolve.domain.model import (
-    Campaign,
-    CampaignStatus,
     Creative,
     CreativeStatus,
-    DeliveryMode,
 )
 
 router = APIRouter(prefix="/v1/advertisers", tags=["advertisers"])
@@ -34,30 +29,12 @@ CAMPAIGN = "/{advertiserId}/campaigns/{campaignId}"
 CREATIVE = CAMPAIGN + "/creatives/{creativeId}"
 
 
-def _epoch(when: datetime | None) -> float | None:
-    return None if when is None else when.timestamp()
-
-
 @router.post("/{advertiserId}/campaigns", status_code=201, response_model=CampaignOut)
 async def create_campaign(
     advertiserId: str, body: CampaignCreate, services: ServicesDep, principal: PrincipalDep
 ) -> JsonResponse:
     require_advertiser(principal, advertiserId)
-    draft = Campaign(
-        id=body.id or "",
-        advertiser_id=advertiserId,
-        name=body.name,
-        daily_budget_micros=body.daily_budget,
-        cpm_micros=body.cpm,
-        categories=frozenset(body.categories),
-        keywords=frozenset(body.keywords),
-        status=CampaignStatus(body.status),
-        excluded_categories=frozenset(body.excluded_categories),
-        excluded_keywords=frozenset(body.excluded_keywords),
-        delivery=DeliveryMode(body.delivery_mode),
-        flight_start=_epoch(body.flight_start),
-        flight_end=_epoch(body.flight_end),
-    )
+    draft = body.draft(advertiserId)
     return created(campaign_json(await services.campaigns.create(draft)))
 
 
@@ -90,26 +67,8 @@ async def patch_campaign(
 ) -> JsonResponse:
     """Change budget, bid, status, targeting or name; absent fields stay as they are."""
     require_advertiser(principal, advertiserId)
-    campaign = await services.campaigns.update(
-        advertiserId,
-        campaignId,
-        name=body.name,
-        daily_budget_micros=body.daily_budget,
-        cpm_micros=body.cpm,
-        categories=frozenset(body.categories) if body.categories is not None else None,
-        keywords=frozenset(body.keywords) if body.keywords is not None else None,
-        status=CampaignStatus(body.status) if body.status is not None else None,
-        excluded_categories=_terms(body.excluded_categories),
-        excluded_keywords=_terms(body.excluded_keywords),
-        delivery=DeliveryMode(body.delivery_mode) if body.delivery_mode is not None else None,
-        flight_start=_epoch(body.flight_start),
-        flight_end=_epoch(body.flight_end),
-    )
+    campaign = await services.campaigns.update(advertiserId, campaignId, **body.changes())
     return JsonResponse(campaign_json(campaign))
-
-
-def _terms(values: list[str] | None) -> frozenset[str] | None:
-    return frozenset(values) if values is not None else None
 
 
 @router.delete(CAMPAIGN, status_code=204)
