@@ -17,6 +17,14 @@ from promovolve.ui.charts import Series, line_chart
 HOURS = 24
 
 
+def _dollars(value: float) -> str:
+    return f"${value:,.2f}"
+
+
+def _percent(value: float) -> str:
+    return f"{value:.0%}"
+
+
 def _cdf(tracker: TrafficShapeTracker, scale: float) -> list[tuple[float, float]]:
     return [(h, scale * tracker.cumulative_fraction_at(h * 3600.0)) for h in range(HOURS + 1)]
 
@@ -36,7 +44,9 @@ def traffic_chart(engine: SiteEngine, now: float) -> Markup:
         ),
     ]
     top = max([v / total for v in learned] + [c / seen for c in counts] + [0.01])
-    return line_chart("Hourly traffic: learned vs actual (share of the day)", series, HOURS, top)
+    return line_chart(
+        "Hourly traffic: learned vs actual (share of the day)", series, HOURS, top, _percent
+    )
 
 
 async def site_view(runtime: Runtime, engine: SiteEngine) -> dict[str, Any]:
@@ -54,6 +64,7 @@ async def site_view(runtime: Runtime, engine: SiteEngine) -> dict[str, Any]:
         ],
         HOURS,
         max(budget, spent, 0.01),
+        _dollars,
     )
     return {
         "stats": stats,
@@ -88,5 +99,6 @@ async def campaign_view(runtime: Runtime, campaign: Campaign) -> dict[str, Any]:
         ],
         HOURS,
         max(budget, spent, 0.01),
+        _dollars,
     )
     return {"stats": stats, "today": today, "spend_chart": chart}
