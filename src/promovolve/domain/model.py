@@ -95,6 +95,8 @@ class Campaign:
     # `flight_end`; None is open-ended.
     flight_start: float | None = None
     flight_end: float | None = None
+    # Spread over the flight's remaining days beside the daily budget (needs a flight end).
+    lifetime_budget_micros: int | None = None
 
     @property
     def is_active(self) -> bool:

@@ -44,6 +44,7 @@ from promovolve.engine.decisions import (
 )
 from promovolve.engine.gates import PacingGate, StrategyGate
 from promovolve.engine.kernels import fund
+from promovolve.engine.lifetime_spend import LifetimeSpend
 from promovolve.engine.network_pace import InMemoryNetworkPace, NetworkPace
 from promovolve.engine.paid_prices import PaidPrices
 from promovolve.engine.policies import PacingPolicy, policy_named
@@ -87,15 +88,20 @@ class SiteEngine:
         policy: PacingPolicy | None = None,
         origin: float = 0.0,
         network: NetworkPace | None = None,
+        lifetime_spend: LifetimeSpend | None = None,
     ) -> None:
         """`network` is the pace every site engine of the process shares (the default gate
-        paces a campaign over all its sites); without one the site is a network of one."""
+        paces a campaign over all its sites); without one the site is a network of one.
+        `lifetime_spend` is the campaigns' spend over their lives, shared the same way."""
         self.site = site
         self.catalog = catalog
         self.ledger = ledger
         self.policy = policy if policy is not None else policy_named("default")
         self.creative_stats = CreativeStatsTable()
-        self.candidates = SiteCandidates(catalog, self.creative_stats, site.bid_weight)
+        self.lifetime_spend = lifetime_spend if lifetime_spend is not None else LifetimeSpend()
+        self.candidates = SiteCandidates(
+            catalog, self.creative_stats, site.bid_weight, self.lifetime_spend
+        )
         self.candidates.set_floors(site)
         self.lifetime = SiteCounters()
         self.today = SiteCounters()
@@ -200,6 +206,8 @@ class SiteEngine:
         if controller.observe_request(now):
             self._start_day()
         day = controller.day_index if controller.day_index is not None else 0
+        start = controller.day_start if controller.day_start is not None else now
+        self.candidates.set_day(day, start, controller.clock.day_duration_seconds)
         if self.site.pacing.warmup_mode:
             decisions = tuple(SlotDecision(slot.id, WARMUP) for slot in request.slots)
             self._count(WARMUP, len(decisions))
@@ -298,6 +306,7 @@ class SiteEngine:
         if not self.ledger.reserve(campaign.id, day, reservation, price, winner.budget):
             return None
         gate.on_served(campaign.id)
+        self.lifetime_spend.add(campaign.id, day, price)
         self.paid_prices.record(campaign.id, price)
         self._on_selected(campaign, price)
         used.add(campaign.id)
@@ -311,6 +320,7 @@ class SiteEngine:
         ):
             return False
         self._recent.pop(request_id, None)
+        self.lifetime_spend.add(campaign.id, day, -decision.price_micros)
         self.lifetime.outcomes[SELECTED] -= 1
         if day == self.controller.day_index:
             self.today.outcomes[SELECTED] -= 1
