@@ -29,6 +29,7 @@ ID_RE = re.compile(ID_PATTERN)
 _LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
 
 MAX_DAILY_BUDGET_USD = 10_000_000
+MAX_LIFETIME_BUDGET_USD = 99_999_999
 MAX_CPM_USD = 10_000
 MIN_CPM_MICROS = 1_000  # $0.001 CPM: the smallest bid whose impression price is a whole micro
 MAX_CREATIVE_SIDE = 4096
@@ -90,6 +91,11 @@ BudgetMicros = Annotated[
     int,
     _money(1, MAX_DAILY_BUDGET_USD, "dailyBudget"),
     _dollars_schema(1, MAX_DAILY_BUDGET_USD),
+]
+LifetimeBudgetMicros = Annotated[
+    int,
+    _money(1, MAX_LIFETIME_BUDGET_USD, "lifetimeBudget"),
+    _dollars_schema(1, MAX_LIFETIME_BUDGET_USD),
 ]
 CpmMicros = Annotated[
     int, _money(MIN_CPM_MICROS, MAX_CPM_USD, "cpm"), _dollars_schema(MIN_CPM_MICROS, MAX_CPM_USD)
@@ -226,6 +232,8 @@ class CampaignCreate(Body):
     # The flight (UTC); a time without a zone is refused.
     flight_start: FlightTime | None = None
     flight_end: FlightTime | None = None
+    # Spread over the flight beside the daily budget; needs a flightEnd.
+    lifetime_budget: LifetimeBudgetMicros | None = None
 
     def draft(self, advertiser_id: str) -> Campaign:
         """The campaign this body asks for (its id filled in by the service when absent)."""
@@ -243,6 +251,7 @@ class CampaignCreate(Body):
             delivery=DeliveryMode(self.delivery_mode),
             flight_start=_epoch(self.flight_start),
             flight_end=_epoch(self.flight_end),
+            lifetime_budget_micros=self.lifetime_budget,
         )
 
 
@@ -258,6 +267,7 @@ class CampaignPatch(Body):
     delivery_mode: Delivery | None = None
     flight_start: FlightTime | None = None
     flight_end: FlightTime | None = None
+    lifetime_budget: LifetimeBudgetMicros | None = None
 
     def changes(self) -> dict[str, Any]:
         """`CampaignService.update`'s arguments: None for every field left out (unchanged)."""
@@ -273,6 +283,7 @@ class CampaignPatch(Body):
             "delivery": DeliveryMode(self.delivery_mode) if self.delivery_mode else None,
             "flight_start": _epoch(self.flight_start),
             "flight_end": _epoch(self.flight_end),
+            "lifetime_budget_micros": self.lifetime_budget,
         }
 
 
@@ -377,6 +388,7 @@ class CampaignOut(Out):
     delivery_mode: str
     flight_start: str | None
     flight_end: str | None
+    lifetime_budget: float | None
     archived: bool
 
 

@@ -15,6 +15,7 @@ from promovolve.api.keys import KeyRing
 from promovolve.api.metrics import Metrics
 from promovolve.domain.model import Advertiser, Campaign, Creative, Publisher, Site
 from promovolve.engine.catalog import Catalog
+from promovolve.engine.lifetime_spend import LifetimeSpend
 from promovolve.engine.memory import InMemoryBudgetLedger
 from promovolve.engine.network_pace import InMemoryNetworkPace
 from promovolve.engine.policies import policy_named
@@ -44,6 +45,8 @@ class ServerState:
     ledger: InMemoryBudgetLedger | RedisBudgetLedger = field(default_factory=InMemoryBudgetLedger)
     # Every engine paces each campaign over all the sites it runs on (docs/pacing.md).
     network: InMemoryNetworkPace = field(default_factory=InMemoryNetworkPace)
+    # Each campaign's spend before its latest day, for lifetime budgets (all engines).
+    lifetime_spend: LifetimeSpend = field(default_factory=LifetimeSpend)
     publishers: dict[str, Publisher] = field(default_factory=dict)
     advertisers: dict[str, Advertiser] = field(default_factory=dict)
     sites: dict[str, SiteState] = field(default_factory=dict)
@@ -136,7 +139,15 @@ class ServerState:
 
     def _engine(self, site: Site, origin: float) -> SiteEngine:
         policy = policy_named("default")
-        return SiteEngine(site, self.catalog, self.ledger, policy, origin, network=self.network)
+        return SiteEngine(
+            site,
+            self.catalog,
+            self.ledger,
+            policy,
+            origin,
+            network=self.network,
+            lifetime_spend=self.lifetime_spend,
+        )
 
     def tick(self, now: float) -> list[str]:
         """Every serving site without a request: day rollover, and its forecasts to the

@@ -83,6 +83,8 @@ class LoadedState:
     snapshots: dict[str, str] = field(default_factory=dict)
     # campaign → its latest day's spend and recent reservation ids
     ledger_days: dict[str, LedgerDay] = field(default_factory=dict)
+    # campaign → its spend over all time
+    lifetime_spent: dict[str, int] = field(default_factory=dict)
     # campaign → site that last spent for it
     last_site: dict[str, str] = field(default_factory=dict)
     # site → its latest day with spend → campaign → (impressions served, spend)
@@ -129,6 +131,7 @@ async def _load_spend(session: AsyncSession, state: LoadedState, since: float) -
     for total in await session.scalars(select(SiteCampaignTotalRow)):
         site, campaign = total.site_id, total.campaign_id
         state.site_selected[site] = state.site_selected.get(site, 0) + total.selected
+        state.lifetime_spent[campaign] = state.lifetime_spent.get(campaign, 0) + total.spend_micros
         latest = (total.last_ts, total.last_day)
         if campaign not in campaign_latest or latest > campaign_latest[campaign][:2]:
             campaign_latest[campaign] = (*latest, site)

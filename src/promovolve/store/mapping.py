@@ -69,6 +69,7 @@ def campaign_from_row(row: CampaignRow) -> Campaign:
         delivery=DeliveryMode(row.delivery_mode),
         flight_start=row.flight_start,
         flight_end=row.flight_end,
+        lifetime_budget_micros=row.lifetime_budget_micros,
     )
 
 

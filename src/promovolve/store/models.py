@@ -105,6 +105,8 @@ class CampaignRow(Base):
     delivery_mode: Mapped[str] = mapped_column(String(8), default="even")
     flight_start: Mapped[float | None] = mapped_column(Float, nullable=True)
     flight_end: Mapped[float | None] = mapped_column(Float, nullable=True)
+    # Spread over the flight beside the daily budget, NULL for none (migration 0008).
+    lifetime_budget_micros: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
 
 
 class CategoryPinRow(Base):
