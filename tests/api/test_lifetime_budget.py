@@ -29,7 +29,7 @@ async def selected_on(api: Harness, day: int, requests: int) -> int:
 async def test_a_lifetime_budget_is_spread_over_the_flight_and_survives_a_restart(
     api: Harness,
 ) -> None:
-    api.now = lambda: START.timestamp()  # type: ignore[misc]
+    api.now = lambda: START.timestamp()
     pub = await api.publisher("pub-1")
     adv = await api.advertiser("adv-1")
     await api.site(pub, "pub-1", "site-1", "example.com")
