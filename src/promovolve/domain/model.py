@@ -124,6 +124,21 @@ class Creative:
         return host_of(self.landing_url)
 
 
+@dataclass(frozen=True, slots=True)
+class HouseAd:
+    """A publisher's own creative for one of its sites: no budget, no price. It fills a slot
+    of its size that paid demand leaves empty, and is never charged for."""
+
+    id: str
+    publisher_id: str
+    site_id: str
+    asset_url: str
+    landing_url: str
+    width: int
+    height: int
+    archived: bool = False
+
+
 AccountKind = Literal["publisher", "advertiser"]
 Account = Publisher | Advertiser
 

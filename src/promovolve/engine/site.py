@@ -19,11 +19,10 @@ from promovolve.domain.ledger import BudgetLedger
 from promovolve.domain.model import (
     ApprovalStatus,
     Campaign,
-    Outcome,
+    HouseAd,
     Site,
     SlotSpec,
 )
-from promovolve.domain.money import MICROS_PER_USD
 from promovolve.domain.thompson import CreativeStatsTable
 from promovolve.engine import site_snapshot
 from promovolve.engine.candidates import CandidatePool, PoolFunding
@@ -43,6 +42,7 @@ from promovolve.engine.decisions import (
     reservation_id,
 )
 from promovolve.engine.gates import PacingGate, StrategyGate
+from promovolve.engine.house import HouseAds, count_house_event
 from promovolve.engine.kernels import fund
 from promovolve.engine.lifetime_spend import LifetimeSpend
 from promovolve.engine.network_pace import InMemoryNetworkPace, NetworkPace
@@ -113,6 +113,7 @@ class SiteEngine:
         self.gate: PacingGate = self.policy.make_gate(self.network, site.id)
         self.sampler = ThompsonSampler()
         self.paid_prices = PaidPrices()
+        self.house = HouseAds()
         self._override_gate: PacingGate | None = self._override_for(site.pacing)
         self.controller = self._new_controller(site.pacing)
 
@@ -165,6 +166,9 @@ class SiteEngine:
     def set_blocklist(self, domains: Iterable[str]) -> None:
         self.candidates.set_blocklist(domains)
 
+    def set_house_ads(self, ads: Iterable[HouseAd]) -> None:
+        self.house.load(ads)
+
     def drain_pending(self) -> list[str]:
         """Creatives that entered this site's pending queue since the last call."""
         return self.candidates.drain_pending()
@@ -215,11 +219,14 @@ class SiteEngine:
         used: set[str] = set()
         decisions_list: list[SlotDecision] = []
         lifetime, today = self.lifetime.outcomes, self.today.outcomes
+        house, house_used = self.house, set[str]()
         for slot in request.slots:
             decision = self._serve_slot(request, slot, day, used, now, rng)
-            decisions_list.append(decision)
             lifetime[decision.outcome] += 1
             today[decision.outcome] += 1
+            if house:
+                decision = house.fill(decision, slot, house_used, rng, (self.lifetime, self.today))
+            decisions_list.append(decision)
         return ServeResult(request.request_id, day, tuple(decisions_list))
 
     def _serve_slot(
@@ -358,24 +365,14 @@ class SiteEngine:
         self.lifetime.clicks += 1
         self.today.clicks += 1
 
+    def record_house(self, click: bool) -> None:
+        """A house ad's viewable impression or click: counted apart, never in Thompson
+        statistics (house ads do not compete)."""
+        count_house_event(click, (self.lifetime, self.today))
+
     def stats(self, now: float) -> dict[str, object]:
         """The seed's site-stats fields (lifetime counters; spend is today's)."""
-        controller = self.controller
-        in_day = controller.day_start is not None and not controller.has_new_day_started(now)
-        clock = controller.clock
-        elapsed = clock.scaled_elapsed_seconds(now)
-        outcomes = self.lifetime.outcomes
-        total_spend = sum(d.spend for d in self.campaign_days.values()) if in_day else 0
-        return {
-            "siteId": self.site.id,
-            "selected": outcomes[Outcome.SELECTED.value],
-            "pacingSkipped": outcomes[Outcome.PACING_SKIPPED.value],
-            "budgetExhausted": outcomes[Outcome.BUDGET_EXHAUSTED.value],
-            "noCandidates": outcomes[Outcome.NO_CANDIDATES.value],
-            "totalSpend": total_spend / MICROS_PER_USD,
-            "elapsedHours": round(elapsed / 3600, 4),
-            "expectedSpendFraction": round(controller.tracker.cumulative_fraction_at(elapsed), 6),
-        }
+        return site_snapshot.seed_stats_of(self, now)
 
     def snapshot(self) -> dict[str, object]:
         return site_snapshot.snapshot_of(self)
