@@ -32,6 +32,8 @@ def load_into(server: ServerState, state: LoadedState, now: float) -> None:
         server.blocklists[publisher_id] = frozenset(domains)
     for site_id, pins in state.pins.items():
         server.pins[site_id] = dict(pins)
+    for ad in state.house_ads:  # before their sites, which serve them
+        server.house_ads[ad.id] = ad
     for creative in state.creatives:  # before their campaigns, which publish them
         server.put_creative(creative)
     for campaign in state.campaigns:

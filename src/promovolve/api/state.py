@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 
 from promovolve.api.keys import KeyRing
 from promovolve.api.metrics import Metrics
-from promovolve.domain.model import Advertiser, Campaign, Creative, Publisher, Site
+from promovolve.domain.model import Advertiser, Campaign, Creative, HouseAd, Publisher, Site
 from promovolve.engine.catalog import Catalog
 from promovolve.engine.lifetime_spend import LifetimeSpend
 from promovolve.engine.memory import InMemoryBudgetLedger
@@ -56,6 +56,8 @@ class ServerState:
     campaign_last_site: dict[str, str] = field(default_factory=dict)
     # Publisher pins: site → page URL ("" for the whole site) → category ids.
     pins: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)
+    # Publishers' house ads, archived ones too.
+    house_ads: dict[str, HouseAd] = field(default_factory=dict)
     _by_campaign: dict[str, dict[str, Creative]] = field(default_factory=dict, init=False)
 
     def creatives_of(self, campaign_id: str) -> list[Creative]:
@@ -97,8 +99,18 @@ class ServerState:
             if state.site.publisher_id == publisher.id:
                 self._set_serving(state)
 
+    def put_house_ad(self, ad: HouseAd) -> None:
+        self.house_ads[ad.id] = ad
+        state = self.sites.get(ad.site_id)
+        if state is not None:
+            state.engine.set_house_ads(self.house_ads_of(ad.site_id))
+
+    def house_ads_of(self, site_id: str) -> list[HouseAd]:
+        return [ad for ad in self.house_ads.values() if ad.site_id == site_id]
+
     def add_site(self, site: Site, origin: float, now: float, started: bool = True) -> SiteState:
         state = SiteState(self.new_engine(site, origin, now), origin)
+        state.engine.set_house_ads(self.house_ads_of(site.id))
         if started:
             state.engine.start(now)
         self.sites[site.id] = state

@@ -123,6 +123,13 @@ def site_stats(runtime: Runtime, engine: SiteEngine, now: float) -> dict[str, ob
         "revenueToday": _usd(sum(d.spend for d in engine.campaign_days.values()))
         if in_day
         else 0.0,
+        # Slots paid demand left empty that a house ad filled, and their beacons (unpaid).
+        "houseFills": engine.lifetime.house_fills,
+        "houseFillsToday": engine.today.house_fills if in_day else 0,
+        "houseImpressions": engine.lifetime.house_impressions,
+        "houseClicks": engine.lifetime.house_clicks,
+        "houseImpressionsToday": engine.today.house_impressions if in_day else 0,
+        "houseClicksToday": engine.today.house_clicks if in_day else 0,
         "learnedShape": {
             "isWeekend": tracker.is_weekend,
             "active": [round(v, 6) for v in tracker.shape],
