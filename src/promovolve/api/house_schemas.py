@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from promovolve.api.schemas import Body, HttpsUrl, Id, Out, Side, WebUrl
+from promovolve.api.answers import Out
+from promovolve.api.schemas import Body, HttpsUrl, Id, Side, WebUrl
 from promovolve.domain.model import HouseAd
 
 

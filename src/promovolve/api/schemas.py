@@ -1,4 +1,5 @@
-"""Request and response bodies (camelCase JSON); money crosses the API as decimal dollars."""
+"""Request bodies (camelCase JSON); money crosses the API as decimal dollars. What the
+management endpoints answer is in `api.answers`."""
 
 from __future__ import annotations
 
@@ -18,7 +19,6 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
-from promovolve.api.responses import PacingOut
 from promovolve.context import taxonomy
 from promovolve.context.matching import unknown_ids
 from promovolve.domain.model import Campaign, CampaignStatus, DeliveryMode
@@ -174,7 +174,16 @@ Delivery = Literal["even", "asap"]
 CategoryId = Annotated[
     str, Field(min_length=1, max_length=64), NoControl, AfterValidator(lambda v: v.strip().lower())
 ]
-CategoryFloors = Annotated[dict[CategoryId, FloorMicros], Field(max_length=MAX_TERMS)]
+
+
+def _known_floor_ids(floors: dict[str, int]) -> dict[str, int]:
+    _known_ids(list(floors))
+    return floors
+
+
+CategoryFloors = Annotated[
+    dict[CategoryId, FloorMicros], Field(max_length=MAX_TERMS), AfterValidator(_known_floor_ids)
+]
 
 
 class Body(BaseModel):
@@ -347,99 +356,3 @@ class ClassifyBody(Body):
     title: PageTitle = ""
     description: PageDescription = ""
     text: PageText
-
-
-class Out(BaseModel):
-    """Response bodies (documentation; handlers build the dicts directly)."""
-
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
-
-
-class AccountOut(Out):
-    id: str
-    name: str
-    active: bool
-    api_key: str | None = None
-
-
-class SiteOut(Out):
-    id: str
-    publisher_id: str
-    domain: str
-    name: str
-    bid_weight: float
-    floor_cpm: float
-    category_floors: dict[str, float]
-    pacing: PacingOut
-    archived: bool
-
-
-class CampaignOut(Out):
-    id: str
-    advertiser_id: str
-    name: str
-    daily_budget: float
-    cpm: float
-    categories: list[str]
-    keywords: list[str]
-    excluded_categories: list[str]
-    excluded_keywords: list[str]
-    status: str
-    delivery_mode: str
-    flight_start: str | None
-    flight_end: str | None
-    lifetime_budget: float | None
-    archived: bool
-
-
-class CreativeOut(Out):
-    id: str
-    campaign_id: str
-    advertiser_id: str
-    asset_url: str
-    landing_url: str
-    width: int
-    height: int
-    status: str
-    archived: bool
-
-
-class ApprovalOut(Out):
-    creative_id: str
-    campaign_id: str
-    advertiser_id: str
-    status: str
-    landing_url: str
-    landing_domain: str
-    asset_url: str
-    width: int
-    height: int
-    cpm: float | None
-
-
-class BlocklistOut(Out):
-    publisher_id: str
-    domains: list[str]
-
-
-class ClassifiedCategoryOut(Out):
-    id: str
-    name: str
-    tier1: str
-    score: float
-
-
-class ClassifyOut(Out):
-    categories: list[ClassifiedCategoryOut]
-    keywords: list[str]
-
-
-class PinOut(Out):
-    url: str | None
-    categories: list[str]
-
-
-class ErrorOut(BaseModel):
-    error: str
-    message: str
-    field: str | None = None
