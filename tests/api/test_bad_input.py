@@ -7,6 +7,8 @@ classify call in test_context.py; what is left is here.
 
 from __future__ import annotations
 
+from typing import Any
+
 from tests.api.harness import Harness, bearer
 
 SITE = "/v1/publishers/pub-1/sites/site-1"
@@ -88,9 +90,11 @@ async def test_bids_that_fall_under_the_floor_later_leave_the_slot_to_house_ads(
 async def test_a_title_or_description_over_its_limit_is_refused(api: Harness) -> None:
     await _world(api)
     for field, limit in (("title", 500), ("description", 2000), ("text", 8000)):
-        r = await api.serve("site-1", PAGE, **{field: "x" * (limit + 1)})
+        page: dict[str, Any] = {field: "x" * (limit + 1)}
+        r = await api.serve("site-1", PAGE, None, **page)
         assert r.status_code == 422 and r.json()["field"] == field, r.text
-        r = await api.serve("site-1", PAGE, **{field: "x" * limit})
+        page = {field: "x" * limit}
+        r = await api.serve("site-1", PAGE, None, **page)
         assert r.status_code == 200, (field, r.text)
 
 
