@@ -52,6 +52,13 @@ async def test_a_lifetime_budget_is_spread_over_the_flight_and_survives_a_restar
     await api.restart()
     # 26 left over the 2 days left: 13 today; the restart read the lifetime spend back.
     assert await selected_on(api, 1, 20) == 13
+    stats = (await api.http.get(f"{CAMPAIGNS}/c/stats", headers=bearer(adv))).json()
+    assert (stats["dailyBudget"], stats["todayBudget"], stats["lifetimeBudget"]) == (1, 0.013, 0.03)
+    assert (stats["spendToday"], stats["remainingToday"], stats["lifetimeSpend"]) == (
+        0.013,
+        0.0,
+        0.017,
+    )
     assert await selected_on(api, 2, 20) == 13
     assert await selected_on(api, 3, 5) == 0  # the flight is over
     r = await api.http.get(f"{CAMPAIGNS}/c", headers=bearer(adv))

@@ -198,6 +198,11 @@ class CampaignStatsOut(Answer):
     advertiser_id: str
     status: str
     daily_budget: float
+    today_budget: float = Field(
+        description="What it may spend today: dailyBudget, or less with a lifetimeBudget"
+    )
+    lifetime_budget: float | None
+    lifetime_spend: float
     cpm: float
     spend_today: float
     remaining_today: float
