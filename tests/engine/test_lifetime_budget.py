@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import replace
 from random import Random
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from promovolve.domain.model import Campaign
 from promovolve.engine.lifetime_spend import LifetimeSpend
 from promovolve.engine.site import SiteEngine
@@ -78,3 +81,29 @@ def test_lifetime_spend_splits_at_the_latest_day() -> None:
     spend.add("c", 0, -3)  # a past day's reservation released late
     assert (spend.before("c", 2), spend.total("c")) == (5, 9)
     assert spend.before("other", 7) == 0
+
+
+@settings(deadline=None, max_examples=40)
+@given(
+    st.integers(1, 60),
+    st.integers(1, 6),
+    st.lists(st.integers(0, 40), min_size=1, max_size=6),
+    st.integers(1, 40),
+)
+def test_the_engine_never_spends_past_a_lifetime_budget(
+    impressions: int, days: int, traffic: list[int], daily: int
+) -> None:
+    """Whatever the traffic per day and the daily cap, the flight's spend stays within the
+    lifetime budget, and no day spends past its daily budget."""
+    c = replace(
+        campaign("c1", budget=daily * PRICE),
+        flight_start=0.0,
+        flight_end=float(days * DAY),
+        lifetime_budget_micros=impressions * PRICE,
+    )
+    engine = make_engine([c], [creative("a", "c1")])
+    for day in range(days + 1):
+        before = engine.lifetime_spend.total("c1")
+        selected_on_day(engine, day, n=traffic[day % len(traffic)])
+        assert engine.lifetime_spend.total("c1") - before <= daily * PRICE
+    assert engine.lifetime_spend.total("c1") <= impressions * PRICE
