@@ -224,3 +224,26 @@ def test_an_ad_in_a_hidden_tab_is_not_viewable_until_the_tab_shows(
     assert net.site_stats()["impressions"] == 0
     page.evaluate("window.__hidden = false; document.dispatchEvent(new Event('visibilitychange'))")
     eventually(lambda: net.site_stats()["impressions"] == 1)
+
+
+def test_a_house_ad_renders_where_no_paid_ad_may_and_its_impression_counts(
+    page: Page, pages: PageServer, server: LiveServer
+) -> None:
+    net = network(server, pages, approved=False)
+    house = {
+        "id": "h-1",
+        "assetUrl": "https://cdn.example.net/house.png",
+        "landingUrl": pages.add("/subscribe.html", "<!doctype html><title>Subscribe</title>"),
+        "width": 300,
+        "height": 250,
+    }
+    server.ok("POST", "/v1/publishers/pub-1/sites/site-1/house-ads", net.publisher_key, house)
+    fake_internet(page)
+    errors = errors_of(page)
+    page.goto(article(pages, server, SLOT))
+    img = page.wait_for_selector(AD_IMG)
+    assert img is not None and img.get_attribute("src") == house["assetUrl"]
+    eventually(lambda: net.site_stats()["houseImpressions"] == 1)
+    stats = net.site_stats()
+    assert (stats["houseFills"], stats["impressions"], stats["today"]["settledSpend"]) == (1, 0, 0)
+    assert errors == []

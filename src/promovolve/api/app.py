@@ -17,7 +17,7 @@ from promovolve.api.errors import JsonResponse, install_error_handlers
 from promovolve.api.middleware import PublicCorsMiddleware, ServerMiddleware
 from promovolve.api.openapi import build_openapi
 from promovolve.api.responses import HealthOut
-from promovolve.api.routes import advertisers, context, publishers, serving, stats
+from promovolve.api.routes import advertisers, context, house_ads, publishers, serving, stats
 from promovolve.api.runtime import Runtime
 from promovolve.settings import Settings
 from promovolve.ui.app import install_ui
@@ -79,6 +79,7 @@ def create_app(settings: Settings | None = None, clock: Callable[[], float] = ti
     # Routers after the ops routes: a route is found by trying each in order.
     app.include_router(serving.router)
     app.include_router(publishers.router)
+    app.include_router(house_ads.router)
     app.include_router(advertisers.router)
     app.include_router(stats.router)
     install_docs(app)

@@ -32,12 +32,16 @@ def load_into(server: ServerState, state: LoadedState, now: float) -> None:
         server.blocklists[publisher_id] = frozenset(domains)
     for site_id, pins in state.pins.items():
         server.pins[site_id] = dict(pins)
+    for ad in state.house_ads:  # before their sites, which serve them
+        server.house_ads[ad.id] = ad
     for creative in state.creatives:  # before their campaigns, which publish them
         server.put_creative(creative)
     for campaign in state.campaigns:
         server.put_campaign(campaign)
     for campaign_id, ledger_day in state.ledger_days.items():
         server.ledger.load(campaign_id, ledger_day.day, ledger_day.spent, ledger_day.recent)
+        before = state.lifetime_spent.get(campaign_id, 0) - ledger_day.spent
+        server.lifetime_spend.load(campaign_id, ledger_day.day, before, ledger_day.spent)
     server.campaign_last_site.update(state.last_site)
     for site, origin in state.sites:
         site_state = server.add_site(site, origin, now, started=False)

@@ -31,6 +31,11 @@ class Metrics:
             ["outcome"],
             registry=self.registry,
         )
+        self.house_fills = Counter(
+            "promovolve_house_fills",
+            "Slots that paid demand left empty, filled with a house ad (never charged)",
+            registry=self.registry,
+        )
         self.spend = Counter(
             "promovolve_spend_usd",
             "Spend reserved by answered selections, in dollars",

@@ -45,6 +45,27 @@ class SelectedSlotOut(Answer):
     click_url: str
 
 
+class HouseCreativeOut(Answer):
+    id: str
+    asset_url: str
+    landing_url: str
+    width: int
+    height: int
+
+
+class HouseSlotOut(Answer):
+    """A slot paid demand left empty (`paidOutcome` says why), filled with one of the
+    publisher's house ads: priced 0, its beacons count but never charge."""
+
+    id: str
+    outcome: Literal["house"]
+    paid_outcome: Literal["pacingSkipped", "budgetExhausted", "noCandidates"]
+    creative: HouseCreativeOut
+    price_cpm: float
+    impression_url: str
+    click_url: str
+
+
 class EmptySlotOut(Answer):
     """A slot with no ad, and why."""
 
@@ -54,7 +75,9 @@ class EmptySlotOut(Answer):
 
 class ServeOut(Answer):
     request_id: str
-    slots: list[Annotated[SelectedSlotOut | EmptySlotOut, Field(discriminator="outcome")]]
+    slots: list[
+        Annotated[SelectedSlotOut | HouseSlotOut | EmptySlotOut, Field(discriminator="outcome")]
+    ]
 
 
 class PacingBody(Answer):
@@ -148,6 +171,15 @@ class SiteStatsDetailOut(SiteStatsOut):
     clicks: int
     impressions_today: int
     clicks_today: int
+    below_floor: int = Field(description="Bids left out of an auction for being under the floor")
+    below_floor_today: int
+    revenue_today: float
+    house_fills: int = Field(description="Slots paid demand left empty, filled with a house ad")
+    house_fills_today: int
+    house_impressions: int
+    house_clicks: int
+    house_impressions_today: int
+    house_clicks_today: int
     learned_shape: LearnedShapeOut
     campaigns: list[CampaignOnSiteOut]
     creatives: list[CreativeOnSiteOut]
@@ -166,6 +198,11 @@ class CampaignStatsOut(Answer):
     advertiser_id: str
     status: str
     daily_budget: float
+    today_budget: float = Field(
+        description="What it may spend today: dailyBudget, or less with a lifetimeBudget"
+    )
+    lifetime_budget: float | None
+    lifetime_spend: float
     cpm: float
     spend_today: float
     remaining_today: float

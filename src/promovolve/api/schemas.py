@@ -1,4 +1,5 @@
-"""Request and response bodies (camelCase JSON); money crosses the API as decimal dollars."""
+"""Request bodies (camelCase JSON); money crosses the API as decimal dollars. What the
+management endpoints answer is in `api.answers`."""
 
 from __future__ import annotations
 
@@ -18,7 +19,6 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
-from promovolve.api.responses import PacingOut
 from promovolve.context import taxonomy
 from promovolve.context.matching import unknown_ids
 from promovolve.domain.model import Campaign, CampaignStatus, DeliveryMode
@@ -29,6 +29,7 @@ ID_RE = re.compile(ID_PATTERN)
 _LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
 
 MAX_DAILY_BUDGET_USD = 10_000_000
+MAX_LIFETIME_BUDGET_USD = 99_999_999
 MAX_CPM_USD = 10_000
 MIN_CPM_MICROS = 1_000  # $0.001 CPM: the smallest bid whose impression price is a whole micro
 MAX_CREATIVE_SIDE = 4096
@@ -90,6 +91,11 @@ BudgetMicros = Annotated[
     int,
     _money(1, MAX_DAILY_BUDGET_USD, "dailyBudget"),
     _dollars_schema(1, MAX_DAILY_BUDGET_USD),
+]
+LifetimeBudgetMicros = Annotated[
+    int,
+    _money(1, MAX_LIFETIME_BUDGET_USD, "lifetimeBudget"),
+    _dollars_schema(1, MAX_LIFETIME_BUDGET_USD),
 ]
 CpmMicros = Annotated[
     int, _money(MIN_CPM_MICROS, MAX_CPM_USD, "cpm"), _dollars_schema(MIN_CPM_MICROS, MAX_CPM_USD)
@@ -168,7 +174,16 @@ Delivery = Literal["even", "asap"]
 CategoryId = Annotated[
     str, Field(min_length=1, max_length=64), NoControl, AfterValidator(lambda v: v.strip().lower())
 ]
-CategoryFloors = Annotated[dict[CategoryId, FloorMicros], Field(max_length=MAX_TERMS)]
+
+
+def _known_floor_ids(floors: dict[str, int]) -> dict[str, int]:
+    _known_ids(list(floors))
+    return floors
+
+
+CategoryFloors = Annotated[
+    dict[CategoryId, FloorMicros], Field(max_length=MAX_TERMS), AfterValidator(_known_floor_ids)
+]
 
 
 class Body(BaseModel):
@@ -226,6 +241,8 @@ class CampaignCreate(Body):
     # The flight (UTC); a time without a zone is refused.
     flight_start: FlightTime | None = None
     flight_end: FlightTime | None = None
+    # Spread over the flight beside the daily budget; needs a flightEnd.
+    lifetime_budget: LifetimeBudgetMicros | None = None
 
     def draft(self, advertiser_id: str) -> Campaign:
         """The campaign this body asks for (its id filled in by the service when absent)."""
@@ -243,6 +260,7 @@ class CampaignCreate(Body):
             delivery=DeliveryMode(self.delivery_mode),
             flight_start=_epoch(self.flight_start),
             flight_end=_epoch(self.flight_end),
+            lifetime_budget_micros=self.lifetime_budget,
         )
 
 
@@ -258,6 +276,7 @@ class CampaignPatch(Body):
     delivery_mode: Delivery | None = None
     flight_start: FlightTime | None = None
     flight_end: FlightTime | None = None
+    lifetime_budget: LifetimeBudgetMicros | None = None
 
     def changes(self) -> dict[str, Any]:
         """`CampaignService.update`'s arguments: None for every field left out (unchanged)."""
@@ -273,6 +292,7 @@ class CampaignPatch(Body):
             "delivery": DeliveryMode(self.delivery_mode) if self.delivery_mode else None,
             "flight_start": _epoch(self.flight_start),
             "flight_end": _epoch(self.flight_end),
+            "lifetime_budget_micros": self.lifetime_budget,
         }
 
 
@@ -336,98 +356,3 @@ class ClassifyBody(Body):
     title: PageTitle = ""
     description: PageDescription = ""
     text: PageText
-
-
-class Out(BaseModel):
-    """Response bodies (documentation; handlers build the dicts directly)."""
-
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
-
-
-class AccountOut(Out):
-    id: str
-    name: str
-    active: bool
-    api_key: str | None = None
-
-
-class SiteOut(Out):
-    id: str
-    publisher_id: str
-    domain: str
-    name: str
-    bid_weight: float
-    floor_cpm: float
-    category_floors: dict[str, float]
-    pacing: PacingOut
-    archived: bool
-
-
-class CampaignOut(Out):
-    id: str
-    advertiser_id: str
-    name: str
-    daily_budget: float
-    cpm: float
-    categories: list[str]
-    keywords: list[str]
-    excluded_categories: list[str]
-    excluded_keywords: list[str]
-    status: str
-    delivery_mode: str
-    flight_start: str | None
-    flight_end: str | None
-    archived: bool
-
-
-class CreativeOut(Out):
-    id: str
-    campaign_id: str
-    advertiser_id: str
-    asset_url: str
-    landing_url: str
-    width: int
-    height: int
-    status: str
-    archived: bool
-
-
-class ApprovalOut(Out):
-    creative_id: str
-    campaign_id: str
-    advertiser_id: str
-    status: str
-    landing_url: str
-    landing_domain: str
-    asset_url: str
-    width: int
-    height: int
-    cpm: float | None
-
-
-class BlocklistOut(Out):
-    publisher_id: str
-    domains: list[str]
-
-
-class ClassifiedCategoryOut(Out):
-    id: str
-    name: str
-    tier1: str
-    score: float
-
-
-class ClassifyOut(Out):
-    categories: list[ClassifiedCategoryOut]
-    keywords: list[str]
-
-
-class PinOut(Out):
-    url: str | None
-    categories: list[str]
-
-
-class ErrorOut(BaseModel):
-    error: str
-    message: str
-    field: str | None = None

@@ -23,13 +23,17 @@ from promovolve.api.services.errors import (
 )
 from promovolve.api.state import ServerState, SiteState
 from promovolve.api.tracking import IMPRESSION, Beacon, TrackingSigner
-from promovolve.domain.model import Outcome, SlotSpec, host_of
+from promovolve.domain.model import HouseAd, Outcome, SlotSpec, host_of
 from promovolve.domain.money import MICROS_PER_USD
 from promovolve.engine.site import ServeRequest
 
 logger = logging.getLogger("promovolve.api.serve_path")
 
 SELECTED = Outcome.SELECTED.value
+# A house ad's beacons name this campaign (no id can start with "~"); their events are
+# stored under kinds of their own, so they never settle or count as paid impressions.
+HOUSE_CAMPAIGN = "~house"
+HOUSE_KINDS = {"imp": "house-i", "click": "house-c"}
 
 
 class RequestIds:
@@ -112,6 +116,13 @@ class ServePath:
         expires = int(now) + self.tracking_ttl_seconds
         for d in result.slots:
             self._outcome_counter(d.outcome).inc()
+            if d.house is not None:
+                beacon = Beacon(
+                    body.site_id, request_id, d.slot_id, d.house.id, HOUSE_CAMPAIGN, 0,
+                    result.day_index, expires,
+                )  # fmt: skip
+                out.append(self._house_slot(d.outcome, d.house, base_url, beacon))
+                continue
             creative, campaign = d.creative, d.campaign
             if d.outcome != SELECTED or creative is None or campaign is None:
                 out.append({"id": d.slot_id, "outcome": d.outcome})
@@ -161,6 +172,28 @@ class ServePath:
             self.metrics.spend.inc(spend / MICROS_PER_USD)
         return {"requestId": request_id, "slots": out}
 
+    def _house_slot(
+        self, paid_outcome: str, ad: HouseAd, base_url: str, beacon: Beacon
+    ) -> dict[str, object]:
+        """A slot filled with a house ad: said so, priced 0, no reservation."""
+        self.metrics.house_fills.inc()
+        impression_url, click_url = self.signer.urls(base_url, beacon)
+        return {
+            "id": beacon.slot,
+            "outcome": "house",
+            "paidOutcome": paid_outcome,
+            "creative": {
+                "id": ad.id,
+                "assetUrl": ad.asset_url,
+                "landingUrl": ad.landing_url,
+                "width": ad.width,
+                "height": ad.height,
+            },
+            "priceCpm": 0.0,
+            "impressionUrl": impression_url,
+            "clickUrl": click_url,
+        }
+
     async def track(self, kind: str, params: Mapping[str, str]) -> Beacon:
         """Verify a beacon, count it once (durably), and feed it to the site's engine.
 
@@ -172,6 +205,8 @@ class ServePath:
             self.metrics.beacons.labels(kind, "rejected").inc()
             raise
         site_state = self.state.sites.get(beacon.site)
+        if beacon.campaign == HOUSE_CAMPAIGN:
+            return await self._track_house(kind, beacon, site_state)
         if site_state is None or beacon.creative not in self.state.creatives:
             raise NotFoundError("site or creative")
         new = await self.recorder.event(kind, beacon, self.clock())
@@ -181,6 +216,24 @@ class ServePath:
                 engine.record_impression(beacon.creative)
             else:
                 engine.record_click(beacon.creative)
+            self.dirty.add(beacon.site)
+        self.metrics.beacons.labels(kind, "counted" if new else "replay").inc()
+        return beacon
+
+    def landing_url(self, beacon: Beacon) -> str:
+        """Where a counted click goes: the creative's or house ad's landing page."""
+        if beacon.campaign == HOUSE_CAMPAIGN:
+            return self.state.house_ads[beacon.creative].landing_url
+        return self.state.creatives[beacon.creative].landing_url
+
+    async def _track_house(self, kind: str, beacon: Beacon, site_state: SiteState | None) -> Beacon:
+        """Count a house ad's beacon once; it costs nothing and teaches Thompson nothing."""
+        ad = self.state.house_ads.get(beacon.creative)
+        if site_state is None or ad is None or ad.site_id != beacon.site:
+            raise NotFoundError("site or house ad")
+        new = await self.recorder.event(HOUSE_KINDS[kind], beacon, self.clock())
+        if new:
+            site_state.engine.record_house(click=kind != IMPRESSION)
             self.dirty.add(beacon.site)
         self.metrics.beacons.labels(kind, "counted" if new else "replay").inc()
         return beacon

@@ -76,6 +76,8 @@ class Settler:
 
     def _release(self, item: Released) -> None:
         state = self._state
+        # Whatever its day, it no longer counts against a lifetime budget.
+        state.lifetime_spend.add(item.campaign_id, item.day, -item.amount_micros)
         # Long after its id left the ledger's idempotency window: refund the amount.
         if not state.ledger.refund(item.campaign_id, item.day, item.amount_micros):
             return  # a past day: its spend is history, not budget

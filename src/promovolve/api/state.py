@@ -13,8 +13,9 @@ from dataclasses import dataclass, field, replace
 
 from promovolve.api.keys import KeyRing
 from promovolve.api.metrics import Metrics
-from promovolve.domain.model import Advertiser, Campaign, Creative, Publisher, Site
+from promovolve.domain.model import Advertiser, Campaign, Creative, HouseAd, Publisher, Site
 from promovolve.engine.catalog import Catalog
+from promovolve.engine.lifetime_spend import LifetimeSpend
 from promovolve.engine.memory import InMemoryBudgetLedger
 from promovolve.engine.network_pace import InMemoryNetworkPace
 from promovolve.engine.policies import policy_named
@@ -44,6 +45,8 @@ class ServerState:
     ledger: InMemoryBudgetLedger | RedisBudgetLedger = field(default_factory=InMemoryBudgetLedger)
     # Every engine paces each campaign over all the sites it runs on (docs/pacing.md).
     network: InMemoryNetworkPace = field(default_factory=InMemoryNetworkPace)
+    # Each campaign's spend before its latest day, for lifetime budgets (all engines).
+    lifetime_spend: LifetimeSpend = field(default_factory=LifetimeSpend)
     publishers: dict[str, Publisher] = field(default_factory=dict)
     advertisers: dict[str, Advertiser] = field(default_factory=dict)
     sites: dict[str, SiteState] = field(default_factory=dict)
@@ -53,6 +56,8 @@ class ServerState:
     campaign_last_site: dict[str, str] = field(default_factory=dict)
     # Publisher pins: site → page URL ("" for the whole site) → category ids.
     pins: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)
+    # Publishers' house ads, archived ones too.
+    house_ads: dict[str, HouseAd] = field(default_factory=dict)
     _by_campaign: dict[str, dict[str, Creative]] = field(default_factory=dict, init=False)
 
     def creatives_of(self, campaign_id: str) -> list[Creative]:
@@ -94,8 +99,18 @@ class ServerState:
             if state.site.publisher_id == publisher.id:
                 self._set_serving(state)
 
+    def put_house_ad(self, ad: HouseAd) -> None:
+        self.house_ads[ad.id] = ad
+        state = self.sites.get(ad.site_id)
+        if state is not None:
+            state.engine.set_house_ads(self.house_ads_of(ad.site_id))
+
+    def house_ads_of(self, site_id: str) -> list[HouseAd]:
+        return [ad for ad in self.house_ads.values() if ad.site_id == site_id]
+
     def add_site(self, site: Site, origin: float, now: float, started: bool = True) -> SiteState:
         state = SiteState(self.new_engine(site, origin, now), origin)
+        state.engine.set_house_ads(self.house_ads_of(site.id))
         if started:
             state.engine.start(now)
         self.sites[site.id] = state
@@ -136,7 +151,15 @@ class ServerState:
 
     def _engine(self, site: Site, origin: float) -> SiteEngine:
         policy = policy_named("default")
-        return SiteEngine(site, self.catalog, self.ledger, policy, origin, network=self.network)
+        return SiteEngine(
+            site,
+            self.catalog,
+            self.ledger,
+            policy,
+            origin,
+            network=self.network,
+            lifetime_spend=self.lifetime_spend,
+        )
 
     def tick(self, now: float) -> list[str]:
         """Every serving site without a request: day rollover, and its forecasts to the

@@ -95,6 +95,8 @@ class Campaign:
     # `flight_end`; None is open-ended.
     flight_start: float | None = None
     flight_end: float | None = None
+    # Spread over the flight's remaining days beside the daily budget (needs a flight end).
+    lifetime_budget_micros: int | None = None
 
     @property
     def is_active(self) -> bool:
@@ -120,6 +122,21 @@ class Creative:
     @property
     def landing_domain(self) -> str:
         return host_of(self.landing_url)
+
+
+@dataclass(frozen=True, slots=True)
+class HouseAd:
+    """A publisher's own creative for one of its sites: no budget, no price. It fills a slot
+    of its size that paid demand leaves empty, and is never charged for."""
+
+    id: str
+    publisher_id: str
+    site_id: str
+    asset_url: str
+    landing_url: str
+    width: int
+    height: int
+    archived: bool = False
 
 
 AccountKind = Literal["publisher", "advertiser"]

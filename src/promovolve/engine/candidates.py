@@ -32,7 +32,9 @@ class Candidate:
     """A campaign that may fill the slot, with its approved creatives that fit it.
 
     `multiplier` is CPM^bidWeight; each creative comes with its row in the site's Thompson
-    statistics; `position` is the candidate's index in its pool.
+    statistics; `position` is the candidate's index in its pool; `todays_budget` is what it
+    may spend today when that is not its daily budget (a lifetime budget spread over the
+    flight).
     """
 
     campaign: Campaign
@@ -40,13 +42,17 @@ class Candidate:
     multiplier: float
     creatives: tuple[tuple[Creative, int], ...]
     position: int = 0
+    todays_budget: int | None = None
     campaign_id: str = field(init=False)
     budget: int = field(init=False)
     cpm: int = field(init=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "campaign_id", self.campaign.id)
-        object.__setattr__(self, "budget", self.campaign.daily_budget_micros)
+        budget = self.todays_budget
+        if budget is None:
+            budget = self.campaign.daily_budget_micros
+        object.__setattr__(self, "budget", budget)
         object.__setattr__(self, "cpm", self.campaign.cpm_micros)
 
 

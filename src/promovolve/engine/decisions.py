@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from promovolve.domain.model import Campaign, Creative, Outcome, PageContext, SlotSpec
+from promovolve.domain.model import Campaign, Creative, HouseAd, Outcome, PageContext, SlotSpec
 
 WARMUP = "warmup"
 SELECTED = Outcome.SELECTED.value
@@ -28,6 +28,8 @@ class SlotDecision:
     campaign: Campaign | None = None
     creative: Creative | None = None
     price_micros: int = 0
+    # A house ad filling a slot paid demand left empty (`outcome` says why it did).
+    house: HouseAd | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +53,10 @@ class SiteCounters:
     impressions: int = 0
     clicks: int = 0
     below_floor: int = 0  # bids left out of a slot's auction for being under the floor
+    # House ads: slots they filled, and their viewable impressions and clicks (never paid).
+    house_fills: int = 0
+    house_impressions: int = 0
+    house_clicks: int = 0
 
 
 def reservation_id(request_id: str, slot_id: str) -> str:

@@ -19,11 +19,10 @@ from promovolve.domain.ledger import BudgetLedger
 from promovolve.domain.model import (
     ApprovalStatus,
     Campaign,
-    Outcome,
+    HouseAd,
     Site,
     SlotSpec,
 )
-from promovolve.domain.money import MICROS_PER_USD
 from promovolve.domain.thompson import CreativeStatsTable
 from promovolve.engine import site_snapshot
 from promovolve.engine.candidates import CandidatePool, PoolFunding
@@ -43,7 +42,9 @@ from promovolve.engine.decisions import (
     reservation_id,
 )
 from promovolve.engine.gates import PacingGate, StrategyGate
+from promovolve.engine.house import HouseAds, count_house_event
 from promovolve.engine.kernels import fund
+from promovolve.engine.lifetime_spend import LifetimeSpend
 from promovolve.engine.network_pace import InMemoryNetworkPace, NetworkPace
 from promovolve.engine.paid_prices import PaidPrices
 from promovolve.engine.policies import PacingPolicy, policy_named
@@ -87,15 +88,20 @@ class SiteEngine:
         policy: PacingPolicy | None = None,
         origin: float = 0.0,
         network: NetworkPace | None = None,
+        lifetime_spend: LifetimeSpend | None = None,
     ) -> None:
         """`network` is the pace every site engine of the process shares (the default gate
-        paces a campaign over all its sites); without one the site is a network of one."""
+        paces a campaign over all its sites); without one the site is a network of one.
+        `lifetime_spend` is the campaigns' spend over their lives, shared the same way."""
         self.site = site
         self.catalog = catalog
         self.ledger = ledger
         self.policy = policy if policy is not None else policy_named("default")
         self.creative_stats = CreativeStatsTable()
-        self.candidates = SiteCandidates(catalog, self.creative_stats, site.bid_weight)
+        self.lifetime_spend = lifetime_spend if lifetime_spend is not None else LifetimeSpend()
+        self.candidates = SiteCandidates(
+            catalog, self.creative_stats, site.bid_weight, self.lifetime_spend
+        )
         self.candidates.set_floors(site)
         self.lifetime = SiteCounters()
         self.today = SiteCounters()
@@ -107,6 +113,7 @@ class SiteEngine:
         self.gate: PacingGate = self.policy.make_gate(self.network, site.id)
         self.sampler = ThompsonSampler()
         self.paid_prices = PaidPrices()
+        self.house = HouseAds()
         self._override_gate: PacingGate | None = self._override_for(site.pacing)
         self.controller = self._new_controller(site.pacing)
 
@@ -159,6 +166,9 @@ class SiteEngine:
     def set_blocklist(self, domains: Iterable[str]) -> None:
         self.candidates.set_blocklist(domains)
 
+    def set_house_ads(self, ads: Iterable[HouseAd]) -> None:
+        self.house.load(ads)
+
     def drain_pending(self) -> list[str]:
         """Creatives that entered this site's pending queue since the last call."""
         return self.candidates.drain_pending()
@@ -200,6 +210,8 @@ class SiteEngine:
         if controller.observe_request(now):
             self._start_day()
         day = controller.day_index if controller.day_index is not None else 0
+        start = controller.day_start if controller.day_start is not None else now
+        self.candidates.set_day(day, start, controller.clock.day_duration_seconds)
         if self.site.pacing.warmup_mode:
             decisions = tuple(SlotDecision(slot.id, WARMUP) for slot in request.slots)
             self._count(WARMUP, len(decisions))
@@ -207,11 +219,14 @@ class SiteEngine:
         used: set[str] = set()
         decisions_list: list[SlotDecision] = []
         lifetime, today = self.lifetime.outcomes, self.today.outcomes
+        house, house_used = self.house, set[str]()
         for slot in request.slots:
             decision = self._serve_slot(request, slot, day, used, now, rng)
-            decisions_list.append(decision)
             lifetime[decision.outcome] += 1
             today[decision.outcome] += 1
+            if house:
+                decision = house.fill(decision, slot, house_used, rng, (self.lifetime, self.today))
+            decisions_list.append(decision)
         return ServeResult(request.request_id, day, tuple(decisions_list))
 
     def _serve_slot(
@@ -298,6 +313,7 @@ class SiteEngine:
         if not self.ledger.reserve(campaign.id, day, reservation, price, winner.budget):
             return None
         gate.on_served(campaign.id)
+        self.lifetime_spend.add(campaign.id, day, price)
         self.paid_prices.record(campaign.id, price)
         self._on_selected(campaign, price)
         used.add(campaign.id)
@@ -311,6 +327,7 @@ class SiteEngine:
         ):
             return False
         self._recent.pop(request_id, None)
+        self.lifetime_spend.add(campaign.id, day, -decision.price_micros)
         self.lifetime.outcomes[SELECTED] -= 1
         if day == self.controller.day_index:
             self.today.outcomes[SELECTED] -= 1
@@ -348,24 +365,14 @@ class SiteEngine:
         self.lifetime.clicks += 1
         self.today.clicks += 1
 
+    def record_house(self, click: bool) -> None:
+        """A house ad's viewable impression or click: counted apart, never in Thompson
+        statistics (house ads do not compete)."""
+        count_house_event(click, (self.lifetime, self.today))
+
     def stats(self, now: float) -> dict[str, object]:
         """The seed's site-stats fields (lifetime counters; spend is today's)."""
-        controller = self.controller
-        in_day = controller.day_start is not None and not controller.has_new_day_started(now)
-        clock = controller.clock
-        elapsed = clock.scaled_elapsed_seconds(now)
-        outcomes = self.lifetime.outcomes
-        total_spend = sum(d.spend for d in self.campaign_days.values()) if in_day else 0
-        return {
-            "siteId": self.site.id,
-            "selected": outcomes[Outcome.SELECTED.value],
-            "pacingSkipped": outcomes[Outcome.PACING_SKIPPED.value],
-            "budgetExhausted": outcomes[Outcome.BUDGET_EXHAUSTED.value],
-            "noCandidates": outcomes[Outcome.NO_CANDIDATES.value],
-            "totalSpend": total_spend / MICROS_PER_USD,
-            "elapsedHours": round(elapsed / 3600, 4),
-            "expectedSpendFraction": round(controller.tracker.cumulative_fraction_at(elapsed), 6),
-        }
+        return site_snapshot.seed_stats_of(self, now)
 
     def snapshot(self) -> dict[str, object]:
         return site_snapshot.snapshot_of(self)

@@ -12,18 +12,29 @@ from collections.abc import Iterable
 
 from promovolve.domain.auction import page_floor_micros
 from promovolve.domain.eligibility import creative_can_run, matches_context
-from promovolve.domain.model import ApprovalStatus, Creative, PageContext, Site
+from promovolve.domain.flight_budget import todays_budget_micros
+from promovolve.domain.model import ApprovalStatus, Campaign, Creative, PageContext, Site
 from promovolve.domain.money import MICROS_PER_USD, impression_price_micros
 from promovolve.domain.thompson import CreativeStatsTable, bid_multiplier
 from promovolve.engine.candidates import Candidate, CandidatePool
 from promovolve.engine.catalog import Catalog
+from promovolve.engine.lifetime_spend import LifetimeSpend
 
 CANDIDATE_POOLS_KEPT = 2_048
 
 
 class SiteCandidates:
-    def __init__(self, catalog: Catalog, stats: CreativeStatsTable, bid_weight: float) -> None:
+    def __init__(
+        self,
+        catalog: Catalog,
+        stats: CreativeStatsTable,
+        bid_weight: float,
+        lifetime_spend: LifetimeSpend | None = None,
+    ) -> None:
         self.catalog = catalog
+        self.lifetime_spend = lifetime_spend if lifetime_spend is not None else LifetimeSpend()
+        # The site's day (index, start, length in seconds): a lifetime budget's share of it.
+        self.day: tuple[int, float, float] = (0, 0.0, 86_400.0)
         self.stats = stats
         self.bid_weight = bid_weight
         self.floor_cpm = 0
@@ -53,6 +64,19 @@ class SiteCandidates:
         if (site.floor_cpm_micros, floors) != (self.floor_cpm, self.category_floors):
             self.floor_cpm, self.category_floors = site.floor_cpm_micros, floors
             self.changed()
+
+    def set_day(self, day: int, start: float, seconds: float) -> None:
+        """A new day: lifetime budgets get a new share, so pools are built afresh."""
+        if (day, start, seconds) != self.day:
+            self.day = (day, start, seconds)
+            self.changed()
+
+    def _todays_budget(self, campaign: Campaign) -> int | None:
+        if campaign.lifetime_budget_micros is None:
+            return None
+        day, start, seconds = self.day
+        before = self.lifetime_spend.before(campaign.id, day)
+        return todays_budget_micros(campaign, before, start, seconds)
 
     def set_approval(self, creative_id: str, status: ApprovalStatus | None) -> None:
         if status is None:
@@ -116,7 +140,8 @@ class SiteCandidates:
             elif approved and price > 0:
                 multiplier = bid_multiplier(campaign.cpm_micros / MICROS_PER_USD, self.bid_weight)
                 rows = tuple((c, self.stats.row(c.id)) for c in approved)
+                budget = self._todays_budget(campaign)
                 candidates.append(
-                    Candidate(campaign, price, multiplier, rows, position=len(candidates))
+                    Candidate(campaign, price, multiplier, rows, len(candidates), budget)
                 )
         return candidates, below_floor

@@ -48,6 +48,7 @@ def _campaign_values(campaign: Campaign) -> dict[str, object]:
         "delivery_mode": campaign.delivery.value,
         "flight_start": campaign.flight_start,
         "flight_end": campaign.flight_end,
+        "lifetime_budget_micros": campaign.lifetime_budget_micros,
     }
 
 

@@ -20,6 +20,7 @@ from promovolve.domain.model import (
     ApprovalStatus,
     Campaign,
     Creative,
+    HouseAd,
     Publisher,
     Site,
 )
@@ -27,6 +28,7 @@ from promovolve.store.mapping import (
     advertiser_from_row,
     campaign_from_row,
     creative_from_row,
+    house_ad_from_row,
     publisher_from_row,
     site_from_row,
 )
@@ -39,6 +41,7 @@ from promovolve.store.models import (
     CreativeRow,
     EngineSnapshotRow,
     EventDailyRow,
+    HouseAdRow,
     PublisherRow,
     SiteCampaignTotalRow,
     SiteCreativeTotalRow,
@@ -78,11 +81,14 @@ class LoadedState:
     pins: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)
     campaigns: list[Campaign] = field(default_factory=list)
     creatives: list[Creative] = field(default_factory=list)
+    house_ads: list[HouseAd] = field(default_factory=list)
     # site → creative → the publisher's decision
     approvals: dict[str, dict[str, ApprovalStatus]] = field(default_factory=dict)
     snapshots: dict[str, str] = field(default_factory=dict)
     # campaign → its latest day's spend and recent reservation ids
     ledger_days: dict[str, LedgerDay] = field(default_factory=dict)
+    # campaign → its spend over all time
+    lifetime_spent: dict[str, int] = field(default_factory=dict)
     # campaign → site that last spent for it
     last_site: dict[str, str] = field(default_factory=dict)
     # site → its latest day with spend → campaign → (impressions served, spend)
@@ -112,6 +118,7 @@ async def load_state(session: AsyncSession, now: float, window_seconds: float) -
         state.pins.setdefault(pin.site_id, {})[pin.url] = categories
     state.campaigns = [campaign_from_row(c) for c in await session.scalars(select(CampaignRow))]
     state.creatives = [creative_from_row(c) for c in await session.scalars(select(CreativeRow))]
+    state.house_ads = [house_ad_from_row(h) for h in await session.scalars(select(HouseAdRow))]
     for ap in await session.scalars(select(ApprovalRow)):
         state.approvals.setdefault(ap.site_id, {})[ap.creative_id] = ApprovalStatus(ap.status)
     for snap in await session.scalars(select(EngineSnapshotRow)):
@@ -129,6 +136,7 @@ async def _load_spend(session: AsyncSession, state: LoadedState, since: float) -
     for total in await session.scalars(select(SiteCampaignTotalRow)):
         site, campaign = total.site_id, total.campaign_id
         state.site_selected[site] = state.site_selected.get(site, 0) + total.selected
+        state.lifetime_spent[campaign] = state.lifetime_spent.get(campaign, 0) + total.spend_micros
         latest = (total.last_ts, total.last_day)
         if campaign not in campaign_latest or latest > campaign_latest[campaign][:2]:
             campaign_latest[campaign] = (*latest, site)

@@ -11,11 +11,19 @@ from promovolve.domain.model import (
     Creative,
     CreativeStatus,
     DeliveryMode,
+    HouseAd,
     Publisher,
     Site,
 )
 from promovolve.pacing.config import PacingConfig
-from promovolve.store.models import AdvertiserRow, CampaignRow, CreativeRow, PublisherRow, SiteRow
+from promovolve.store.models import (
+    AdvertiserRow,
+    CampaignRow,
+    CreativeRow,
+    HouseAdRow,
+    PublisherRow,
+    SiteRow,
+)
 
 
 def terms_json(terms: frozenset[str]) -> str:
@@ -69,6 +77,7 @@ def campaign_from_row(row: CampaignRow) -> Campaign:
         delivery=DeliveryMode(row.delivery_mode),
         flight_start=row.flight_start,
         flight_end=row.flight_end,
+        lifetime_budget_micros=row.lifetime_budget_micros,
     )
 
 
@@ -82,5 +91,18 @@ def creative_from_row(row: CreativeRow) -> Creative:
         width=row.width,
         height=row.height,
         status=CreativeStatus(row.status),
+        archived=row.archived_at is not None,
+    )
+
+
+def house_ad_from_row(row: HouseAdRow) -> HouseAd:
+    return HouseAd(
+        id=row.id,
+        publisher_id=row.publisher_id,
+        site_id=row.site_id,
+        asset_url=row.asset_url,
+        landing_url=row.landing_url,
+        width=row.width,
+        height=row.height,
         archived=row.archived_at is not None,
     )

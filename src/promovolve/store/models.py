@@ -1,5 +1,5 @@
-"""The SQL schema: accounts, sites, the catalog, approvals, spend, events, their daily and
-lifetime aggregates, snapshots.
+"""The SQL schema: accounts, sites, the catalog, house ads, approvals, spend, events, their
+daily and lifetime aggregates, snapshots.
 
 Money is BIGINT micro-units. Migrations in `promovolve/store/migrations` create exactly
 these tables; change both together.
@@ -105,6 +105,8 @@ class CampaignRow(Base):
     delivery_mode: Mapped[str] = mapped_column(String(8), default="even")
     flight_start: Mapped[float | None] = mapped_column(Float, nullable=True)
     flight_end: Mapped[float | None] = mapped_column(Float, nullable=True)
+    # Spread over the flight beside the daily budget, NULL for none (migration 0008).
+    lifetime_budget_micros: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
 
 
 class CategoryPinRow(Base):
@@ -128,6 +130,22 @@ class CreativeRow(Base):
     status: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[float] = mapped_column(Float)
     # Set once archived (migration 0003): the row and its history stay.
+    archived_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+
+
+class HouseAdRow(Base):
+    """A publisher's own creative for one of its sites (migration 0008)."""
+
+    __tablename__ = "house_ads"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    publisher_id: Mapped[str] = mapped_column(ForeignKey("publishers.id"))
+    site_id: Mapped[str] = mapped_column(ForeignKey("sites.id"), index=True)
+    asset_url: Mapped[str] = mapped_column(Text)
+    landing_url: Mapped[str] = mapped_column(Text)
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[float] = mapped_column(Float)
+    # Set once archived: the row stays.
     archived_at: Mapped[float | None] = mapped_column(Float, nullable=True)
 
 

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from promovolve.store.accounts import AccountRepository
 from promovolve.store.campaigns import ApprovalRepository, CampaignRepository, CreativeRepository
 from promovolve.store.errors import ConstraintError, StoreUnavailableError
+from promovolve.store.house_ads import HouseAdRepository
 from promovolve.store.sites import BlocklistRepository, CategoryPinRepository, SiteRepository
 
 
@@ -29,6 +30,7 @@ class Repositories:
     creatives: CreativeRepository
     approvals: ApprovalRepository
     pins: CategoryPinRepository
+    house_ads: HouseAdRepository
 
     @classmethod
     def on(cls, session: AsyncSession) -> Repositories:
@@ -40,6 +42,7 @@ class Repositories:
             CreativeRepository(session),
             ApprovalRepository(session),
             CategoryPinRepository(session),
+            HouseAdRepository(session),
         )
 
 

@@ -101,7 +101,7 @@
       .then((answer) => {
         for (const a of answer.slots || []) {
           const s = ids.get(a.id);
-          if (s && a.outcome === "selected" && a.creative) show(s, a), ids.delete(a.id);
+          if (s && a.creative && (a.outcome === "selected" || a.outcome === "house")) show(s, a), ids.delete(a.id);
         }
       })
       .catch(() => {})

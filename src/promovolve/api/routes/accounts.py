@@ -7,12 +7,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path
 
+from promovolve.api.answers import AccountOut
 from promovolve.api.auth import require_account, require_admin
 from promovolve.api.deps import PrincipalDep, ServicesDep
 from promovolve.api.errors import JsonResponse
 from promovolve.api.keys import Principal
 from promovolve.api.routes.common import account_json, created
-from promovolve.api.schemas import AccountCreate, AccountOut
+from promovolve.api.schemas import AccountCreate
 from promovolve.domain.model import AccountKind
 
 

@@ -4,19 +4,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
+from promovolve.api.answers import CampaignOut, CreativeOut
 from promovolve.api.auth import require_advertiser
 from promovolve.api.deps import PrincipalDep, ServicesDep
 from promovolve.api.errors import JsonResponse
 from promovolve.api.routes.accounts import add_account_routes
 from promovolve.api.routes.common import IncludeQuery, campaign_json, created, creative_json
-from promovolve.api.schemas import (
-    CampaignCreate,
-    CampaignOut,
-    CampaignPatch,
-    CreativeCreate,
-    CreativeOut,
-    CreativePatch,
-)
+from promovolve.api.schemas import CampaignCreate, CampaignPatch, CreativeCreate, CreativePatch
 from promovolve.domain.model import (
     Creative,
     CreativeStatus,

@@ -61,6 +61,11 @@ def campaign_json(campaign: Campaign) -> dict[str, object]:
         "deliveryMode": campaign.delivery.value,
         "flightStart": _utc(campaign.flight_start),
         "flightEnd": _utc(campaign.flight_end),
+        "lifetimeBudget": (
+            None
+            if campaign.lifetime_budget_micros is None
+            else micros_to_usd(campaign.lifetime_budget_micros)
+        ),
         "archived": campaign.archived,
     }
 

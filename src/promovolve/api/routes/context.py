@@ -6,10 +6,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
+from promovolve.api.answers import ClassifyOut, PinOut
 from promovolve.api.auth import require_publisher
 from promovolve.api.deps import PrincipalDep, RuntimeDep, ServicesDep
 from promovolve.api.errors import ApiError, JsonResponse
-from promovolve.api.schemas import ClassifyBody, ClassifyOut, PinBody, PinOut
+from promovolve.api.schemas import ClassifyBody, PinBody
 from promovolve.context.classifier import Classification
 
 router = APIRouter(tags=["context"])

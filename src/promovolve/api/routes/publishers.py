@@ -6,22 +6,14 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Query, Response
 
+from promovolve.api.answers import ApprovalOut, BlocklistOut, SiteOut
 from promovolve.api.auth import require_publisher
 from promovolve.api.deps import PrincipalDep, ServicesDep
 from promovolve.api.errors import ApiError, JsonResponse, not_found
 from promovolve.api.responses import PacingOut
 from promovolve.api.routes.accounts import add_account_routes
 from promovolve.api.routes.common import IncludeQuery, created, site_json
-from promovolve.api.schemas import (
-    ID_RE,
-    ApprovalOut,
-    BlocklistBody,
-    BlocklistOut,
-    SiteCreate,
-    SiteOut,
-    SitePatch,
-    normalize_domain,
-)
+from promovolve.api.schemas import ID_RE, BlocklistBody, SiteCreate, SitePatch, normalize_domain
 from promovolve.api.services import Approval
 from promovolve.domain.model import ApprovalStatus
 from promovolve.domain.money import micros_to_usd

@@ -116,5 +116,5 @@ async def impression(request: Request, runtime: RuntimeDep) -> Response:
 async def click(request: Request, runtime: RuntimeDep) -> Response:
     """Click beacon (signed URL); redirects to the creative's landing page."""
     beacon = await runtime.serving.track(CLICK, dict(request.query_params))
-    creative = runtime.state.creatives[beacon.creative]
-    return RedirectResponse(creative.landing_url, status_code=302, headers=_NO_STORE)
+    landing_url = runtime.serving.landing_url(beacon)
+    return RedirectResponse(landing_url, status_code=302, headers=_NO_STORE)

@@ -10,6 +10,7 @@ from promovolve.api.errors import JsonResponse, not_found
 from promovolve.api.responses import CampaignStatsOut, SiteStatsDetailOut, SiteStatsOut
 from promovolve.api.runtime import Runtime
 from promovolve.api.today import campaign_today, site_today
+from promovolve.domain.flight_budget import todays_budget_micros
 from promovolve.domain.model import ApprovalStatus, Campaign, Outcome
 from promovolve.domain.money import MICROS_PER_USD
 from promovolve.engine.site import SiteEngine
@@ -123,6 +124,13 @@ def site_stats(runtime: Runtime, engine: SiteEngine, now: float) -> dict[str, ob
         "revenueToday": _usd(sum(d.spend for d in engine.campaign_days.values()))
         if in_day
         else 0.0,
+        # Slots paid demand left empty that a house ad filled, and their beacons (unpaid).
+        "houseFills": engine.lifetime.house_fills,
+        "houseFillsToday": engine.today.house_fills if in_day else 0,
+        "houseImpressions": engine.lifetime.house_impressions,
+        "houseClicks": engine.lifetime.house_clicks,
+        "houseImpressionsToday": engine.today.house_impressions if in_day else 0,
+        "houseClicksToday": engine.today.house_clicks if in_day else 0,
         "learnedShape": {
             "isWeekend": tracker.is_weekend,
             "active": [round(v, 6) for v in tracker.shape],
@@ -168,7 +176,9 @@ def campaign_stats(runtime: Runtime, campaign: Campaign, now: float) -> dict[str
         duration = SECONDS_PER_DAY
         fraction = (now - day_start) / SECONDS_PER_DAY
     spent = runtime.state.ledger.spent(campaign.id, day)
-    budget = campaign.daily_budget_micros
+    lifetime = runtime.state.lifetime_spend
+    # Today's budget: the daily budget, or a lifetime budget's share of today.
+    budget = todays_budget_micros(campaign, lifetime.before(campaign.id, day), day_start, duration)
     creative_ids = {c.id for c in runtime.state.creatives_of(campaign.id)}
     sites = []
     impressions = clicks = 0
@@ -193,7 +203,14 @@ def campaign_stats(runtime: Runtime, campaign: Campaign, now: float) -> dict[str
         "campaignId": campaign.id,
         "advertiserId": campaign.advertiser_id,
         "status": campaign.status.value,
-        "dailyBudget": _usd(budget),
+        "dailyBudget": _usd(campaign.daily_budget_micros),
+        "todayBudget": _usd(budget),
+        "lifetimeBudget": (
+            None
+            if campaign.lifetime_budget_micros is None
+            else _usd(campaign.lifetime_budget_micros)
+        ),
+        "lifetimeSpend": _usd(lifetime.total(campaign.id)),
         "cpm": _usd(campaign.cpm_micros),
         "spendToday": _usd(spent),
         "remainingToday": _usd(max(0, budget - spent)),

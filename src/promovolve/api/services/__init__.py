@@ -20,6 +20,7 @@ from promovolve.api.services.errors import (
     UnavailableError,
     UnusableConfigError,
 )
+from promovolve.api.services.house_ads import HouseAdService
 from promovolve.api.services.moderation import Approval, ModerationService
 from promovolve.api.services.pins import PinService
 from promovolve.api.services.sites import SiteService
@@ -32,6 +33,7 @@ class Services:
     campaigns: CampaignService
     moderation: ModerationService
     pins: PinService
+    house_ads: HouseAdService
 
     @classmethod
     def on(cls, context: ServiceContext) -> Services:
@@ -42,6 +44,7 @@ class Services:
             CampaignService(context),
             ModerationService(context, sites),
             PinService(context, sites),
+            HouseAdService(context, sites),
         )
 
 
@@ -51,6 +54,7 @@ __all__ = [
     "CampaignService",
     "ConflictError",
     "ForbiddenError",
+    "HouseAdService",
     "InvalidError",
     "ModerationService",
     "NotFoundError",

@@ -75,6 +75,7 @@ class CampaignService:
         delivery: DeliveryMode | None = None,
         flight_start: float | None = None,
         flight_end: float | None = None,
+        lifetime_budget_micros: int | None = None,
     ) -> Campaign:
         """Change budget, bid, status, targeting, name or delivery mode; absent values stay
         as they are."""
@@ -104,6 +105,11 @@ class CampaignService:
                 delivery=delivery if delivery is not None else old.delivery,
                 flight_start=flight_start if flight_start is not None else old.flight_start,
                 flight_end=flight_end if flight_end is not None else old.flight_end,
+                lifetime_budget_micros=(
+                    lifetime_budget_micros
+                    if lifetime_budget_micros is not None
+                    else old.lifetime_budget_micros
+                ),
             )
             _check_flight(new)
             async with ctx.writes("campaign") as stored:
@@ -184,3 +190,6 @@ def _check_flight(campaign: Campaign) -> None:
     start, end = campaign.flight_start, campaign.flight_end
     if start is not None and end is not None and end <= start:
         raise InvalidError("flightEnd must be after flightStart", "flightEnd")
+    if campaign.lifetime_budget_micros is not None and end is None:
+        # Spread over the days left of the flight: without an end there are none to count.
+        raise InvalidError("a lifetimeBudget needs a flightEnd", "lifetimeBudget")
