@@ -134,7 +134,11 @@ class Runtime:
             pages,
             guard,
         )
-        self._services = Services.on(ServiceContext(state, sessions, self.clock, snapshots.dirty))
+        self._services = Services.on(
+            ServiceContext(
+                state, sessions, self.clock, snapshots.dirty, blocklist_max=settings.blocklist_max
+            )
+        )
         snapshots.start()
         ticker = self._ticker = Ticker(state, snapshots.dirty, self.clock)
         ticker.start()

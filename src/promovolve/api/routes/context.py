@@ -9,10 +9,11 @@ from fastapi import APIRouter, Query, Response
 from promovolve.api.auth import require_publisher
 from promovolve.api.deps import PrincipalDep, RuntimeDep, ServicesDep
 from promovolve.api.errors import ApiError, JsonResponse
+from promovolve.api.ownership import OwnedRoute
 from promovolve.api.schemas import ClassifyBody, ClassifyOut, PinBody, PinOut
 from promovolve.context.classifier import Classification
 
-router = APIRouter(tags=["context"])
+router = APIRouter(tags=["context"], route_class=OwnedRoute)
 PINS = "/v1/publishers/{publisherId}/sites/{siteId}/pins"
 
 
