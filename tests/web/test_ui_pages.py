@@ -219,6 +219,24 @@ async def test_site_stats_part_is_live(ui_api: Harness) -> None:
     assert "Pending approval</th><td>1" in r.text
 
 
+async def test_site_stats_show_invalid_traffic_by_reason(ui_api: Harness) -> None:
+    key, _ = await pending_creatives(ui_api, 1)
+    body = {
+        "siteId": "site-1",
+        "url": "https://news.example.com/a",
+        "slots": [{"id": "top", "width": 300, "height": 250}],
+    }
+    bot = {"User-Agent": "Mozilla/5.0 (compatible; bingbot/2.0)"}
+    r = await ui_api.http.post("/v1/serve", json=body, headers=bot)
+    assert r.json()["slots"][0]["outcome"] == "invalidTraffic"
+    ui = browser_of(ui_api)
+    await ui.login(key)
+    r = await ui.get("/ui/sites/site-1/stats")
+    assert 'data-invalid="serves-bot">1<' in r.text
+    assert 'data-invalid="serves-overCap">0<' in r.text
+    assert 'data-invalid="impressions-beforeViewable">0<' in r.text
+
+
 async def test_blocklist_blocks_and_unblocks(ui_api: Harness) -> None:
     key = await ui_api.publisher("pub-1")
     ui = browser_of(ui_api)
