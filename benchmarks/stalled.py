@@ -136,9 +136,14 @@ def source_env() -> dict[str, str]:
     return {"PYTHONPATH": str(Path(source) / "src")} if source else {}
 
 
-def run(connections: int = 5000, wait_seconds: float = 60.0) -> StalledReport:
+def run(
+    connections: int = 5000, wait_seconds: float = 60.0, max_connections: int | None = None
+) -> StalledReport:
     raise_own_file_limit(2 * connections + 1024)
-    with running_server(source_env()) as server:
+    env = source_env()
+    if max_connections is not None:
+        env["PROMOVOLVE_MAX_CONNECTIONS"] = str(max_connections)
+    with running_server(env) as server:
         return asyncio.run(measure(server, connections, wait_seconds))
 
 
@@ -146,8 +151,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--connections", type=int, default=5000)
     parser.add_argument("--wait", type=float, default=60.0, help="seconds to wait for closes")
+    parser.add_argument("--max-connections", type=int, help="the server's cap (its default)")
     args = parser.parse_args()
-    report = run(args.connections, args.wait)
+    report = run(args.connections, args.wait, args.max_connections)
     print(json.dumps(asdict(report)))
 
 
