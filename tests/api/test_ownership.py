@@ -35,7 +35,7 @@ def _typed_body_routes() -> list[tuple[str, str]]:
             if "{publisherId}" not in route.path and "{advertiserId}" not in route.path:
                 continue
             path = re.sub(r"\{(\w+)\}", lambda m: PATH_VALUES[m.group(1)], route.path)
-            for method in sorted(route.methods):
+            for method in sorted(route.methods or ()):
                 found.append((method, path))
     return found
 
