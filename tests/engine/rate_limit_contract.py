@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from promovolve.domain.traffic import PENALTY_SECONDS, burst_of
+from promovolve.engine.invalid_counts import InvalidServeCounts
 from promovolve.engine.rate_limit import RateLimiter
 
 RATE = 10.0
@@ -40,3 +41,19 @@ class RateLimiterContract:
         later = 101.0 + PENALTY_SECONDS + 1
         assert limiter.admit("imp:site:a", later, blocked_by="s:site:a")
         assert limiter.admit("s:site:a", later)
+
+
+class InvalidServeCountsContract:
+    def make_counts(self) -> InvalidServeCounts:
+        raise NotImplementedError
+
+    def test_counts_by_site_day_and_reason(self) -> None:
+        counts = self.make_counts()
+        assert counts.of("site", 3) == {"bot": 0, "overCap": 0}
+        for reason in ("bot", "overCap", "overCap"):
+            counts.add("site", 3, reason)
+        counts.add("other", 3, "bot")
+        assert counts.of("site", 3) == {"bot": 1, "overCap": 2}
+        assert counts.of("other", 3) == {"bot": 1, "overCap": 0}
+        counts.add("site", 4, "bot")  # a new day starts from zero
+        assert counts.of("site", 4) == {"bot": 1, "overCap": 0}

@@ -1,7 +1,8 @@
 from __future__ import annotations
 
+from promovolve.engine.invalid_counts import InMemoryInvalidServeCounts, InvalidServeCounts
 from promovolve.engine.rate_limit import InMemoryRateLimiter, RateLimiter
-from tests.engine.rate_limit_contract import RateLimiterContract
+from tests.engine.rate_limit_contract import InvalidServeCountsContract, RateLimiterContract
 
 
 class TestInMemoryRateLimiter(RateLimiterContract):
@@ -19,3 +20,8 @@ def test_memory_stays_bounded_and_idle_buckets_go_first():
     for i in range(1000):
         limiter.admit(f"s:busy:{i}", 2000.0)
     assert len(limiter) <= 100
+
+
+class TestInMemoryInvalidServeCounts(InvalidServeCountsContract):
+    def make_counts(self) -> InvalidServeCounts:
+        return InMemoryInvalidServeCounts()

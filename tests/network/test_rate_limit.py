@@ -10,9 +10,15 @@ import pytest
 import redis
 
 from promovolve.domain.traffic import burst_of
+from promovolve.engine.invalid_counts import InvalidServeCounts
 from promovolve.engine.rate_limit import RateLimiter
+from promovolve.network.invalid_counts import RedisInvalidServeCounts
 from promovolve.network.rate_limit import RedisRateLimiter
-from tests.engine.rate_limit_contract import RATE, RateLimiterContract
+from tests.engine.rate_limit_contract import (
+    RATE,
+    InvalidServeCountsContract,
+    RateLimiterContract,
+)
 
 URL = os.environ.get("PROMOVOLVE_TEST_RATE_REDIS_URL", "redis://127.0.0.1:6379/14")
 
@@ -35,6 +41,11 @@ def _limiter(rate: float, prefix: str) -> RedisRateLimiter:
 class TestRedisRateLimiter(RateLimiterContract):
     def make_limiter(self, rate: float) -> RateLimiter:
         return _limiter(rate, f"test-{uuid.uuid4().hex}")
+
+
+class TestRedisInvalidServeCounts(InvalidServeCountsContract):
+    def make_counts(self) -> InvalidServeCounts:
+        return RedisInvalidServeCounts(_redis(), f"test-{uuid.uuid4().hex}")
 
 
 def test_two_processes_share_one_cap():

@@ -17,11 +17,11 @@ from promovolve.api.tracking import IMPRESSION, Beacon
 from promovolve.api.traffic_guard.bots import BotMatcher
 from promovolve.api.traffic_guard.sources import SourceHasher
 from promovolve.domain.traffic import (
-    SERVE_REASONS,
     InvalidReason,
     click_reason,
     impression_reason,
 )
+from promovolve.engine.invalid_counts import InvalidServeCounts
 from promovolve.engine.rate_limit import RateLimiter
 
 # When a served slot's valid impression was counted (None: never), for the click rules.
@@ -42,13 +42,13 @@ class TrafficGuard:
         bots: BotMatcher,
         limiter: RateLimiter | None,
         impression_time: ImpressionTime,
+        serve_counts: InvalidServeCounts,
     ) -> None:
         self.sources = sources
         self.bots = bots
         self.limiter = limiter  # None: no rate cap
         self._impression_time = impression_time
-        # site → (its day, reason → invalid serves that day)
-        self._serves: dict[str, tuple[int, dict[str, int]]] = {}
+        self._serve_counts = serve_counts
 
     def source_of(self, scope: Scope, now: float) -> str:
         client = scope.get("client")
@@ -82,13 +82,8 @@ class TrafficGuard:
         return click_reason(await self._impression_time(beacon.request, beacon.slot), now)
 
     def count_serve(self, site_id: str, day: int, reason: InvalidReason) -> None:
-        current = self._serves.get(site_id)
-        if current is None or current[0] != day:
-            current = self._serves[site_id] = (day, dict.fromkeys(SERVE_REASONS, 0))
-        current[1][reason] += 1
+        self._serve_counts.add(site_id, day, reason)
 
     def serves_today(self, site_id: str, day: int) -> dict[str, int]:
-        """Today's invalid serves of a site by reason (this process's since its start)."""
-        current = self._serves.get(site_id)
-        counts = current[1] if current is not None and current[0] == day else {}
-        return {str(r): counts.get(r, 0) for r in SERVE_REASONS}
+        """A site's invalid serves of its day `day` by reason."""
+        return self._serve_counts.of(site_id, day)

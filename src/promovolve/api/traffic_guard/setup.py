@@ -9,7 +9,9 @@ from promovolve.api.traffic_guard.bots import BotMatcher
 from promovolve.api.traffic_guard.guard import TrafficGuard
 from promovolve.api.traffic_guard.hosts import TrackingBase, local_base, split_list
 from promovolve.api.traffic_guard.sources import SourceHasher, parse_networks
+from promovolve.engine.invalid_counts import InMemoryInvalidServeCounts, InvalidServeCounts
 from promovolve.engine.rate_limit import InMemoryRateLimiter, RateLimiter
+from promovolve.network.invalid_counts import RedisInvalidServeCounts
 from promovolve.network.rate_limit import RedisRateLimiter
 from promovolve.settings import Settings
 from promovolve.store import invalid
@@ -33,12 +35,18 @@ def build_guard(
         async with sessions() as session:
             return await invalid.impression_time(session, request_id, slot_id)
 
+    counts: InvalidServeCounts = (
+        RedisInvalidServeCounts(redis_client)
+        if redis_client is not None
+        else InMemoryInvalidServeCounts()
+    )
     proxies = parse_networks(split_list(settings.trusted_proxies))
     return TrafficGuard(
         SourceHasher(secret, proxies),
         BotMatcher.load(settings.bot_patterns_file),
         limiter,
         impression_time,
+        counts,
     )
 
 
