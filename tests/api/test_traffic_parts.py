@@ -66,3 +66,20 @@ def test_bad_guard_settings_stop_the_start(tmp_path: Path):
         Settings.from_env(bot_patterns_file=tmp_path / "missing.txt")
     with pytest.raises(SettingsError, match="rate_limit"):
         Settings.from_env(rate_limit=-1)
+
+
+def test_guard_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch):
+    defaults = Settings.from_env()
+    assert defaults.rate_limit == 20 and defaults.trusted_proxies == ""
+    assert defaults.request_timeout_seconds == 5 and defaults.keep_alive_seconds == 5
+    assert defaults.max_connections == 4096 and defaults.blocklist_max == 10_000
+    monkeypatch.setenv("PROMOVOLVE_RATE_LIMIT", "0")
+    monkeypatch.setenv("PROMOVOLVE_TRUSTED_PROXIES", "10.0.0.0/8, 192.0.2.1")
+    monkeypatch.setenv("PROMOVOLVE_REQUEST_TIMEOUT", "2.5")
+    monkeypatch.setenv("PROMOVOLVE_KEEP_ALIVE", "3")
+    monkeypatch.setenv("PROMOVOLVE_MAX_CONNECTIONS", "100")
+    monkeypatch.setenv("PROMOVOLVE_ALLOWED_HOSTS", "ads.example.com")
+    settings = Settings.from_env()
+    assert settings.rate_limit == 0 and settings.request_timeout_seconds == 2.5
+    assert settings.keep_alive_seconds == 3 and settings.max_connections == 100
+    assert settings.allowed_hosts == "ads.example.com"
