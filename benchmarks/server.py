@@ -45,6 +45,9 @@ def running_server(extra_env: dict[str, str] | None = None) -> Iterator[ServerPr
     env.update(
         PROMOVOLVE_DATA_DIR=str(data_dir),
         PROMOVOLVE_ADMIN_KEY=admin_key,
+        # A load generator is one source sending far more than a reader: uncapped here
+        # (benchmarks.flood measures the cap).
+        PROMOVOLVE_RATE_LIMIT="0",
         PYTHONUNBUFFERED="1",
     )
     env.update(extra_env or {})

@@ -16,6 +16,9 @@ MIN_REPLICAS = 2
 SERVER_STOP_SECONDS = 10
 WORKLOADS = ("Deployment", "StatefulSet", "DaemonSet", "Job")
 REQUIRED_SECRETS = ("PROMOVOLVE_ADMIN_KEY", "PROMOVOLVE_DATABASE_URL")
+# Without one of them the tracking URLs would name the pod's own address (never the Host
+# header a client sends): every install says where beacons go.
+TRACKING_BASE_SETTINGS = ("PROMOVOLVE_PUBLIC_URL", "PROMOVOLVE_ALLOWED_HOSTS")
 
 
 def find(manifests: Sequence[Manifest], kind: str, name: str | None = None) -> list[Manifest]:
@@ -173,6 +176,19 @@ def check_server(manifests: Sequence[Manifest]) -> list[str]:
     for key in REQUIRED_SECRETS:
         if key not in keys:
             problems.append(f"{describe(deployment)}: no Secret it reads holds {key}")
+    configs = [n for k, n in referenced(deployment) if k == "ConfigMap"]
+    settings = {
+        key
+        for name in configs
+        for config in find(manifests, "ConfigMap", name)
+        for key, value in config.get("data", {}).items()
+        if value
+    }
+    if not settings & set(TRACKING_BASE_SETTINGS):
+        problems.append(
+            f"{describe(deployment)}: no ConfigMap it reads sets "
+            f"{' or '.join(TRACKING_BASE_SETTINGS)}"
+        )
     for hpa in find(manifests, "HorizontalPodAutoscaler"):
         if hpa["spec"]["scaleTargetRef"]["name"] == SERVER and (
             hpa["spec"].get("minReplicas", 1) < MIN_REPLICAS

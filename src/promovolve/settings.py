@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 import sys
@@ -71,6 +72,26 @@ class Settings(BaseSettings):
     # A sample network and an article with the tag at /demo (`serve --demo`).
     demo: bool = False
 
+    # Invalid traffic (docs/invalid-traffic.md): serves per second per source per site, with
+    # a burst of two seconds' worth (0 = no cap); the same cap applies to each beacon kind.
+    rate_limit: float = Field(20.0, ge=0)
+    # Proxies (addresses or CIDR blocks, comma-separated) whose X-Forwarded-For is believed.
+    trusted_proxies: str = ""
+    # Replaces the shipped list of bot user-agent patterns (one regular expression a line).
+    bot_patterns_file: Path | None = None
+    # Hosts (comma-separated) whose Host header may name the tracking URLs' base.
+    allowed_hosts: str = ""
+    # Seconds a client has to send a whole request (headers and body) before it is dropped.
+    request_timeout_seconds: float = Field(
+        5.0, gt=0, validation_alias=ENV_PREFIX + "REQUEST_TIMEOUT"
+    )
+    # Seconds an idle keep-alive connection stays open.
+    keep_alive_seconds: float = Field(5.0, gt=0, validation_alias=ENV_PREFIX + "KEEP_ALIVE")
+    # Open connections at most; past it the longest-waiting idle or stalled one is dropped.
+    max_connections: int = Field(4096, ge=16)
+    # Domains on one publisher's blocklist at most.
+    blocklist_max: int = Field(10_000, ge=1)
+
     # Shared hot state for many processes (redis://host:port/db); None = embedded, one process.
     redis_url: str | None = Field(None, repr=False)
 
@@ -81,6 +102,21 @@ class Settings(BaseSettings):
         ttl = info.data.get("tracking_ttl_seconds")
         if value is not None and ttl is not None and value > ttl:
             raise ValueError(f"must be at most the tracking TTL ({ttl} s)")
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        for item in value.split(","):  # a bad address stops the start, naming the setting
+            if item.strip():
+                ipaddress.ip_network(item.strip(), strict=False)
+        return value
+
+    @field_validator("bot_patterns_file")
+    @classmethod
+    def _readable(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_file():
+            raise ValueError(f"no such file: {value}")
         return value
 
     @property

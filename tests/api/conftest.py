@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -9,11 +10,15 @@ from promovolve.settings import Settings
 from tests.api.dbutil import BACKENDS, PG_URL, drop_schema, new_schema, require_pg
 from tests.api.harness import ADMIN_KEY, Harness
 
+# The ASGI client's host names the tracking URLs. Every test client is one source
+# (127.0.0.1), so the rate cap is off here; tests/api/test_invalid_traffic.py turns it on.
+COMMON: dict[str, Any] = {"allowed_hosts": "testserver", "rate_limit": 0}
+
 
 @pytest.fixture(params=BACKENDS)
 def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Settings]:
     """Server settings on a fresh database: a SQLite file, or a fresh PostgreSQL schema."""
-    base = Settings(data_dir=tmp_path, admin_key=ADMIN_KEY, snapshot_interval_seconds=0.2)
+    base = Settings(data_dir=tmp_path, admin_key=ADMIN_KEY, snapshot_interval_seconds=0.2, **COMMON)
     if request.param == "sqlite":
         yield base
         return
@@ -26,6 +31,7 @@ def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Setting
             database_url=PG_URL,
             database_schema=schema,
             snapshot_interval_seconds=0.2,
+            **COMMON,
         )
     finally:
         drop_schema(schema)

@@ -71,6 +71,12 @@ class Harness:
             await self._lifespan.__aexit__(None, None, None)
             self._lifespan = None
 
+    def advance(self, seconds: float) -> None:
+        """Move the server's clock on: a beacon then comes as late as a real viewer's (a
+        viewable one a second after its serve, a click after its impression)."""
+        before = self.now
+        self.now = lambda: before() + seconds
+
     async def restart(self) -> None:
         await self.stop()
         await self.start()

@@ -51,8 +51,10 @@ async def test_a_house_ad_fills_an_empty_slot_and_its_beacons_never_charge(api: 
     assert top["outcome"] == "house" and top["paidOutcome"] == "noCandidates"
     assert top["priceCpm"] == 0 and top["creative"]["id"] == "h-1"
     assert side == {"id": "side", "outcome": "noCandidates"}  # no house ad of its size
+    api.advance(2)  # as late as a viewer: a viewable second, then a click
     for _ in range(2):  # a replay is answered and counted once
         assert (await api.http.get(top["impressionUrl"])).status_code == 200
+    api.advance(1)
     click = await api.http.get(top["clickUrl"])
     assert click.status_code == 302 and click.headers["location"] == AD["landingUrl"]
     stats = (await api.http.get(STATS, headers=bearer(pub))).json()
@@ -128,3 +130,13 @@ async def test_bad_house_ads_are_refused_naming_the_field_and_nothing_written(
     await api.http.delete("/v1/publishers/pub-1/sites/site-1", headers=bearer(pub))
     r = await api.http.post(HOUSE, json={**AD, "id": "h-2"}, headers=bearer(pub))
     assert r.status_code == 409 and r.json()["field"] == "siteId"
+
+
+async def test_a_house_beacon_too_soon_after_its_serve_counts_for_nothing(api: Harness) -> None:
+    pub, _ = await world(api)
+    assert (await api.http.post(HOUSE, json=AD, headers=bearer(pub))).status_code == 201
+    slot = (await api.serve("site-1", URL)).json()["slots"][0]
+    assert slot["outcome"] == "house"
+    assert (await api.http.get(slot["impressionUrl"])).status_code == 200  # under a second
+    stats = (await api.http.get(STATS, headers=bearer(pub))).json()
+    assert (stats["houseFills"], stats["houseImpressions"]) == (1, 0)

@@ -32,7 +32,9 @@ async def test_state_survives_a_restart(api: Harness) -> None:
         slot = r.json()["slots"][0]
         outcomes.append(slot["outcome"])
         if slot["outcome"] == "selected":
+            api.advance(1.5)  # as late as a viewable impression comes
             await api.http.get(slot["impressionUrl"])
+    api.advance(0.5)
     await api.http.get(slot["clickUrl"])
     assert outcomes == ["selected"] * 6
     before = (

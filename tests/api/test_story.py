@@ -136,6 +136,7 @@ async def test_seed_story(api: Harness) -> None:
     assert click.startswith("http://testserver/v1/click?") and "sig=" in click
 
     # Beacons: counted once however often they arrive; a tampered one is refused.
+    api.advance(1.5)  # viewable: a second on screen at least
     for _ in range(3):
         r = await http.get(imp)
         assert r.status_code == 200 and r.headers["content-type"] == "image/gif"
@@ -145,6 +146,7 @@ async def test_seed_story(api: Harness) -> None:
     assert r.status_code == 403 and r.json()["error"] == "bad_signature"
     r = await http.get(imp.replace("/v1/imp", "/v1/click"))
     assert r.status_code == 403
+    api.advance(0.5)
     for _ in range(2):
         r = await http.get(click)
         assert r.status_code == 302

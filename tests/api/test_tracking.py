@@ -81,4 +81,5 @@ def test_the_query_is_the_documented_fixed_order() -> None:
     beacon = Beacon("site-1", "r1", "top slot", "cr:1", "c1", 1500, 3, 99)
     assert beacon.query() == (
         "site=site-1&request=r1&slot=top%20slot&creative=cr%3A1&campaign=c1&price=1500&day=3&exp=99"
+        "&at=0"
     )

@@ -54,6 +54,12 @@ def no_pre_stop(m: list[Manifest]) -> None:
     del server_container(m)["lifecycle"]
 
 
+def no_tracking_base(m: list[Manifest]) -> None:
+    data = find(m, "ConfigMap")[0]["data"]
+    data.pop("PROMOVOLVE_PUBLIC_URL", None)
+    data.pop("PROMOVOLVE_ALLOWED_HOSTS", None)
+
+
 def rename_secret(m: list[Manifest]) -> None:
     find(m, "Secret")[0]["metadata"]["name"] = "promovolve-secrets"
 
@@ -111,6 +117,7 @@ def no_pdb(m: list[Manifest]) -> None:
         (rename_secret, "Deployment/promovolve reads Secret promovolve-secrets-"),
         (drop_admin_key, "Deployment/promovolve: no Secret it reads holds PROMOVOLVE_ADMIN_KEY"),
         (service_links, "Deployment/promovolve: set enableServiceLinks: false"),
+        (no_tracking_base, "Deployment/promovolve: no ConfigMap it reads sets PROMOVOLVE_PUBLIC"),
         (floating_image, "StatefulSet/postgres: image postgres:latest is not pinned"),
         (service_port, "Service/promovolve: targetPort web is no container port"),
         (hpa_target, "HorizontalPodAutoscaler/promovolve scales Deployment server: missing"),

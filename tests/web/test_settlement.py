@@ -56,6 +56,7 @@ async def test_an_unviewed_reservation_is_released_once_after_the_window(api: Ha
     pub, adv = await _setup(api)
     viewed = await _serve(api)
     await _serve(api)  # never viewed
+    api.now = lambda: start + 2  # a viewable beacon comes a second after its serve at least
     assert (await api.http.get(viewed["impressionUrl"])).status_code == 200
     path = "/v1/advertisers/adv-1/campaigns/camp-1/stats"
     day = (await api.http.get(path, headers=bearer(adv))).json()["dayIndex"]

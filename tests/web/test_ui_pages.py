@@ -11,13 +11,16 @@ import httpx
 import pytest
 
 from promovolve.settings import Settings
+from tests.api.conftest import COMMON
 from tests.api.harness import ADMIN_KEY, BASE_URL, Harness
 from tests.web.ui_client import UiClient
 
 
 @pytest.fixture
 async def ui_api(tmp_path: Path) -> AsyncIterator[Harness]:
-    settings = Settings(data_dir=tmp_path, admin_key=ADMIN_KEY, snapshot_interval_seconds=0.2)
+    settings = Settings(
+        data_dir=tmp_path, admin_key=ADMIN_KEY, snapshot_interval_seconds=0.2, **COMMON
+    )
     harness = await Harness(settings).start()
     try:
         yield harness
@@ -216,6 +219,24 @@ async def test_site_stats_part_is_live(ui_api: Harness) -> None:
     assert "Pending approval</th><td>1" in r.text
 
 
+async def test_site_stats_show_invalid_traffic_by_reason(ui_api: Harness) -> None:
+    key, _ = await pending_creatives(ui_api, 1)
+    body = {
+        "siteId": "site-1",
+        "url": "https://news.example.com/a",
+        "slots": [{"id": "top", "width": 300, "height": 250}],
+    }
+    bot = {"User-Agent": "Mozilla/5.0 (compatible; bingbot/2.0)"}
+    r = await ui_api.http.post("/v1/serve", json=body, headers=bot)
+    assert r.json()["slots"][0]["outcome"] == "invalidTraffic"
+    ui = browser_of(ui_api)
+    await ui.login(key)
+    r = await ui.get("/ui/sites/site-1/stats")
+    assert 'data-invalid="serves-bot">1<' in r.text
+    assert 'data-invalid="serves-overCap">0<' in r.text
+    assert 'data-invalid="impressions-beforeViewable">0<' in r.text
+
+
 async def test_blocklist_blocks_and_unblocks(ui_api: Harness) -> None:
     key = await ui_api.publisher("pub-1")
     ui = browser_of(ui_api)
@@ -299,13 +320,16 @@ async def test_campaign_csv_has_a_row_per_day_served(ui_api: Harness) -> None:
     }
     r = await ui_api.http.post("/v1/serve", json=body)
     assert r.json()["slots"][0]["outcome"] == "selected", r.text
+    # At once: sooner than a viewable ad's beacon can come, so invalid (counted apart).
+    assert (await ui_api.http.get(r.json()["slots"][0]["impressionUrl"])).status_code == 200
     adv = browser_of(ui_api)
     await adv.login(adv_key)
     r = await adv.get("/ui/campaigns/cmp-1/daily.csv")
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
     lines = r.text.strip().splitlines()
-    assert lines[0] == "day,served,viewable,clicks,ctr,spend,released"
+    assert lines[0] == "day,served,viewable,clicks,ctr,spend,released,invalid"
     assert len(lines) == 2 and lines[1].split(",")[1] == "1"
+    assert lines[1].split(",")[2] == "0" and lines[1].split(",")[7] == "1"
     assert lines[1].split(",")[5] == "0.004000"  # one impression at a $4 CPM, still reserved
     page = await adv.get("/ui/campaigns/cmp-1/stats")
     assert "site-1" in page.text and 'data-stat="served">1<' in page.text

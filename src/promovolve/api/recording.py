@@ -2,8 +2,8 @@
 
 - every answered `selected` slot is a row in `spend_reservations`, committed before the
   serve response is sent;
-- every counted impression and click is a row in `tracking_events` (unique per request,
-  slot and kind, so a replayed beacon counts once);
+- every impression and click beacon is a row in `tracking_events` (unique per request,
+  slot and kind, so a replayed beacon counts once; an invalid one carries its reason);
 - a creative entering a site's approval queue is a `pending` row nobody waits for.
 """
 
@@ -53,8 +53,11 @@ class Recorder:
             },
         )
 
-    async def event(self, kind: str, beacon: Beacon, now: float) -> bool:
-        """Count a beacon durably; False when it was counted before (a replay)."""
+    async def event(
+        self, kind: str, beacon: Beacon, now: float, invalid_reason: str | None = None
+    ) -> bool:
+        """Record a beacon durably (an invalid one with its reason); False when it was
+        recorded before (a replay)."""
         return await self.writer.submit(
             "event",
             {
@@ -67,6 +70,7 @@ class Recorder:
                 "price_micros": beacon.price,
                 "day_index": beacon.day,
                 "ts": now,
+                "invalid_reason": invalid_reason,
             },
         )
 

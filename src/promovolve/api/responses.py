@@ -70,7 +70,7 @@ class EmptySlotOut(Answer):
     """A slot with no ad, and why."""
 
     id: str
-    outcome: Literal["pacingSkipped", "budgetExhausted", "noCandidates", "warmup"]
+    outcome: Literal["pacingSkipped", "budgetExhausted", "noCandidates", "warmup", "invalidTraffic"]
 
 
 class ServeOut(Answer):
@@ -139,6 +139,15 @@ class LearnedShapeOut(Answer):
     coefficient_of_variation: float
 
 
+class InvalidTodayOut(Answer):
+    """Today's invalid traffic by reason (docs/invalid-traffic.md): serves answered
+    `invalidTraffic` (a site's only), and beacons marked invalid."""
+
+    serves: dict[str, int]
+    impressions: dict[str, int]
+    clicks: dict[str, int]
+
+
 class TodayOut(Answer):
     """Today's delivery, paid for viewable impressions (see api/today.py)."""
 
@@ -149,6 +158,7 @@ class TodayOut(Answer):
     ctr: float | None
     settled_spend: float
     reserved_spend: float
+    invalid: InvalidTodayOut
 
 
 class SiteStatsDetailOut(SiteStatsOut):

@@ -7,7 +7,8 @@
   reservations of the idempotency window), snapshots (api/snapshots.py), the retention task
   that prunes old raw rows (store/retention.py);
 - `services`: what the management routes call (api/services/);
-- `settler`: releases reservations never viewed within the window (api/settlement.py).
+- `settler`: releases reservations never viewed within the window (api/settlement.py);
+- `guard`: marks invalid traffic before serving or counting it (api/traffic_guard/).
 """
 
 from __future__ import annotations
@@ -35,6 +36,9 @@ from promovolve.api.snapshots import Snapshotter
 from promovolve.api.state import ServerState
 from promovolve.api.ticker import Ticker
 from promovolve.api.tracking import TrackingSigner
+from promovolve.api.traffic_guard.guard import TrafficGuard
+from promovolve.api.traffic_guard.hosts import TrackingBase
+from promovolve.api.traffic_guard.setup import build_guard, build_tracking_base
 from promovolve.api.writer import GroupCommitWriter
 from promovolve.engine import kernels
 from promovolve.engine.memory import InMemoryBudgetLedger
@@ -74,6 +78,8 @@ class Runtime:
         self._pages: PageReader | None = None
         self._redis: redis.Redis | None = None
         self._lease: Lease | None = None
+        self._guard: TrafficGuard | None = None
+        self.tracking_base: TrackingBase = build_tracking_base(settings)
 
     async def start(self) -> None:
         try:
@@ -116,6 +122,7 @@ class Runtime:
             state, sessions, settings.snapshot_interval_seconds, self.clock
         )
         pages = self._pages = PageReader(self.clock, state.pins, self.metrics)
+        guard = self._guard = build_guard(settings, bytes.fromhex(secret), sessions, self._redis)
         self._serving = ServePath(
             state,
             Recorder(self.writer),
@@ -125,8 +132,13 @@ class Runtime:
             settings.tracking_ttl_seconds,
             self.clock,
             pages,
+            guard,
         )
-        self._services = Services.on(ServiceContext(state, sessions, self.clock, snapshots.dirty))
+        self._services = Services.on(
+            ServiceContext(
+                state, sessions, self.clock, snapshots.dirty, blocklist_max=settings.blocklist_max
+            )
+        )
         snapshots.start()
         ticker = self._ticker = Ticker(state, snapshots.dirty, self.clock)
         ticker.start()
@@ -176,6 +188,10 @@ class Runtime:
     @property
     def serving(self) -> ServePath:
         return _started(self._serving)
+
+    @property
+    def guard(self) -> TrafficGuard:
+        return _started(self._guard)
 
     @property
     def snapshots(self) -> Snapshotter:

@@ -9,6 +9,8 @@ import secrets
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from starlette.types import Scope
+
 from promovolve.api.errors import ApiError
 from promovolve.api.metrics import Metrics
 from promovolve.api.page_reader import PageReader
@@ -22,10 +24,13 @@ from promovolve.api.services.errors import (
     UnavailableError,
 )
 from promovolve.api.state import ServerState, SiteState
-from promovolve.api.tracking import IMPRESSION, Beacon, TrackingSigner
+from promovolve.api.tracking import CLICK, IMPRESSION, Beacon, TrackingSigner
+from promovolve.api.traffic_guard.guard import TrafficGuard
 from promovolve.domain.model import HouseAd, Outcome, SlotSpec, host_of
 from promovolve.domain.money import MICROS_PER_USD
+from promovolve.domain.traffic import INVALID_TRAFFIC, InvalidReason
 from promovolve.engine.site import ServeRequest
+from promovolve.store.settlement import HOUSE_CLICK, HOUSE_IMPRESSION
 
 logger = logging.getLogger("promovolve.api.serve_path")
 
@@ -33,7 +38,7 @@ SELECTED = Outcome.SELECTED.value
 # A house ad's beacons name this campaign (no id can start with "~"); their events are
 # stored under kinds of their own, so they never settle or count as paid impressions.
 HOUSE_CAMPAIGN = "~house"
-HOUSE_KINDS = {"imp": "house-i", "click": "house-c"}
+HOUSE_KINDS = {IMPRESSION: HOUSE_IMPRESSION, CLICK: HOUSE_CLICK}
 
 
 class RequestIds:
@@ -62,8 +67,10 @@ class ServePath:
         tracking_ttl_seconds: int,
         clock: Callable[[], float],
         pages: PageReader,
+        guard: TrafficGuard,
     ) -> None:
         self.state = state
+        self.guard = guard
         self.pages = pages
         self.recorder = recorder
         self.signer = signer
@@ -82,7 +89,11 @@ class ServePath:
             counter = self._outcome_counters[outcome] = self.metrics.outcomes.labels(outcome)
         return counter
 
-    async def serve(self, body: ServeBody, base_url: str) -> dict[str, object]:
+    async def serve(
+        self, body: ServeBody, base_url: str, invalid: InvalidReason | None = None
+    ) -> dict[str, object]:
+        """Decide the slots of a page; `invalid` (the traffic guard's verdict) answers every
+        slot `invalidTraffic` without touching the engine: no ad, no spend, no learning."""
         site_state = self.state.sites.get(body.site_id)
         if site_state is None or not site_state.serving:
             raise _not_serving(site_state)
@@ -95,6 +106,8 @@ class ServePath:
         if len(set(slot_ids)) != len(slot_ids):
             raise InvalidError("slot ids must be unique", "slots")
         request_id = self.request_ids.next()
+        if invalid is not None:
+            return self._invalid(body, request_id, invalid)
         now = self.clock()
         page = await self.pages.page(
             body.site_id,
@@ -119,7 +132,7 @@ class ServePath:
             if d.house is not None:
                 beacon = Beacon(
                     body.site_id, request_id, d.slot_id, d.house.id, HOUSE_CAMPAIGN, 0,
-                    result.day_index, expires,
+                    result.day_index, expires, int(now * 1000),
                 )  # fmt: skip
                 out.append(self._house_slot(d.outcome, d.house, base_url, beacon))
                 continue
@@ -140,6 +153,7 @@ class ServePath:
                 d.price_micros,
                 result.day_index,
                 expires,
+                int(now * 1000),
             )
             impression_url, click_url = self.signer.urls(base_url, beacon)
             out.append(
@@ -194,8 +208,18 @@ class ServePath:
             "clickUrl": click_url,
         }
 
-    async def track(self, kind: str, params: Mapping[str, str]) -> Beacon:
-        """Verify a beacon, count it once (durably), and feed it to the site's engine.
+    def _invalid(
+        self, body: ServeBody, request_id: str, reason: InvalidReason
+    ) -> dict[str, object]:
+        clock = self.state.sites[body.site_id].engine.controller.clock
+        self.guard.count_serve(body.site_id, clock.day_index(self.clock()), reason)
+        self._outcome_counter(INVALID_TRAFFIC).inc(len(body.slots))
+        slots = [{"id": s.id, "outcome": INVALID_TRAFFIC} for s in body.slots]
+        return {"requestId": request_id, "slots": slots}
+
+    async def track(self, kind: str, params: Mapping[str, str], scope: Scope) -> Beacon:
+        """Verify a beacon, record it once (durably), and feed a valid one to the site's
+        engine; an invalid one is recorded with its reason and counts toward nothing.
 
         Beacons of archived objects still count: the ad was shown before it was archived.
         """
@@ -206,10 +230,15 @@ class ServePath:
             raise
         site_state = self.state.sites.get(beacon.site)
         if beacon.campaign == HOUSE_CAMPAIGN:
-            return await self._track_house(kind, beacon, site_state)
+            return await self._track_house(kind, beacon, site_state, scope)
         if site_state is None or beacon.creative not in self.state.creatives:
             raise NotFoundError("site or creative")
-        new = await self.recorder.event(kind, beacon, self.clock())
+        now = self.clock()
+        reason = await self.guard.beacon_reason(kind, beacon, scope, now)
+        new = await self.recorder.event(kind, beacon, now, reason)
+        if reason is not None:
+            self.metrics.beacons.labels(kind, f"invalid:{reason}").inc()
+            return beacon
         if new:
             engine = site_state.engine
             if kind == IMPRESSION:
@@ -226,12 +255,20 @@ class ServePath:
             return self.state.house_ads[beacon.creative].landing_url
         return self.state.creatives[beacon.creative].landing_url
 
-    async def _track_house(self, kind: str, beacon: Beacon, site_state: SiteState | None) -> Beacon:
-        """Count a house ad's beacon once; it costs nothing and teaches Thompson nothing."""
+    async def _track_house(
+        self, kind: str, beacon: Beacon, site_state: SiteState | None, scope: Scope
+    ) -> Beacon:
+        """Count a house ad's beacon once; it costs nothing and teaches Thompson nothing.
+        The traffic guard's rules apply as to paid beacons: an invalid one counts for nothing."""
         ad = self.state.house_ads.get(beacon.creative)
         if site_state is None or ad is None or ad.site_id != beacon.site:
             raise NotFoundError("site or house ad")
-        new = await self.recorder.event(HOUSE_KINDS[kind], beacon, self.clock())
+        now = self.clock()
+        reason = await self.guard.beacon_reason(kind, beacon, scope, now)
+        new = await self.recorder.event(HOUSE_KINDS[kind], beacon, now, reason)
+        if reason is not None:
+            self.metrics.beacons.labels(kind, f"invalid:{reason}").inc()
+            return beacon
         if new:
             site_state.engine.record_house(click=kind != IMPRESSION)
             self.dirty.add(beacon.site)

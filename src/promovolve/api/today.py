@@ -4,7 +4,7 @@ stats.
 `served` ads reserved budget; `viewableImpressions` are the served ads whose viewable beacon
 came; `settledSpend` is what those cost; `reservedSpend` is spend still waiting for its
 beacon (released after the settlement window if it never comes). Pacing counts both as
-spent.
+spent. `invalid` counts what the traffic guard marked, by reason: none of it is in the rest.
 """
 
 from __future__ import annotations
@@ -12,13 +12,26 @@ from __future__ import annotations
 from promovolve.api.runtime import Runtime
 from promovolve.domain.model import Campaign, Outcome
 from promovolve.domain.money import MICROS_PER_USD
+from promovolve.domain.traffic import REASONS
 from promovolve.engine.site import SiteEngine
-from promovolve.store.settlement import DayTotals, day_totals
+from promovolve.store.invalid import invalid_counts
+from promovolve.store.settlement import CLICK, IMPRESSION, DayTotals, day_totals
 
 SELECTED = Outcome.SELECTED.value
 
 
-def _today(served: int, spent_micros: int, totals: DayTotals) -> dict[str, object]:
+def _invalid(serves: dict[str, int], beacons: dict[str, dict[str, int]]) -> dict[str, object]:
+    """Invalid traffic by reason; every beacon reason is listed, zero or not."""
+    return {
+        "serves": serves,
+        "impressions": {str(r): beacons.get(IMPRESSION, {}).get(r, 0) for r in REASONS},
+        "clicks": {str(r): beacons.get(CLICK, {}).get(r, 0) for r in REASONS},
+    }
+
+
+def _today(
+    served: int, spent_micros: int, totals: DayTotals, invalid: dict[str, object]
+) -> dict[str, object]:
     settled = min(totals.settled_micros, spent_micros)
     return {
         "served": served,
@@ -28,6 +41,7 @@ def _today(served: int, spent_micros: int, totals: DayTotals) -> dict[str, objec
         "ctr": round(totals.clicks / totals.viewable, 4) if totals.viewable else None,
         "settledSpend": settled / MICROS_PER_USD,
         "reservedSpend": (spent_micros - settled) / MICROS_PER_USD,
+        "invalid": invalid,
     }
 
 
@@ -39,7 +53,9 @@ async def site_today(runtime: Runtime, engine: SiteEngine, now: float) -> dict[s
     spent = sum(d.spend for d in engine.campaign_days.values()) if in_day else 0
     async with runtime.session() as session:
         totals = await day_totals(session, day, site_id=engine.site.id)
-    return _today(served, spent, totals)
+        beacons = await invalid_counts(session, day, site_id=engine.site.id)
+    serves = runtime.guard.serves_today(engine.site.id, day)
+    return _today(served, spent, totals, _invalid(serves, beacons))
 
 
 async def campaign_today(runtime: Runtime, campaign: Campaign, day: int) -> dict[str, object]:
@@ -53,4 +69,5 @@ async def campaign_today(runtime: Runtime, campaign: Campaign, day: int) -> dict
     spent = runtime.state.ledger.spent(campaign.id, day)
     async with runtime.session() as session:
         totals = await day_totals(session, day, campaign_id=campaign.id)
-    return _today(served, spent, totals)
+        beacons = await invalid_counts(session, day, campaign_id=campaign.id)
+    return _today(served, spent, totals, _invalid({}, beacons))

@@ -21,8 +21,8 @@ from promovolve.api.errors import ApiError
 
 IMPRESSION = "imp"
 CLICK = "click"
-_FIELDS = ("site", "request", "slot", "creative", "campaign", "price", "day", "exp")
-_KEY_LABEL = b"promovolve/tracking/v2"
+_FIELDS = ("site", "request", "slot", "creative", "campaign", "price", "day", "exp", "at")
+_KEY_LABEL = b"promovolve/tracking/v3"
 _HALF = hashlib.sha256().digest_size // 2
 _SAFE = re.compile(r"[A-Za-z0-9._~-]*")
 
@@ -45,13 +45,16 @@ class Beacon:
     price: int  # micros paid for the impression
     day: int  # the site's day index when served
     exp: int  # epoch seconds after which the URL is refused
+    # Epoch milliseconds of the serve: a viewable beacon sooner than a second after it is
+    # invalid (signed, so a client cannot move it).
+    at: int = 0
 
     def query(self) -> str:
         """The url-encoded query in a fixed order (`_FIELDS`): what the signature covers."""
         return (
             f"site={_q_id(self.site)}&request={_q(self.request)}&slot={_q(self.slot)}"
             f"&creative={_q_id(self.creative)}&campaign={_q_id(self.campaign)}"
-            f"&price={self.price}&day={self.day}&exp={self.exp}"
+            f"&price={self.price}&day={self.day}&exp={self.exp}&at={self.at}"
         )
 
 
@@ -94,6 +97,7 @@ class TrackingSigner:
                 price=int(params["price"]),
                 day=int(params["day"]),
                 exp=int(params["exp"]),
+                at=int(params["at"]),
             )
         except ValueError as exc:
             raise ApiError(403, "bad_signature", "tracking URL is malformed") from exc

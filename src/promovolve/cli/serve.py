@@ -49,6 +49,11 @@ def register(app: typer.Typer) -> None:
         import uvicorn
 
         from promovolve.api.app import create_app
+        from promovolve.api.traffic_guard.connections import (
+            ConnectionLimits,
+            protocol_for,
+            raise_file_limit,
+        )
         from promovolve.network import lease
 
         try:
@@ -80,6 +85,8 @@ def register(app: typer.Typer) -> None:
         logging.basicConfig(
             level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
         )
+        raise_file_limit(settings.max_connections)
+        limits = ConnectionLimits(settings.request_timeout_seconds, settings.max_connections)
         uvicorn.run(
             create_app(settings),
             host=settings.host,
@@ -87,4 +94,7 @@ def register(app: typer.Typer) -> None:
             log_level=log_level.lower(),
             access_log=False,
             timeout_graceful_shutdown=5,
+            # Stalled and idle clients are dropped (api/traffic_guard/connections.py).
+            http=protocol_for(limits),
+            timeout_keep_alive=max(1, round(settings.keep_alive_seconds)),
         )

@@ -25,7 +25,7 @@ from promovolve.store.models import (
 
 Rows = list[dict[str, object]]
 # An inserted reservation: (site, day, campaign, amount, ts); an inserted event: (site, day,
-# creative, kind).
+# creative, kind, invalid reason or None).
 SpendFact = tuple[Any, ...]
 EventFact = tuple[Any, ...]
 
@@ -34,7 +34,7 @@ IMPRESSION_KIND = "imp"
 CLICK_KIND = "click"
 
 SPEND_COLUMNS = ("site_id", "day_index", "campaign_id", "amount_micros", "ts")
-EVENT_COLUMNS = ("site_id", "day_index", "creative_id", "kind")
+EVENT_COLUMNS = ("site_id", "day_index", "creative_id", "kind", "invalid_reason")
 
 _MODELS: dict[str, type[Any]] = {
     "spend_daily": SpendDailyRow,
@@ -123,10 +123,12 @@ def release_rollup(released: Iterable[tuple[str, int, str, int]]) -> dict[str, R
 
 
 def event_rollup(inserted: Iterable[EventFact]) -> dict[str, Rows]:
-    """The aggregate rows that `inserted` events add, by table."""
+    """The aggregate rows that `inserted` events add, by table (invalid ones add nothing)."""
     daily: dict[tuple[Any, ...], list[int]] = {}
     totals: dict[tuple[Any, ...], list[int]] = {}
-    for site_id, day, creative_id, kind in inserted:
+    for site_id, day, creative_id, kind, invalid_reason in inserted:
+        if invalid_reason is not None:
+            continue
         column = 0 if kind == IMPRESSION_KIND else 1 if kind == CLICK_KIND else None
         if column is None:
             continue

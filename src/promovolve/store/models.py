@@ -182,8 +182,8 @@ class SpendReservationRow(Base):
 
 
 class TrackingEventRow(Base):
-    """A counted impression or click; the unique key makes a replayed beacon count once (kept
-    at least as long as a beacon is valid, then pruned like the reservations)."""
+    """An impression or click beacon received; the unique key makes a replayed beacon count
+    once (kept at least as long as a beacon is valid, then pruned like the reservations)."""
 
     __tablename__ = "tracking_events"
     __table_args__ = (UniqueConstraint("request_id", "slot_id", "kind"),)
@@ -197,6 +197,9 @@ class TrackingEventRow(Base):
     price_micros: Mapped[int] = mapped_column(BigInteger)
     day_index: Mapped[int] = mapped_column(BigInteger)
     ts: Mapped[float] = mapped_column(Float)
+    # Why the event is invalid traffic (migration 0009); NULL for a valid one. An invalid
+    # event is kept, but counts toward no statistics, spend or revenue.
+    invalid_reason: Mapped[str | None] = mapped_column(String(32), nullable=True)
 
 
 class EngineSnapshotRow(Base):

@@ -19,6 +19,9 @@ from promovolve.store.models import SpendReservationRow, TrackingEventRow
 
 IMPRESSION = "imp"
 CLICK = "click"
+# A house ad's beacons: counted apart, never settled (a house ad has no reservation).
+HOUSE_IMPRESSION = "house-i"
+HOUSE_CLICK = "house-c"
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,13 +79,16 @@ async def settle_due(
 
 
 async def _viewed(session: AsyncSession, request_ids: Sequence[str]) -> set[str]:
-    """Reservation ids of these requests whose viewable impression was counted."""
+    """Reservation ids of these requests whose viewable impression was counted (an invalid
+    one is not: its reservation is released like an unviewed one)."""
     E = TrackingEventRow
     found: set[str] = set()
     for start in range(0, len(request_ids), 500):  # bounded IN lists
         chunk = request_ids[start : start + 500]
         rows = await session.execute(
-            select(E.request_id, E.slot_id).where(E.kind == IMPRESSION, E.request_id.in_(chunk))
+            select(E.request_id, E.slot_id).where(
+                E.kind == IMPRESSION, E.invalid_reason.is_(None), E.request_id.in_(chunk)
+            )
         )
         found.update(f"{request}/{slot}" for request, slot in rows.all())
     return found
@@ -91,9 +97,10 @@ async def _viewed(session: AsyncSession, request_ids: Sequence[str]) -> set[str]
 async def day_totals(
     session: AsyncSession, day: int, *, site_id: str | None = None, campaign_id: str | None = None
 ) -> DayTotals:
-    """A site's or a campaign's viewable impressions, clicks and settled spend of a day."""
+    """A site's or a campaign's viewable impressions, clicks and settled spend of a day
+    (valid events only)."""
     E, R = TrackingEventRow, SpendReservationRow
-    where = [E.day_index == day]
+    where = [E.day_index == day, E.invalid_reason.is_(None)]
     if site_id is not None:
         where.append(E.site_id == site_id)
     if campaign_id is not None:

@@ -12,7 +12,7 @@ from promovolve.domain.money import MICROS_PER_USD
 from promovolve.store.models import SpendReservationRow, TrackingEventRow
 from promovolve.store.settlement import CLICK, IMPRESSION
 
-COLUMNS = ["day", "served", "viewable", "clicks", "ctr", "spend", "released"]
+COLUMNS = ["day", "served", "viewable", "clicks", "ctr", "spend", "released", "invalid"]
 
 
 async def daily_csv(session: AsyncSession, campaign_id: str) -> str:
@@ -29,11 +29,18 @@ async def daily_csv(session: AsyncSession, campaign_id: str) -> str:
         .group_by(R.day_index)
     )
     events = await session.execute(
-        select(E.day_index, E.kind, func.count())
+        select(E.day_index, E.kind, E.invalid_reason.is_not(None), func.count())
         .where(E.campaign_id == campaign_id)
-        .group_by(E.day_index, E.kind)
+        .group_by(E.day_index, E.kind, E.invalid_reason.is_not(None))
     )
-    counts = {(int(day), kind): int(n) for day, kind, n in events.all()}
+    counts: dict[tuple[int, str], int] = {}
+    invalid: dict[int, int] = {}
+    # Invalid beacons are counted apart: they are not viewable impressions or clicks.
+    for day, kind, is_invalid, n in events.all():
+        if is_invalid:
+            invalid[int(day)] = invalid.get(int(day), 0) + int(n)
+        else:
+            counts[(int(day), kind)] = int(n)
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(COLUMNS)
@@ -43,6 +50,15 @@ async def daily_csv(session: AsyncSession, campaign_id: str) -> str:
         ctr = f"{clicks / viewable:.4f}" if viewable else ""
         spend = (int(total) - int(released)) / MICROS_PER_USD
         writer.writerow(
-            [day, n, viewable, clicks, ctr, f"{spend:.6f}", f"{int(released) / MICROS_PER_USD:.6f}"]
+            [
+                day,
+                n,
+                viewable,
+                clicks,
+                ctr,
+                f"{spend:.6f}",
+                f"{int(released) / MICROS_PER_USD:.6f}",
+                invalid.get(int(day), 0),
+            ]
         )
     return out.getvalue()

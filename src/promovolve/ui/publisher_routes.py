@@ -21,8 +21,7 @@ DECISIONS = {
 
 
 def ad_server(ui: Ui) -> str:
-    public = ui.runtime.settings.public_url
-    return (public or str(ui.request.base_url)).rstrip("/")
+    return ui.runtime.tracking_base.base_url(ui.request.scope)
 
 
 def _site_form(ui: Ui) -> dict[str, object]:

@@ -25,7 +25,9 @@ BASE_URL = "http://promovolve.test"
 
 @pytest.fixture
 async def transport(tmp_path: Path) -> AsyncIterator[httpx.ASGITransport]:
-    app = create_app(Settings(data_dir=tmp_path, admin_key=ADMIN_KEY))
+    # As `promovolve simulate` documents: the server trusts the simulator as a proxy.
+    settings = Settings(data_dir=tmp_path, admin_key=ADMIN_KEY, trusted_proxies="127.0.0.1")
+    app = create_app(settings)
     async with app.router.lifespan_context(app):
         yield httpx.ASGITransport(app=app)
 

@@ -8,6 +8,7 @@ from promovolve.api.answers import CampaignOut, CreativeOut
 from promovolve.api.auth import require_advertiser
 from promovolve.api.deps import PrincipalDep, ServicesDep
 from promovolve.api.errors import JsonResponse
+from promovolve.api.ownership import OwnedRoute
 from promovolve.api.routes.accounts import add_account_routes
 from promovolve.api.routes.common import IncludeQuery, campaign_json, created, creative_json
 from promovolve.api.schemas import CampaignCreate, CampaignPatch, CreativeCreate, CreativePatch
@@ -16,7 +17,7 @@ from promovolve.domain.model import (
     CreativeStatus,
 )
 
-router = APIRouter(prefix="/v1/advertisers", tags=["advertisers"])
+router = APIRouter(prefix="/v1/advertisers", tags=["advertisers"], route_class=OwnedRoute)
 add_account_routes(router, "advertiser")
 
 CAMPAIGN = "/{advertiserId}/campaigns/{campaignId}"

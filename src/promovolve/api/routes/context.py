@@ -10,10 +10,11 @@ from promovolve.api.answers import ClassifyOut, PinOut
 from promovolve.api.auth import require_publisher
 from promovolve.api.deps import PrincipalDep, RuntimeDep, ServicesDep
 from promovolve.api.errors import ApiError, JsonResponse
+from promovolve.api.ownership import OwnedRoute
 from promovolve.api.schemas import ClassifyBody, PinBody
 from promovolve.context.classifier import Classification
 
-router = APIRouter(tags=["context"])
+router = APIRouter(tags=["context"], route_class=OwnedRoute)
 PINS = "/v1/publishers/{publisherId}/sites/{siteId}/pins"
 
 

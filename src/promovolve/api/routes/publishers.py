@@ -6,10 +6,11 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Query, Response
 
-from promovolve.api.answers import ApprovalOut, BlocklistOut, SiteOut
+from promovolve.api.answers import ApprovalOut, BlocklistOut, BlocklistWriteOut, SiteOut
 from promovolve.api.auth import require_publisher
 from promovolve.api.deps import PrincipalDep, ServicesDep
 from promovolve.api.errors import ApiError, JsonResponse, not_found
+from promovolve.api.ownership import OwnedRoute
 from promovolve.api.responses import PacingOut
 from promovolve.api.routes.accounts import add_account_routes
 from promovolve.api.routes.common import IncludeQuery, created, site_json
@@ -19,7 +20,7 @@ from promovolve.domain.model import ApprovalStatus
 from promovolve.domain.money import micros_to_usd
 from promovolve.pacing.config import PacingConfig, PacingConfigError
 
-router = APIRouter(prefix="/v1/publishers", tags=["publishers"])
+router = APIRouter(prefix="/v1/publishers", tags=["publishers"], route_class=OwnedRoute)
 add_account_routes(router, "publisher")
 
 ApprovalAction = Literal["approve", "reject", "revoke"]
@@ -144,6 +145,12 @@ def _blocklist_json(publisher_id: str, domains: frozenset[str]) -> dict[str, obj
     return {"publisherId": publisher_id, "domains": sorted(domains)}
 
 
+def _written(publisher_id: str, before: int, after: frozenset[str]) -> JsonResponse:
+    return JsonResponse(
+        {"publisherId": publisher_id, "size": len(after), "changed": abs(len(after) - before)}
+    )
+
+
 @router.get("/{publisherId}/blocklist", response_model=BlocklistOut)
 async def get_blocklist(
     publisherId: str, services: ServicesDep, principal: PrincipalDep
@@ -152,34 +159,37 @@ async def get_blocklist(
     return JsonResponse(_blocklist_json(publisherId, services.moderation.blocklist(publisherId)))
 
 
-@router.put("/{publisherId}/blocklist", response_model=BlocklistOut)
+@router.put("/{publisherId}/blocklist", response_model=BlocklistWriteOut)
 async def replace_blocklist(
     publisherId: str, body: BlocklistBody, services: ServicesDep, principal: PrincipalDep
 ) -> JsonResponse:
     require_publisher(principal, publisherId)
+    before = len(services.moderation.blocklist(publisherId))
     domains = await services.moderation.replace_blocklist(publisherId, body.domains)
-    return JsonResponse(_blocklist_json(publisherId, domains))
+    return _written(publisherId, before, domains)
 
 
-@router.post("/{publisherId}/blocklist", response_model=BlocklistOut)
+@router.post("/{publisherId}/blocklist", response_model=BlocklistWriteOut)
 async def add_to_blocklist(
     publisherId: str, body: BlocklistBody, services: ServicesDep, principal: PrincipalDep
 ) -> JsonResponse:
     require_publisher(principal, publisherId)
+    before = len(services.moderation.blocklist(publisherId))
     domains = await services.moderation.block(publisherId, body.domains)
-    return JsonResponse(_blocklist_json(publisherId, domains))
+    return _written(publisherId, before, domains)
 
 
-@router.delete("/{publisherId}/blocklist", response_model=BlocklistOut)
+@router.delete("/{publisherId}/blocklist", response_model=BlocklistWriteOut)
 async def remove_from_blocklist(
     publisherId: str, body: BlocklistBody, services: ServicesDep, principal: PrincipalDep
 ) -> JsonResponse:
     require_publisher(principal, publisherId)
+    before = len(services.moderation.blocklist(publisherId))
     domains = await services.moderation.unblock(publisherId, body.domains)
-    return JsonResponse(_blocklist_json(publisherId, domains))
+    return _written(publisherId, before, domains)
 
 
-@router.delete("/{publisherId}/blocklist/{domain}", response_model=BlocklistOut)
+@router.delete("/{publisherId}/blocklist/{domain}", response_model=BlocklistWriteOut)
 async def remove_domain_from_blocklist(
     publisherId: str, domain: str, services: ServicesDep, principal: PrincipalDep
 ) -> JsonResponse:
@@ -189,8 +199,9 @@ async def remove_domain_from_blocklist(
         normalized = normalize_domain(domain)
     except ValueError as exc:
         raise ApiError(422, "invalid", str(exc), "domain") from exc
+    before = len(services.moderation.blocklist(publisherId))
     domains = await services.moderation.unblock(publisherId, [normalized])
-    return JsonResponse(_blocklist_json(publisherId, domains))
+    return _written(publisherId, before, domains)
 
 
 def _approval_json(approval: Approval) -> dict[str, object]:

@@ -43,8 +43,10 @@ class ServeEndpoint:
             body = ServeBody.model_validate_json(raw)
         except ValidationError as exc:
             raise RequestValidationError(exc.errors()) from exc
-        base = self.runtime.settings.public_url or _base_url(scope)
-        answer = orjson.dumps(await self.runtime.serving.serve(body, base.rstrip("/")))
+        runtime = self.runtime
+        invalid = runtime.guard.serve_reason(scope, body.site_id, runtime.clock())
+        base = runtime.tracking_base.base_url(scope)
+        answer = orjson.dumps(await runtime.serving.serve(body, base, invalid))
         await send(
             {
                 "type": "http.response.start",
@@ -84,18 +86,6 @@ async def _read_body(receive: Receive) -> bytes:
             return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
-def _base_url(scope: Scope) -> str:
-    """`scheme://host[:port]` the client used (what Starlette's `request.base_url` gives)."""
-    scheme = scope.get("scheme", "http")
-    for name, value in scope["headers"]:
-        if name == b"host":
-            return f"{scheme}://{value.decode('latin-1')}{scope.get('root_path', '')}"
-    host, port = scope.get("server") or ("localhost", None)
-    default = {"http": 80, "https": 443}.get(scheme)
-    netloc = host if port in (None, default) else f"{host}:{port}"
-    return f"{scheme}://{netloc}{scope.get('root_path', '')}"
-
-
 @router.get(
     "/v1/imp",
     response_class=Response,
@@ -103,7 +93,7 @@ def _base_url(scope: Scope) -> str:
 )
 async def impression(request: Request, runtime: RuntimeDep) -> Response:
     """Impression beacon (signed URL from a serve answer); answers a 1×1 GIF."""
-    await runtime.serving.track(IMPRESSION, dict(request.query_params))
+    await runtime.serving.track(IMPRESSION, dict(request.query_params), request.scope)
     return Response(PIXEL, media_type="image/gif", headers=_NO_STORE)
 
 
@@ -115,6 +105,6 @@ async def impression(request: Request, runtime: RuntimeDep) -> Response:
 )
 async def click(request: Request, runtime: RuntimeDep) -> Response:
     """Click beacon (signed URL); redirects to the creative's landing page."""
-    beacon = await runtime.serving.track(CLICK, dict(request.query_params))
+    beacon = await runtime.serving.track(CLICK, dict(request.query_params), request.scope)
     landing_url = runtime.serving.landing_url(beacon)
     return RedirectResponse(landing_url, status_code=302, headers=_NO_STORE)

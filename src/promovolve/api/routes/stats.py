@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from promovolve.api.auth import require_advertiser, require_publisher
 from promovolve.api.deps import PrincipalDep, RuntimeDep
 from promovolve.api.errors import JsonResponse, not_found
+from promovolve.api.ownership import OwnedRoute
 from promovolve.api.responses import CampaignStatsOut, SiteStatsDetailOut, SiteStatsOut
 from promovolve.api.runtime import Runtime
 from promovolve.api.today import campaign_today, site_today
@@ -16,7 +17,7 @@ from promovolve.domain.money import MICROS_PER_USD
 from promovolve.engine.site import SiteEngine
 from promovolve.pacing.config import SECONDS_PER_DAY
 
-router = APIRouter(tags=["stats"])
+router = APIRouter(tags=["stats"], route_class=OwnedRoute)
 
 
 def throttle_of(engine: SiteEngine) -> float:

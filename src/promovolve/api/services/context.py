@@ -31,6 +31,8 @@ class ServiceContext:
     # Sites whose engine changed since the last snapshot.
     dirty: set[str]
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    # Domains one publisher's blocklist may hold (PROMOVOLVE_BLOCKLIST_MAX).
+    blocklist_max: int = 10_000
 
     @asynccontextmanager
     async def writes(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from promovolve.api.services.context import ServiceContext
-from promovolve.api.services.errors import ConflictError, NotFoundError
+from promovolve.api.services.errors import ConflictError, InvalidError, NotFoundError
 from promovolve.api.services.sites import SiteService
 from promovolve.domain.model import ApprovalStatus, Campaign, Creative
 
@@ -30,8 +30,16 @@ class ModerationService:
         self._publisher(publisher_id)
         return self._ctx.state.blocklists.get(publisher_id, frozenset())
 
+    def _within_cap(self, size: int) -> None:
+        cap = self._ctx.blocklist_max
+        if size > cap:
+            raise InvalidError(
+                f"a blocklist holds at most {cap} domains (this would make it {size})", "domains"
+            )
+
     async def replace_blocklist(self, publisher_id: str, domains: list[str]) -> frozenset[str]:
         self._publisher(publisher_id)
+        self._within_cap(len(set(domains)))
         ctx = self._ctx
         async with ctx.lock:
             async with ctx.writes("blocklist entry") as stored:
@@ -43,6 +51,8 @@ class ModerationService:
         self._publisher(publisher_id)
         ctx = self._ctx
         async with ctx.lock:
+            current = ctx.state.blocklists.get(publisher_id, frozenset())
+            self._within_cap(len(current | frozenset(domains)))
             async with ctx.writes("blocklist entry") as stored:
                 await stored.blocklists.add(publisher_id, domains)
             current = ctx.state.blocklists.get(publisher_id, frozenset())
