@@ -123,6 +123,9 @@ def test_the_click_goes_through_the_signed_redirect(
     fake_internet(page)
     page.goto(article(pages, server, SLOT))
     page.wait_for_selector(AD_IMG)
+    # A reader sees the ad before clicking it: a click without a viewable impression, or
+    # within 100 ms of it, is invalid traffic.
+    eventually(lambda: net.site_stats()["impressions"] == 1)
     with page.context.expect_page() as opened:
         page.locator("[data-promovolve-slot] a").click()
     landing = opened.value

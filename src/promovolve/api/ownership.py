@@ -4,7 +4,8 @@ FastAPI reads and validates a request's body before the handler runs, so a handl
 ownership check came too late: another account's path with a bad body answered 422 (and
 told the caller the path exists). This route resolves the caller and every object its path
 names (account, site, campaign, creative) before the body is read, so anything the caller
-may not see answers 401 or 404 first, whatever the body.
+may not see answers 401 or 404 first, whatever the body (an admin-only route answers 403 to
+anyone else first).
 """
 
 from __future__ import annotations
@@ -12,11 +13,20 @@ from __future__ import annotations
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from fastapi import Request, Response
+from fastapi import Depends, Request, Response
 from fastapi.routing import APIRoute
 
-from promovolve.api.auth import require_advertiser, require_publisher
+from promovolve.api.auth import require_admin, require_advertiser, require_publisher
 from promovolve.api.deps import get_principal, get_services
+
+
+async def admin_only(request: Request) -> None:
+    """An admin-only route: anyone else is refused (403) before the path is resolved."""
+    require_admin(await get_principal(request))
+
+
+# `dependencies=[ADMIN_ONLY]` on a route: the admin check comes first.
+ADMIN_ONLY = Depends(admin_only)
 
 
 async def resolve_path(request: Request) -> None:
@@ -48,8 +58,11 @@ async def resolve_path(request: Request) -> None:
 class OwnedRoute(APIRoute):
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
+        admin = any(d.dependency is admin_only for d in self.dependencies)
 
         async def handle(request: Request) -> Response:
+            if admin:
+                await admin_only(request)
             await resolve_path(request)
             return await handler(request)
 

@@ -12,6 +12,7 @@ from promovolve.api.auth import require_account, require_admin
 from promovolve.api.deps import PrincipalDep, ServicesDep
 from promovolve.api.errors import JsonResponse
 from promovolve.api.keys import Principal
+from promovolve.api.ownership import ADMIN_ONLY
 from promovolve.api.routes.common import account_json, created
 from promovolve.api.schemas import AccountCreate
 from promovolve.domain.model import AccountKind
@@ -51,22 +52,30 @@ def add_account_routes(router: APIRouter, kind: AccountKind) -> None:
         account, key = await services.accounts.rotate_key(kind, account_id)
         return JsonResponse(account_json(account, key))
 
-    @router.post(f"{path}/deactivate", response_model=AccountOut, name=f"deactivate_{kind}")
+    @router.post(
+        f"{path}/deactivate",
+        response_model=AccountOut,
+        name=f"deactivate_{kind}",
+        dependencies=[ADMIN_ONLY],
+    )
     async def deactivate(
         account_id: AccountId, services: ServicesDep, principal: PrincipalDep
     ) -> JsonResponse:
         """Deactivate (admin): the account's key stops working and nothing of it serves."""
-        require_admin(principal)
         return JsonResponse(
             account_json(await services.accounts.set_active(kind, account_id, False))
         )
 
-    @router.post(f"{path}/reactivate", response_model=AccountOut, name=f"reactivate_{kind}")
+    @router.post(
+        f"{path}/reactivate",
+        response_model=AccountOut,
+        name=f"reactivate_{kind}",
+        dependencies=[ADMIN_ONLY],
+    )
     async def reactivate(
         account_id: AccountId, services: ServicesDep, principal: PrincipalDep
     ) -> JsonResponse:
         """Reactivate (admin): the account's key works again and its objects serve again."""
-        require_admin(principal)
         return JsonResponse(
             account_json(await services.accounts.set_active(kind, account_id, True))
         )
