@@ -130,10 +130,8 @@ class ServePath:
         for d in result.slots:
             self._outcome_counter(d.outcome).inc()
             if d.house is not None:
-                beacon = Beacon(
-                    body.site_id, request_id, d.slot_id, d.house.id, HOUSE_CAMPAIGN, 0,
-                    result.day_index, expires, int(now * 1000),
-                )  # fmt: skip
+                ids = (body.site_id, request_id, d.slot_id, d.house.id, HOUSE_CAMPAIGN)
+                beacon = Beacon(*ids, 0, result.day_index, expires, int(now * 1000))
                 out.append(self._house_slot(d.outcome, d.house, base_url, beacon))
                 continue
             creative, campaign = d.creative, d.campaign
