@@ -20,6 +20,7 @@ from time import perf_counter
 from typing import TypeVar
 
 import redis
+import redis.asyncio as aioredis
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -38,8 +39,10 @@ from promovolve.api.tracking import TrackingSigner
 from promovolve.api.writer import GroupCommitWriter
 from promovolve.engine import kernels
 from promovolve.engine.memory import InMemoryBudgetLedger
+from promovolve.network.batched_ledger import BatchedRedisLedger
 from promovolve.network.lease import Lease
 from promovolve.network.ledger import RedisBudgetLedger
+from promovolve.network.serving import NetworkServing
 from promovolve.settings import Settings, ensure_admin_key
 from promovolve.store import database, load_state, repository
 from promovolve.store.batch import batch_store_for
@@ -73,6 +76,7 @@ class Runtime:
         self._services: Services | None = None
         self._pages: PageReader | None = None
         self._redis: redis.Redis | None = None
+        self._aredis: aioredis.Redis | None = None
         self._lease: Lease | None = None
 
     async def start(self) -> None:
@@ -101,10 +105,14 @@ class Runtime:
             loading_started = perf_counter()
             loaded = await load_state(session, now, settings.idempotency_window_seconds)
         window = settings.idempotency_window_seconds
-        ledger: InMemoryBudgetLedger | RedisBudgetLedger = InMemoryBudgetLedger(window)
+        ledger: InMemoryBudgetLedger | BatchedRedisLedger = InMemoryBudgetLedger(window)
+        network: NetworkServing | None = None
         if settings.redis_url:
             self._redis = redis.Redis.from_url(settings.redis_url)
-            ledger = RedisBudgetLedger(self._redis, idempotency_window_seconds=window)
+            self._aredis = aioredis.Redis.from_url(settings.redis_url)
+            sync = RedisBudgetLedger(self._redis, idempotency_window_seconds=window)
+            ledger = BatchedRedisLedger(sync, self._aredis, idempotency_window_seconds=window)
+            network = NetworkServing(ledger, self._aredis)
         state = self._state = ServerState(keyring, self.metrics, ledger=ledger)
         load_into(state, loaded, now)
         loaded_in = perf_counter() - loading_started
@@ -125,6 +133,7 @@ class Runtime:
             settings.tracking_ttl_seconds,
             self.clock,
             pages,
+            network,
         )
         self._services = Services.on(ServiceContext(state, sessions, self.clock, snapshots.dirty))
         snapshots.start()
@@ -164,6 +173,8 @@ class Runtime:
             self._pages.close()
         if self._redis is not None:
             self._redis.close()
+        if self._aredis is not None:
+            await self._aredis.aclose()
 
     @property
     def session(self) -> async_sessionmaker[AsyncSession]:

@@ -26,6 +26,7 @@ from promovolve.api.tracking import IMPRESSION, Beacon, TrackingSigner
 from promovolve.domain.model import Outcome, SlotSpec, host_of
 from promovolve.domain.money import MICROS_PER_USD
 from promovolve.engine.site import ServeRequest
+from promovolve.network.serving import NetworkServing
 
 logger = logging.getLogger("promovolve.api.serve_path")
 
@@ -58,8 +59,11 @@ class ServePath:
         tracking_ttl_seconds: int,
         clock: Callable[[], float],
         pages: PageReader,
+        network: NetworkServing | None = None,
     ) -> None:
         self.state = state
+        # With Redis: reserves are confirmed by the network, beacons de-duplicated there.
+        self.network = network
         self.pages = pages
         self.recorder = recorder
         self.signer = signer
@@ -103,6 +107,10 @@ class ServePath:
         )
         slots = tuple(SlotSpec(s.id, s.width, s.height) for s in body.slots)
         result = engine.serve(ServeRequest(request_id, page, slots), now, self.rng)
+        if self.network is not None:
+            result, refused = await self.network.confirmed(result)
+            for position in refused:  # another process spent the budget first
+                engine.refuse(request_id, result.slots[position], result.day_index)
         self.dirty.add(body.site_id)
         recorder = self.recorder
         recorder.pending(body.site_id, engine.drain_pending(), now)
@@ -174,7 +182,7 @@ class ServePath:
         site_state = self.state.sites.get(beacon.site)
         if site_state is None or beacon.creative not in self.state.creatives:
             raise NotFoundError("site or creative")
-        new = await self.recorder.event(kind, beacon, self.clock())
+        new = await self._count_once(kind, beacon)
         if new:
             engine = site_state.engine
             if kind == IMPRESSION:
@@ -184,6 +192,19 @@ class ServePath:
             self.dirty.add(beacon.site)
         self.metrics.beacons.labels(kind, "counted" if new else "replay").inc()
         return beacon
+
+    async def _count_once(self, kind: str, beacon: Beacon) -> bool:
+        network = self.network
+        if network is None:
+            return await self.recorder.event(kind, beacon, self.clock())
+        ttl = max(1, beacon.exp - int(self.clock()))
+        if not await network.first_beacon(kind, beacon.request, beacon.slot, ttl):
+            return False
+        try:
+            return await self.recorder.event(kind, beacon, self.clock())
+        except BaseException:
+            await network.forget_beacon(kind, beacon.request, beacon.slot)
+            raise
 
 
 def _not_serving(state: SiteState | None) -> ServiceError:
