@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from array import array
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Sequence
 from typing import Any, TypeVar
 
 import redis.asyncio as aioredis
@@ -54,10 +54,10 @@ class Confirmed:
     def spent(self, campaign_id: str, day: int) -> int:
         return self.ledger.spent(campaign_id, day)
 
-    def spent_many(self, campaign_ids: list[str], day: int) -> array[int]:
+    def spent_many(self, campaign_ids: Sequence[str], day: int) -> array[int]:
         return self.run(self._spent_many(campaign_ids, day))
 
-    async def _spent_many(self, campaign_ids: list[str], day: int) -> array[int]:
+    async def _spent_many(self, campaign_ids: Sequence[str], day: int) -> array[int]:
         return self.ledger.spent_many(campaign_ids, day)
 
 
