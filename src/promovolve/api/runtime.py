@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from promovolve.api.keys import KeyRing
 from promovolve.api.loading import load_into
 from promovolve.api.metrics import Metrics
+from promovolve.api.network_sync import NetworkSync
 from promovolve.api.page_reader import PageReader
 from promovolve.api.recording import Recorder
 from promovolve.api.serve_path import ServePath
@@ -39,9 +40,11 @@ from promovolve.api.tracking import TrackingSigner
 from promovolve.api.writer import GroupCommitWriter
 from promovolve.engine import kernels
 from promovolve.engine.memory import InMemoryBudgetLedger
+from promovolve.engine.network_pace import InMemoryNetworkPace
 from promovolve.network.batched_ledger import BatchedRedisLedger
 from promovolve.network.lease import Lease
 from promovolve.network.ledger import RedisBudgetLedger
+from promovolve.network.pace import RedisNetworkPace
 from promovolve.network.serving import NetworkServing
 from promovolve.settings import Settings, ensure_admin_key
 from promovolve.store import database, load_state, repository
@@ -107,13 +110,16 @@ class Runtime:
         window = settings.idempotency_window_seconds
         ledger: InMemoryBudgetLedger | BatchedRedisLedger = InMemoryBudgetLedger(window)
         network: NetworkServing | None = None
+        pace: RedisNetworkPace | None = None
         if settings.redis_url:
             self._redis = redis.Redis.from_url(settings.redis_url)
             self._aredis = aioredis.Redis.from_url(settings.redis_url)
             sync = RedisBudgetLedger(self._redis, idempotency_window_seconds=window)
             ledger = BatchedRedisLedger(sync, self._aredis, idempotency_window_seconds=window)
             network = NetworkServing(ledger, self._aredis)
-        state = self._state = ServerState(keyring, self.metrics, ledger=ledger)
+            pace = RedisNetworkPace(secrets.token_hex(6))
+        shared = InMemoryNetworkPace() if pace is None else pace
+        state = self._state = ServerState(keyring, self.metrics, ledger=ledger, network=shared)
         load_into(state, loaded, now)
         loaded_in = perf_counter() - loading_started
         self.writer = GroupCommitWriter(
@@ -137,7 +143,10 @@ class Runtime:
         )
         self._services = Services.on(ServiceContext(state, sessions, self.clock, snapshots.dirty))
         snapshots.start()
-        ticker = self._ticker = Ticker(state, snapshots.dirty, self.clock)
+        exchange = None
+        if pace is not None and self._aredis is not None and network is not None:
+            exchange = NetworkSync(state, pace, network.ledger, self._aredis, self.clock)
+        ticker = self._ticker = Ticker(state, snapshots.dirty, self.clock, exchange=exchange)
         ticker.start()
         settler = self._settler = Settler(
             state, sessions, settings.settlement_window, self.clock, snapshots.dirty
