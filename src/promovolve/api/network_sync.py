@@ -1,5 +1,6 @@
-"""The tick's exchange with the network: pace forecasts, Thompson statistics and the spend
-of every known campaign, each one pipeline, sent together once per tick."""
+"""The tick's exchange with the network: pace forecasts, Thompson statistics, traffic counts
+and learned shapes, and the spend of every known campaign, each one pipeline, sent together
+once per tick."""
 
 from __future__ import annotations
 
@@ -9,8 +10,10 @@ from collections.abc import Callable
 import redis.asyncio as aioredis
 
 from promovolve.api.state import ServerState
+from promovolve.engine.policies import policy_named
 from promovolve.network.batched_ledger import BatchedRedisLedger
 from promovolve.network.pace import RedisNetworkPace
+from promovolve.network.shapes import SharedShapes
 from promovolve.network.stats import SharedCreativeStats
 
 
@@ -30,6 +33,7 @@ class NetworkSync:
         self._client = client
         self._clock = clock
         self._stats = SharedCreativeStats(prefix)
+        self.shapes = SharedShapes(policy_named("default").make_tracker, prefix)
 
     async def __call__(self) -> None:
         self._ledger.refresh_all()
