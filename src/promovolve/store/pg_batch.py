@@ -6,7 +6,9 @@ the serve benchmark, which capped a Redis-backed process far below the embedded 
 each statement is the repository's own SQLAlchemy statement compiled once for PostgreSQL,
 its VALUES row turned into `SELECT * FROM unnest($1::type[], ...)`: one statement text per
 kind whatever the batch size (so asyncpg prepares it once), one column array per parameter,
-and a whole batch in one transaction of a few statements.
+and a whole batch in one transaction of a few statements. A batch of serves only (the hot
+path) is one statement: the reservations and their aggregates in one `WITH`, one round
+trip.
 """
 
 from __future__ import annotations
@@ -49,11 +51,13 @@ class AsyncpgStore:
     async def write(self, reservations: Rows, pending: Rows, events: Rows) -> set[EventKey]:
         conn = await self._connection()
         try:
-            async with conn.transaction():
-                spent: list[tuple[Any, ...]] = []
+            if not pending and not events:  # a batch of serves: one statement, one round trip
                 if reservations:
-                    sql, params = _unnest("reservations", reservations)
-                    spent = [tuple(r) for r in await conn.fetch(sql, *params)]
+                    await conn.execute(*_flat(_spend(reservations)))
+                return set()
+            async with conn.transaction():
+                if reservations:
+                    await conn.execute(*_flat(_spend(reservations)))
                 if pending:
                     await conn.execute(*_flat(_unnest("approvals", pending)))
                 new: set[EventKey] = set()
@@ -62,8 +66,7 @@ class AsyncpgStore:
                     for row in await conn.fetch(*_flat(_unnest("events", events))):
                         new.add((row[0], row[1], row[2]))
                         new_events.append(tuple(row)[3:])
-                rollups = {**aggregates.spend_rollup(spent), **aggregates.event_rollup(new_events)}
-                for what, rows in rollups.items():
+                for what, rows in aggregates.event_rollup(new_events).items():
                     if rows:
                         await conn.execute(*_flat(_unnest(what, rows)))
         except Exception:
@@ -88,6 +91,45 @@ class AsyncpgStore:
 def _flat(statement: tuple[str, list[list[object]]]) -> tuple[Any, ...]:
     sql, params = statement
     return (sql, *params)
+
+
+def _spend(rows: Rows) -> tuple[str, list[list[object]]]:
+    """The reservations and the spend aggregates of those inserted, as one statement."""
+    sql, names = _spend_statement(tuple(rows[0]))
+    return sql, [[row[n] for row in rows] for n in names]
+
+
+@functools.cache
+def _spend_statement(columns: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:
+    """Insert the reservations (a replayed id is skipped) and add what was inserted to the
+    daily and per-site aggregates, as `aggregates.spend_rollup` does, in one statement."""
+    inserted, names = _statement("reservations", columns)
+    daily_head, daily_tail = _parts("spend_daily", _DAILY)
+    totals_head, totals_tail = _parts("site_campaign_totals", _TOTALS)
+    sql = (
+        f"WITH ins AS ({inserted}), "
+        f"daily AS ({daily_head} SELECT day_index, site_id, campaign_id, count(*), "
+        f"sum(amount_micros) FROM ins GROUP BY 1, 2, 3 {daily_tail}), "
+        f"totals AS ({totals_head} SELECT site_id, campaign_id, count(*), sum(amount_micros), "
+        f"max(ts), (array_agg(day_index ORDER BY ts DESC, day_index DESC))[1] "
+        f"FROM ins GROUP BY 1, 2 {totals_tail}) "
+        "SELECT count(*) FROM ins"
+    )
+    return sql, names
+
+
+_DAILY = ("day_index", "site_id", "campaign_id", "selected", "spend_micros")
+_TOTALS = ("site_id", "campaign_id", "selected", "spend_micros", "last_ts", "last_day")
+
+
+def _parts(what: str, columns: tuple[str, ...]) -> tuple[str, str]:
+    """The aggregate upsert's `INSERT INTO t (columns)` and its `ON CONFLICT ...` clause."""
+    dialect = asyncpg_dialect.dialect()  # type: ignore[no-untyped-call]
+    compiled: Any = aggregates.upsert("postgresql", what).compile(
+        dialect=dialect, column_keys=list(columns)
+    )
+    head, _, rest = str(compiled).partition(" VALUES ")
+    return head, rest[rest.index(")") + 1 :].strip()
 
 
 def _unnest(what: str, rows: Rows) -> tuple[str, list[list[object]]]:
