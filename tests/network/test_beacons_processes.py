@@ -4,11 +4,13 @@ learns it is a replay from Redis (SET NX with the tracking TTL) before any datab
 from __future__ import annotations
 
 import asyncio
+import time
 from contextlib import ExitStack
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
+import redis
 from benchmarks.server import running_server
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -29,6 +31,15 @@ def _beacons(url: str, result: str) -> float:
         for sample in family.samples
         if sample.name.endswith("_total") and sample.labels.get("result") == result
     )
+
+
+def _lasting(client: redis.Redis) -> set[str]:
+    """The kinds of key that never expire: one per campaign or site, none per request."""
+    kinds = set()
+    for key in client.scan_iter("promovolve:*"):
+        if client.ttl(key) == -1:
+            kinds.add(key.decode().split(":")[1])
+    return kinds
 
 
 def test_an_impression_fired_at_two_processes_counts_once(tmp_path: Path):
@@ -78,6 +89,8 @@ def test_an_impression_fired_at_two_processes_counts_once(tmp_path: Path):
             keys = list(client.scan_iter(f"promovolve:beacon:{answer['requestId']}:*"))
             assert len(keys) == 1
             assert 0 < client.ttl(keys[0]) <= 600
+            time.sleep(1.5)  # a tick: pace, statistics and traffic counts written
+            assert _lasting(client) <= {"ledger", "stats", "shape"}
         [(events,)] = pg_fetch(schema, "SELECT COUNT(*) FROM tracking_events WHERE kind = 'imp'")
         assert events == 1
     finally:
