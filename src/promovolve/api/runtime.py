@@ -54,6 +54,7 @@ from promovolve.store.retention import Retention, kept_seconds
 logger = logging.getLogger("promovolve.api.runtime")
 
 TRACKING_SECRET_KEY = "tracking_secret"
+REDIS_TIMEOUT = 2.0  # seconds
 NUMBA_CACHE = "numba"  # the compiled serve loops, cached under the data dir
 T = TypeVar("T")
 
@@ -113,7 +114,12 @@ class Runtime:
         pace: RedisNetworkPace | None = None
         if settings.redis_url:
             self._redis = redis.Redis.from_url(settings.redis_url)
-            self._aredis = aioredis.Redis.from_url(settings.redis_url)
+            # A Redis that stops answering refuses reserves after this, instead of hanging.
+            self._aredis = aioredis.Redis.from_url(
+                settings.redis_url,
+                socket_timeout=REDIS_TIMEOUT,
+                socket_connect_timeout=REDIS_TIMEOUT,
+            )
             sync = RedisBudgetLedger(self._redis, idempotency_window_seconds=window)
             ledger = BatchedRedisLedger(sync, self._aredis, idempotency_window_seconds=window)
             network = NetworkServing(ledger, self._aredis)

@@ -152,8 +152,10 @@ class BatchedRedisLedger:
         return await self._answered(_Op("release", campaign_id, day, request_id))
 
     def refund(self, campaign_id: str, day: int, amount: int) -> bool:
+        """Queued; answered from the view (a campaign this process has not seen yet is
+        sent anyway: the script refunds only on the campaign's current day)."""
         known = self._known.get(campaign_id)
-        if known is None or known[0] != day or amount <= 0:
+        if amount <= 0 or (known is not None and known[0] != day):
             return False
         self._put(_Op("refund", campaign_id, day, amount=amount))
         return True
@@ -238,7 +240,7 @@ class BatchedRedisLedger:
         self.round_trips += 1
         try:
             return list(await pipe.execute(raise_on_error=False))
-        except (redis.RedisError, OSError) as error:
+        except Exception as error:  # whatever it is, nothing of the batch is confirmed
             logger.warning("budget reserves refused, Redis unreachable: %s", error)
             return [error] * len(batch)
 
