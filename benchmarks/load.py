@@ -154,5 +154,27 @@ class LoadGenerator:
             raise RuntimeError(f"load generator failed ({done.returncode}): {done.stderr[-1000:]}")
         return parse(done.stdout)
 
+    def run_paced(
+        self, urls: list[str], seconds: float, rate: float, method: str, body: str | None
+    ) -> LoadResult:
+        """`rate` requests a second in all, spread over `urls`, latency from when each was
+        due (wrk sends as fast as it can, so this is always the Python generator)."""
+        command = [sys.executable, "-m", "benchmarks.loadgen", *urls, "--seconds", str(seconds)]
+        command += ["--connections", str(self.connections), "--method", method]
+        command += ["--rate", str(rate)]
+        if body is not None:
+            command += ["--body", body]
+        done = subprocess.run(
+            command,
+            capture_output=True,
+            text=True,
+            timeout=seconds + 60,
+            check=False,
+            cwd=Path(__file__).resolve().parent.parent,
+        )
+        if done.returncode != 0:
+            raise RuntimeError(f"load generator failed ({done.returncode}): {done.stderr[-1000:]}")
+        return parse_loadgen_output(done.stdout)
+
     def close(self) -> None:
         shutil.rmtree(self._scripts, ignore_errors=True)

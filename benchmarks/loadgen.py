@@ -69,8 +69,12 @@ async def _worker(
     deadline: float,
     latencies: list[float],
     counters: list[int],
+    schedule: tuple[float, float] | None = None,
 ) -> None:
+    """`schedule` (first send, interval): send at fixed times instead of back to back, and
+    measure each latency from the time the request was due (a late send counts as slow)."""
     clock = time.perf_counter
+    due = schedule[0] if schedule is not None else 0.0
     while clock() < deadline:
         try:
             reader, writer = await asyncio.open_connection(host, port)
@@ -81,6 +85,10 @@ async def _worker(
         try:
             while True:
                 sent = clock()
+                if schedule is not None:
+                    if due > sent:
+                        await asyncio.sleep(due - sent)
+                    sent, due = due, due + schedule[1]
                 if sent >= deadline:
                     return
                 writer.write(request)
@@ -97,17 +105,30 @@ async def _worker(
 
 
 async def run_load(
-    url: str, seconds: float, connections: int, method: str = "GET", body: bytes | None = None
+    url: str | list[str],
+    seconds: float,
+    connections: int,
+    method: str = "GET",
+    body: bytes | None = None,
+    rate: float = 0.0,
 ) -> dict[str, object]:
-    host, port, request = build_request(url, method, body)
+    """Connections are spread round robin over the URLs (servers behind no balancer);
+    `rate` > 0 sends that many requests a second in all, evenly spaced."""
+    urls = [url] if isinstance(url, str) else url
+    targets = [build_request(u, method, body) for u in urls]
     start = time.perf_counter()
     deadline = start + seconds
     latencies: list[float] = []
     counters = [0, 0]  # unused, errors
+    interval = connections / rate if rate > 0 else 0.0
+
+    def schedule(i: int) -> tuple[float, float] | None:
+        return (start + i / rate, interval) if rate > 0 else None
+
     await asyncio.gather(
         *(
-            _worker(host, port, request, start, deadline, latencies, counters)
-            for _ in range(connections)
+            _worker(*targets[i % len(targets)], start, deadline, latencies, counters, schedule(i))
+            for i in range(connections)
         )
     )
     elapsed = time.perf_counter() - start
@@ -125,11 +146,12 @@ async def run_load(
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("url")
+    parser.add_argument("url", nargs="+", help="one or more; connections spread over them")
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--method", default="GET")
     parser.add_argument("--body", default=None, help="request body (JSON text)")
+    parser.add_argument("--rate", type=float, default=0.0, help="requests/s in all (0: max)")
     args = parser.parse_args(argv)
     body = args.body.encode("utf-8") if args.body is not None else None
     try:
@@ -138,7 +160,9 @@ def main(argv: list[str] | None = None) -> int:
         uvloop.install()
     except ImportError:  # pragma: no cover - uvloop ships with uvicorn[standard]
         pass
-    result = asyncio.run(run_load(args.url, args.seconds, args.connections, args.method, body))
+    result = asyncio.run(
+        run_load(args.url, args.seconds, args.connections, args.method, body, args.rate)
+    )
     json.dump(result, sys.stdout)
     sys.stdout.write("\n")
     return 0

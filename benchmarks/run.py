@@ -8,6 +8,10 @@ Options: ``--seconds N`` (per measurement), ``--rounds R``, ``--pool-sizes 1,10,
 ``--connections C``, ``--python-loadgen`` (skip wrk), ``--default-pacing`` (the default
 per-campaign gate instead of ``testThrottleOverride`` 0), ``--json`` (print the results as
 JSON instead of a table).
+
+``--network --redis-url URL`` measures the scale-out setups instead (``benchmarks.network_bench``):
+embedded, Redis + PostgreSQL with one process and with two, in one run (``--postgres-url``,
+default the local ``test`` database; the Redis database given is flushed).
 """
 
 from __future__ import annotations
@@ -16,10 +20,17 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from dataclasses import asdict
 
 from rich.console import Console
 from rich.table import Table
 
+from benchmarks.network_bench import (
+    NetworkBenchConfig,
+    SetupResult,
+    run_network_benchmark,
+    verdicts,
+)
 from benchmarks.serve_bench import (
     TARGET_RATIO,
     BenchConfig,
@@ -28,6 +39,8 @@ from benchmarks.serve_bench import (
     results_json,
     run_benchmark,
 )
+
+DEFAULT_POSTGRES_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 
 
 def parse_pool_sizes(text: str) -> tuple[int, ...]:
@@ -87,6 +100,75 @@ def results_table(tool: str, pacing: str, results: Sequence[PoolResult]) -> Tabl
     return table
 
 
+def network_table(results: Sequence[SetupResult]) -> Table:
+    table = Table(
+        title="Promovolve serve benchmark across setups (one run)",
+        caption="saturated: load generators at full speed, one per process; half rate: "
+        "paced at half the saturated req/s, latency from when each request was due",
+    )
+    for column in ("setup", "processes", "req/s", "p50 ms", "p99 ms", "errors", "selected"):
+        table.add_column(column, justify="left" if column == "setup" else "right")
+    table.add_column("half-rate p50 / p99 ms", justify="right")
+    for r in results:
+        s = r.saturated
+        table.add_row(
+            r.setup.name,
+            str(r.setup.processes),
+            f"{s.requests_per_second:,.0f}",
+            f"{s.p50_ms:.2f}",
+            f"{s.p99_ms:.2f}",
+            str(s.errors + r.half_rate.errors),
+            f"{r.selected_share:.0%}",
+            f"{r.half_rate.p50_ms:.2f} / {r.half_rate.p99_ms:.2f}",
+        )
+    return table
+
+
+def network_main(args: argparse.Namespace) -> int:
+    config = NetworkBenchConfig(
+        redis_url=args.redis_url,
+        postgres_url=args.postgres_url,
+        seconds=args.seconds,
+        warmup_seconds=args.warmup,
+        pool_size=args.pool_sizes[0],
+        connections=args.connections,
+    )
+    err = Console(stderr=True)
+    try:
+        results = run_network_benchmark(config, progress=lambda m: err.print(f"[dim]{m}[/]"))
+    except (RuntimeError, SetupError) as error:
+        err.print(f"[bold red]benchmark failed:[/] {error}")
+        return 1
+    checks = verdicts(results)
+    if args.json:
+        data = {
+            "setups": [
+                {
+                    "setup": r.setup.name,
+                    "processes": r.setup.processes,
+                    "saturated": asdict(r.saturated),
+                    "halfRate": asdict(r.half_rate),
+                    "selectedShare": r.selected_share,
+                }
+                for r in results
+            ],
+            "targets": [
+                {"target": t, "measured": round(m, 3), "wanted": w, "met": ok}
+                for t, m, w, ok in checks
+            ],
+        }
+        json.dump(data, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+        return 0
+    console = Console()
+    console.print(network_table(results))
+    for target, measured, wanted, met in checks:
+        sign = "≤" if "p99" in target else "≥"
+        verdict = "[green]meets[/]" if met else "[red]misses[/]"
+        console.print(f"{target}: {measured:.2f} — {verdict} the target {sign} {wanted:g}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__)
     parser.add_argument("--seconds", type=float, default=10.0, help="per measurement")
@@ -102,7 +184,17 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     parser.add_argument("--redis-url", help="serve with the budget ledger in this Redis")
+    parser.add_argument(
+        "--network",
+        action="store_true",
+        help="embedded vs Redis + PostgreSQL with 1 and 2 processes (needs --redis-url)",
+    )
+    parser.add_argument("--postgres-url", default=DEFAULT_POSTGRES_URL)
     args = parser.parse_args(argv)
+    if args.network:
+        if not args.redis_url:
+            parser.error("--network needs --redis-url")
+        return network_main(args)
     config = BenchConfig(
         seconds=args.seconds,
         warmup_seconds=args.warmup,

@@ -74,19 +74,26 @@ AGGREGATE_ORDER = {
 RAW_GROUPED = {
     "spend_daily": "SELECT day_index, site_id, campaign_id, count(*), sum(amount_micros) "
     "FROM spend_reservations GROUP BY 1, 2, 3 ORDER BY 1, 2, 3",
-    "site_creative_totals": "SELECT site_id, creative_id, sum(kind = 'imp'), sum(kind = 'click') "
+    "site_creative_totals": "SELECT site_id, creative_id, "
+    "sum(CASE WHEN kind = 'imp' THEN 1 ELSE 0 END), "
+    "sum(CASE WHEN kind = 'click' THEN 1 ELSE 0 END) "
     "FROM tracking_events GROUP BY 1, 2 ORDER BY 1, 2",
 }
 
 
-async def _run(store: BatchStore, url: str, work: list[tuple[list[Row], list[Row], list[Row]]]):
+async def _run(
+    store: BatchStore,
+    url: str,
+    work: list[tuple[list[Row], list[Row], list[Row]]],
+    schema: str | None = None,
+):
     new_events: list[set[EventKey]] = []
     try:
         for r, p, e in work:
             new_events.append(await store.write(r, p, e))
     finally:
         await store.close()
-    engine = database.create_engine(url)
+    engine = database.create_engine(url, schema)
     try:
         async with engine.connect() as conn:
             tables = {}
@@ -109,9 +116,15 @@ async def _run(store: BatchStore, url: str, work: list[tuple[list[Row], list[Row
 
 async def _fresh(path: Path) -> str:
     url = f"sqlite+aiosqlite:///{path}"
-    engine = database.create_engine(url)
+    await seed(url)
+    return url
+
+
+async def seed(url: str, schema: str | None = None) -> None:
+    """Migrated tables and the rows the write path's foreign keys need."""
+    engine = database.create_engine(url, schema)
     try:
-        await database.migrate(engine)
+        await database.migrate(engine, schema)
         async with engine.begin() as conn:  # the approvals' foreign keys need these rows
             await conn.execute(
                 insert(PublisherRow).values(id="p1", name="P", api_key_hash="hp", created_at=0)
@@ -142,7 +155,6 @@ async def _fresh(path: Path) -> str:
                 )  # fmt: skip
     finally:
         await engine.dispose()
-    return url
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -21,12 +21,14 @@ from time import perf_counter
 from typing import TypeVar
 
 import redis
+import redis.asyncio as aioredis
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from promovolve.api.keys import KeyRing
 from promovolve.api.loading import load_into
 from promovolve.api.metrics import Metrics
+from promovolve.api.network_sync import NetworkSync
 from promovolve.api.page_reader import PageReader
 from promovolve.api.recording import Recorder
 from promovolve.api.serve_path import ServePath
@@ -42,8 +44,12 @@ from promovolve.api.traffic_guard.setup import build_guard, build_tracking_base
 from promovolve.api.writer import GroupCommitWriter
 from promovolve.engine import kernels
 from promovolve.engine.memory import InMemoryBudgetLedger
+from promovolve.engine.network_pace import InMemoryNetworkPace
+from promovolve.network.batched_ledger import BatchedRedisLedger
 from promovolve.network.lease import Lease
 from promovolve.network.ledger import RedisBudgetLedger
+from promovolve.network.pace import RedisNetworkPace
+from promovolve.network.serving import NetworkServing
 from promovolve.settings import Settings, ensure_admin_key
 from promovolve.store import database, load_state, repository
 from promovolve.store.batch import batch_store_for
@@ -52,6 +58,7 @@ from promovolve.store.retention import Retention, kept_seconds
 logger = logging.getLogger("promovolve.api.runtime")
 
 TRACKING_SECRET_KEY = "tracking_secret"
+REDIS_TIMEOUT = 2.0  # seconds
 NUMBA_CACHE = "numba"  # the compiled serve loops, cached under the data dir
 T = TypeVar("T")
 
@@ -77,6 +84,7 @@ class Runtime:
         self._services: Services | None = None
         self._pages: PageReader | None = None
         self._redis: redis.Redis | None = None
+        self._aredis: aioredis.Redis | None = None
         self._lease: Lease | None = None
         self._guard: TrafficGuard | None = None
         self.tracking_base: TrackingBase = build_tracking_base(settings)
@@ -107,11 +115,23 @@ class Runtime:
             loading_started = perf_counter()
             loaded = await load_state(session, now, settings.idempotency_window_seconds)
         window = settings.idempotency_window_seconds
-        ledger: InMemoryBudgetLedger | RedisBudgetLedger = InMemoryBudgetLedger(window)
+        ledger: InMemoryBudgetLedger | BatchedRedisLedger = InMemoryBudgetLedger(window)
+        network: NetworkServing | None = None
+        pace: RedisNetworkPace | None = None
         if settings.redis_url:
             self._redis = redis.Redis.from_url(settings.redis_url)
-            ledger = RedisBudgetLedger(self._redis, idempotency_window_seconds=window)
-        state = self._state = ServerState(keyring, self.metrics, ledger=ledger)
+            # A Redis that stops answering refuses reserves after this, instead of hanging.
+            self._aredis = aioredis.Redis.from_url(
+                settings.redis_url,
+                socket_timeout=REDIS_TIMEOUT,
+                socket_connect_timeout=REDIS_TIMEOUT,
+            )
+            sync = RedisBudgetLedger(self._redis, idempotency_window_seconds=window)
+            ledger = BatchedRedisLedger(sync, self._aredis, idempotency_window_seconds=window)
+            network = NetworkServing(ledger, self._aredis)
+            pace = RedisNetworkPace(secrets.token_hex(6))
+        shared = InMemoryNetworkPace() if pace is None else pace
+        state = self._state = ServerState(keyring, self.metrics, ledger=ledger, network=shared)
         load_into(state, loaded, now)
         loaded_in = perf_counter() - loading_started
         self.writer = GroupCommitWriter(
@@ -133,6 +153,7 @@ class Runtime:
             self.clock,
             pages,
             guard,
+            network,
         )
         self._services = Services.on(
             ServiceContext(
@@ -140,7 +161,10 @@ class Runtime:
             )
         )
         snapshots.start()
-        ticker = self._ticker = Ticker(state, snapshots.dirty, self.clock)
+        exchange = None
+        if pace is not None and self._aredis is not None and network is not None:
+            exchange = NetworkSync(state, pace, network.ledger, self._aredis, self.clock)
+        ticker = self._ticker = Ticker(state, snapshots.dirty, self.clock, exchange=exchange)
         ticker.start()
         settler = self._settler = Settler(
             state, sessions, settings.settlement_window, self.clock, snapshots.dirty
@@ -176,6 +200,8 @@ class Runtime:
             self._pages.close()
         if self._redis is not None:
             self._redis.close()
+        if self._aredis is not None:
+            await self._aredis.aclose()
 
     @property
     def session(self) -> async_sessionmaker[AsyncSession]:

@@ -30,6 +30,7 @@ from promovolve.domain.model import HouseAd, Outcome, SlotSpec, host_of
 from promovolve.domain.money import MICROS_PER_USD
 from promovolve.domain.traffic import INVALID_TRAFFIC, InvalidReason
 from promovolve.engine.site import ServeRequest
+from promovolve.network.serving import NetworkServing
 from promovolve.store.settlement import HOUSE_CLICK, HOUSE_IMPRESSION
 
 logger = logging.getLogger("promovolve.api.serve_path")
@@ -68,9 +69,12 @@ class ServePath:
         clock: Callable[[], float],
         pages: PageReader,
         guard: TrafficGuard,
+        network: NetworkServing | None = None,
     ) -> None:
         self.state = state
         self.guard = guard
+        # With Redis: reserves are confirmed by the network, beacons de-duplicated there.
+        self.network = network
         self.pages = pages
         self.recorder = recorder
         self.signer = signer
@@ -120,6 +124,10 @@ class ServePath:
         )
         slots = tuple(SlotSpec(s.id, s.width, s.height) for s in body.slots)
         result = engine.serve(ServeRequest(request_id, page, slots), now, self.rng)
+        if self.network is not None:
+            result, refused = await self.network.confirmed(result)
+            for position in refused:  # another process spent the budget first
+                engine.refuse(request_id, result.slots[position], result.day_index)
         self.dirty.add(body.site_id)
         recorder = self.recorder
         recorder.pending(body.site_id, engine.drain_pending(), now)
@@ -233,7 +241,7 @@ class ServePath:
             raise NotFoundError("site or creative")
         now = self.clock()
         reason = await self.guard.beacon_reason(kind, beacon, scope, now)
-        new = await self.recorder.event(kind, beacon, now, reason)
+        new = await self._count_once(kind, beacon, now, reason)
         if reason is not None:
             self.metrics.beacons.labels(kind, f"invalid:{reason}").inc()
             return beacon
@@ -263,7 +271,7 @@ class ServePath:
             raise NotFoundError("site or house ad")
         now = self.clock()
         reason = await self.guard.beacon_reason(kind, beacon, scope, now)
-        new = await self.recorder.event(HOUSE_KINDS[kind], beacon, now, reason)
+        new = await self._count_once(HOUSE_KINDS[kind], beacon, now, reason)
         if reason is not None:
             self.metrics.beacons.labels(kind, f"invalid:{reason}").inc()
             return beacon
@@ -272,6 +280,23 @@ class ServePath:
             self.dirty.add(beacon.site)
         self.metrics.beacons.labels(kind, "counted" if new else "replay").inc()
         return beacon
+
+    async def _count_once(
+        self, kind: str, beacon: Beacon, now: float, reason: InvalidReason | None
+    ) -> bool:
+        """Record a beacon once across the network: first claimed in Redis (with several
+        processes), then written; False for a replay."""
+        network = self.network
+        if network is None:
+            return await self.recorder.event(kind, beacon, now, reason)
+        ttl = max(1, beacon.exp - int(now))
+        if not await network.first_beacon(kind, beacon.request, beacon.slot, ttl):
+            return False
+        try:
+            return await self.recorder.event(kind, beacon, now, reason)
+        except BaseException:
+            await network.forget_beacon(kind, beacon.request, beacon.slot)
+            raise
 
 
 def _not_serving(state: SiteState | None) -> ServiceError:

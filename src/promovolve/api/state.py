@@ -20,7 +20,7 @@ from promovolve.engine.memory import InMemoryBudgetLedger
 from promovolve.engine.network_pace import InMemoryNetworkPace
 from promovolve.engine.policies import policy_named
 from promovolve.engine.site import SiteEngine
-from promovolve.network.ledger import RedisBudgetLedger
+from promovolve.network.batched_ledger import BatchedRedisLedger
 
 logger = logging.getLogger("promovolve.api.state")
 
@@ -42,7 +42,7 @@ class ServerState:
     keyring: KeyRing
     metrics: Metrics
     catalog: Catalog = field(default_factory=Catalog)
-    ledger: InMemoryBudgetLedger | RedisBudgetLedger = field(default_factory=InMemoryBudgetLedger)
+    ledger: InMemoryBudgetLedger | BatchedRedisLedger = field(default_factory=InMemoryBudgetLedger)
     # Every engine paces each campaign over all the sites it runs on (docs/pacing.md).
     network: InMemoryNetworkPace = field(default_factory=InMemoryNetworkPace)
     # Each campaign's spend before its latest day, for lifetime budgets (all engines).

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from promovolve.api.state import ServerState
 
@@ -26,12 +26,15 @@ class Ticker:
         dirty: set[str],
         clock: Callable[[], float],
         interval_seconds: float = TICK_SECONDS,
+        exchange: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
+        """`exchange`, with Redis, shares the tick's results with the network."""
         self._state = state
         self._dirty = dirty
         self._clock = clock
         self._interval = interval_seconds
         self._task: asyncio.Task[None] | None = None
+        self._exchange = exchange
 
     def start(self) -> None:
         self._task = asyncio.get_running_loop().create_task(self._loop(), name="engine-ticks")
@@ -51,5 +54,7 @@ class Ticker:
             await asyncio.sleep(self._interval)
             try:
                 self.tick()
+                if self._exchange is not None:
+                    await self._exchange()
             except Exception:
                 logger.exception("engine tick failed")

@@ -63,6 +63,10 @@ class SiteEntries:
     def entries(self) -> list[int]:
         return list(self._rows.values())
 
+    def items(self) -> list[tuple[str, int]]:
+        """(campaign id, entry) of every campaign the site has an entry for."""
+        return list(self._rows.items())
+
 
 class InMemoryNetworkPace:
     """The network pace of one process: every site engine of the process shares it."""

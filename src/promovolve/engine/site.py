@@ -337,6 +337,14 @@ class SiteEngine:
                 campaign_day.spend -= decision.price_micros
         return True
 
+    def refuse(self, request_id: str, decision: SlotDecision, day: int) -> None:
+        """A selection the shared ledger refused after the engine decided it (another
+        process spent the budget first): undone, and counted as budgetExhausted."""
+        if self.release(request_id, decision, day):
+            self.lifetime.outcomes[BUDGET_EXHAUSTED] += 1
+            if day == self.controller.day_index:
+                self.today.outcomes[BUDGET_EXHAUSTED] += 1
+
     def _on_selected(self, campaign: Campaign, price: int) -> None:
         day = self.campaign_days.get(campaign.id)
         if day is None:

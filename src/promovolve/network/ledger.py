@@ -177,6 +177,12 @@ class RedisBudgetLedger:
         cache = self._cache
         return array("q", (_spend_on(cache[c], day) for c in campaign_ids))
 
+    def day_and_spend(self, campaign_id: str) -> tuple[int, int]:
+        """The network's current day of the campaign and its spend that day, read now."""
+        self._read([campaign_id])
+        day, spent, _ = self._cache[campaign_id]
+        return day, spent
+
     def _read(self, campaign_ids: Sequence[str]) -> None:
         """Read campaigns' day and spend from Redis in one round trip."""
         pipe = self._client.pipeline(transaction=False)

@@ -268,6 +268,17 @@ class TrafficShapeTracker:
             "emaBucketRequests": self._ema_bucket_requests,
         }
 
+    def adopt_learned(self, data: Mapping[str, object]) -> None:
+        """Take the learned shapes and day counts of a snapshot (the network's, learnt once
+        for every process), keeping today's own counts."""
+        weekday, weekend = _floats(data["weekdayShape"]), _floats(data["weekendShape"])
+        for values in (weekday, weekend):
+            self._check_length(values)
+        self.weekday_shape, self.weekend_shape = weekday, weekend
+        self.weekday_days = int(_number(data.get("weekdayDays", 0)))
+        self.weekend_days = int(_number(data.get("weekendDays", 0)))
+        self._prefix = None
+
     def restore(self, data: Mapping[str, object]) -> None:
         weekday = _floats(data["weekdayShape"])
         weekend = _floats(data["weekendShape"])

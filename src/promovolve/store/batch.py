@@ -1,11 +1,12 @@
 """Where the group-commit writer's batches go: one transaction per batch.
 
-Two stores with one behaviour. PostgreSQL goes through SQLAlchemy's async engine
-(asyncpg). An SQLite file gets its own connection on a dedicated thread: a whole batch
-is one hop to that thread, where the async adapter would make a hop, a greenlet switch
-and an event-loop wake-up per statement, all on the serving thread (about 20 µs per
-served ad on the serve benchmark). Its SQL is compiled from the same SQLAlchemy
-statements, so both stores write the same rows.
+Three stores with one behaviour. PostgreSQL writes on the asyncpg connection itself
+(`store/pg_batch.py`); `SqlAlchemyStore`, through SQLAlchemy's async engine, is the
+reference the others are tested against. An SQLite file gets its own connection on a
+dedicated thread: a whole batch is one hop to that thread, where the async adapter would
+make a hop, a greenlet switch and an event-loop wake-up per statement, all on the serving
+thread (about 20 µs per served ad on the serve benchmark). Its SQL is compiled from the
+same SQLAlchemy statements, so every store writes the same rows.
 
 On that thread each statement carries many rows: the sqlite3 module lets go of the GIL
 around every step of SQLite, and each time the thread wants it back the serving thread
@@ -35,6 +36,7 @@ from promovolve.store.checkpoint import (
     WalCheckpointer,
 )
 from promovolve.store.database import sqlite_file, sqlite_pragmas
+from promovolve.store.pg_batch import AsyncpgStore
 from promovolve.store.repository import EventKey
 
 logger = logging.getLogger("promovolve.store.batch")
@@ -65,7 +67,11 @@ class BatchStore(Protocol):
 
 def batch_store_for(engine: AsyncEngine) -> BatchStore:
     database = sqlite_file(engine.url)
-    return SqlAlchemyStore(engine) if database is None else SqliteThreadStore(database)
+    if database is not None:
+        return SqliteThreadStore(database)
+    if engine.dialect.name == "postgresql":
+        return AsyncpgStore(engine)
+    return SqlAlchemyStore(engine)
 
 
 class SqlAlchemyStore:

@@ -70,7 +70,7 @@ def insert_ignoring(dialect: str, what: str) -> Any:
 
 
 @functools.cache
-def _reservations_returning(dialect: str) -> Any:
+def reservations_returning(dialect: str) -> Any:
     table = _table(SpendReservationRow)
     return insert_ignoring(dialect, "reservations").returning(
         *(table.c[name] for name in aggregates.SPEND_COLUMNS)
@@ -101,7 +101,7 @@ async def insert_reservations(
     """Durable spend rows and their aggregates (a replayed reservation id is ignored)."""
     if rows:
         dialect = _dialect(conn)
-        result = await conn.execute(_reservations_returning(dialect), list(rows))
+        result = await conn.execute(reservations_returning(dialect), list(rows))
         await aggregates.add(conn, dialect, aggregates.spend_rollup(result.all()))
 
 

@@ -1,0 +1,150 @@
+"""Traffic counts and learned shapes, once for the network.
+
+Every process counts the requests it serves in its engines' hourly buckets. At each tick
+the counts since the last tick are added to `{prefix}:traffic:{site}:<day>` (HINCRBY per
+bucket, in the tick's pipeline, never per request; the hash expires after a few days) and
+the network's latest learned shape of the site, `{prefix}:shape:{site}`, is read in the same
+round trip.
+
+When a site's day has ended, the first process to take the lock `{prefix}:shape-lock:
+{site}:<day>` (SET NX) learns the shape from the network's counts of that day — the same
+tracker code a process runs on its own counts, started from the network's previous shape —
+and stores it with the day. Every process adopts a stored shape newer than the one it has
+(its own day totals stay its own: they are its share of the traffic, which is what its
+forecasts need). The database keeps it as before, through each process's snapshots.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Mapping
+
+import redis
+import redis.asyncio as aioredis
+
+from promovolve.pacing.config import SECONDS_PER_DAY
+from promovolve.pacing.controller import PacingController
+from promovolve.pacing.shape import TrafficShapeTracker
+
+logger = logging.getLogger(__name__)
+
+COUNT_DAYS_KEPT = 3
+
+
+class SharedShapes:
+    def __init__(
+        self, make_tracker: Callable[[], TrafficShapeTracker], prefix: str = "promovolve"
+    ) -> None:
+        self._make_tracker = make_tracker
+        self._prefix = prefix
+        self._sent: dict[str, tuple[int, list[int]]] = {}  # site → (day, counts sent)
+        self._adopted: dict[str, int] = {}  # site → day of the network shape it has
+        self._learnt: dict[str, int] = {}  # site → last ended day it tried the lock of
+        self.learned_here = 0
+
+    def counts_key(self, site_id: str, day: int) -> str:
+        return f"{self._prefix}:traffic:{{{site_id}}}:{day}"
+
+    def shape_key(self, site_id: str) -> str:
+        return f"{self._prefix}:shape:{{{site_id}}}"
+
+    async def sync(
+        self, client: aioredis.Redis, controllers: Mapping[str, PacingController]
+    ) -> None:
+        pipe = client.pipeline(transaction=False)
+        sent: list[tuple[str, int, list[int]]] = []
+        for site_id, controller in controllers.items():
+            day = controller.day_index
+            if day is None:
+                continue
+            counts = list(controller.tracker.today_count)
+            sent_day, before = self._sent.get(site_id, (day, [0] * len(counts)))
+            if sent_day != day:
+                before = [0] * len(counts)
+            key = self.counts_key(site_id, day)
+            deltas = [(b, n - before[b]) for b, n in enumerate(counts) if n != before[b]]
+            for bucket, delta in deltas:
+                pipe.hincrby(key, str(bucket), delta)
+            if deltas:
+                pipe.expire(key, _ttl(controller))
+            pipe.get(self.shape_key(site_id))
+            sent.append((site_id, day, counts))
+        if not sent:
+            return
+        try:
+            answers = await pipe.execute()
+        except (redis.RedisError, OSError) as error:
+            logger.warning("traffic counts not shared this tick: %s", error)
+            return
+        shapes = [a for a in answers if a is None or isinstance(a, bytes)]
+        for (site_id, day, counts), stored in zip(sent, shapes, strict=True):
+            self._sent[site_id] = (day, counts)
+            controller = controllers[site_id]
+            if stored is not None:
+                self._adopt(site_id, controller, json.loads(stored))
+            ended = day - 1
+            if ended >= 0 and self._learnt.get(site_id, -1) < ended:
+                self._learnt[site_id] = ended
+                await self._learn_once(client, site_id, ended, controller, stored)
+
+    def _adopt(self, site_id: str, controller: PacingController, stored: dict[str, object]) -> None:
+        day = int(str(stored.get("day", -1)))
+        if day > self._adopted.get(site_id, -1):
+            controller.tracker.adopt_learned(stored)
+            self._adopted[site_id] = day
+
+    async def _learn_once(
+        self,
+        client: aioredis.Redis,
+        site_id: str,
+        day: int,
+        controller: PacingController,
+        stored: bytes | None,
+    ) -> None:
+        """Learn the ended day's shape from the network's counts, if no process did."""
+        lock = f"{self._prefix}:shape-lock:{{{site_id}}}:{day}"
+        try:
+            if not await client.set(lock, 1, nx=True, ex=_ttl(controller)):
+                return
+            raw = await client.hgetall(self.counts_key(site_id, day))
+            counts = [0] * controller.tracker.bucket_count
+            for bucket, n in raw.items():
+                if 0 <= int(bucket) < len(counts):
+                    counts[int(bucket)] = int(n)
+            learned = learn(self._make_tracker, controller, stored, day, counts)
+            if learned is None:
+                return
+            await client.set(self.shape_key(site_id), json.dumps(learned))
+        except (redis.RedisError, OSError) as error:
+            logger.warning("shape of site %s day %d not learnt: %s", site_id, day, error)
+            return
+        self.learned_here += 1
+        self._adopt(site_id, controller, learned)
+
+
+def learn(
+    make_tracker: Callable[[], TrafficShapeTracker],
+    controller: PacingController,
+    stored: bytes | None,
+    day: int,
+    counts: list[int],
+) -> dict[str, object] | None:
+    """The shape after `day` from the network's counts: the tracker's own rollover, started
+    from the network's last shape (or, before there is one, this process's)."""
+    if not sum(counts):
+        return None
+    tracker = make_tracker()
+    base = json.loads(stored) if stored is not None else controller.tracker.snapshot()
+    tracker.adopt_learned(base)
+    ended = next((d for d in reversed(controller.history) if d.day_index == day), None)
+    tracker.set_day_type(ended.is_weekend if ended is not None else tracker.is_weekend)
+    tracker.today_count = counts
+    tracker.rollover_day()
+    learned: dict[str, object] = {"day": day, **tracker.snapshot()}
+    return learned
+
+
+def _ttl(controller: PacingController) -> int:
+    day = controller.clock.day_duration_seconds
+    return max(3600, int(COUNT_DAYS_KEPT * min(day, SECONDS_PER_DAY)))
