@@ -10,7 +10,7 @@ from promovolve.api.auth import require_publisher
 from promovolve.api.deps import PrincipalDep, ServicesDep
 from promovolve.api.errors import ApiError, JsonResponse, not_found
 from promovolve.api.ownership import OwnedRoute
-from promovolve.api.responses import PacingOut
+from promovolve.api.responses import BlocklistWriteOut, PacingOut
 from promovolve.api.routes.accounts import add_account_routes
 from promovolve.api.routes.common import IncludeQuery, created, site_json
 from promovolve.api.schemas import (
@@ -18,7 +18,6 @@ from promovolve.api.schemas import (
     ApprovalOut,
     BlocklistBody,
     BlocklistOut,
-    BlocklistWriteOut,
     SiteCreate,
     SiteOut,
     SitePatch,
