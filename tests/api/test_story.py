@@ -225,12 +225,14 @@ async def test_blocklist_and_revoke_stop_serving(api: Harness) -> None:
         json={"domains": ["Example.ORG"]},
         headers=bearer(pub),
     )
-    assert r.status_code == 200 and r.json()["domains"] == ["example.org"]
+    assert r.status_code == 200 and r.json()["size"] == 1  # writes answer no list
+    got = await api.http.get("/v1/publishers/pub-1/blocklist", headers=bearer(pub))
+    assert got.json()["domains"] == ["example.org"]
     assert (await api.serve("site-1", "https://example.com/")).json()["slots"][0][
         "outcome"
     ] == "noCandidates"
     r = await api.http.delete("/v1/publishers/pub-1/blocklist/example.org", headers=bearer(pub))
-    assert r.json()["domains"] == []
+    assert r.json()["size"] == 0 and r.json()["changed"] == 1
     assert (await api.serve("site-1", "https://example.com/")).json()["slots"][0][
         "outcome"
     ] == "selected"

@@ -65,13 +65,15 @@ def test_spend_rollup_sums_per_day_and_site_and_follows_the_newest_reservation()
     assert (totals["s2"]["last_ts"], totals["s2"]["last_day"]) == (40.0, 7)
 
 
-def test_event_rollup_counts_impressions_and_clicks_and_ignores_other_kinds():
+def test_event_rollup_counts_valid_impressions_and_clicks_and_ignores_the_rest():
     rollup = aggregates.event_rollup(
         [
-            ("s1", 3, "cr1", "imp"),
-            ("s1", 3, "cr1", "imp"),
-            ("s1", 4, "cr1", "click"),
-            ("s1", 4, "cr1", "view"),
+            ("s1", 3, "cr1", "imp", None),
+            ("s1", 3, "cr1", "imp", None),
+            ("s1", 3, "cr1", "imp", "beforeViewable"),  # invalid: counted nowhere
+            ("s1", 4, "cr1", "click", None),
+            ("s1", 4, "cr1", "click", "clickTooFast"),
+            ("s1", 4, "cr1", "view", None),
         ]
     )
     assert sorted(rollup["event_daily"], key=str) == [

@@ -82,15 +82,6 @@ class BlocklistOut(Out):
     domains: list[str]
 
 
-class BlocklistWriteOut(Out):
-    """A blocklist write's answer: its size after the write and how many entries it changed
-    (the list itself is read with GET, so a write never echoes a long list)."""
-
-    publisher_id: str
-    size: int
-    changed: int
-
-
 class ClassifiedCategoryOut(Out):
     id: str
     name: str

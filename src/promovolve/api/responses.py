@@ -139,6 +139,15 @@ class LearnedShapeOut(Answer):
     coefficient_of_variation: float
 
 
+class BlocklistWriteOut(Answer):
+    """A blocklist write's answer: its size after the write and how many entries it changed
+    (the list itself is read with GET, so a write never echoes a long list)."""
+
+    publisher_id: str
+    size: int
+    changed: int
+
+
 class InvalidTodayOut(Answer):
     """Today's invalid traffic by reason (docs/invalid-traffic.md): serves answered
     `invalidTraffic` (a site's only), and beacons marked invalid."""

@@ -6,12 +6,12 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Query, Response
 
-from promovolve.api.answers import ApprovalOut, BlocklistOut, BlocklistWriteOut, SiteOut
+from promovolve.api.answers import ApprovalOut, BlocklistOut, SiteOut
 from promovolve.api.auth import require_publisher
 from promovolve.api.deps import PrincipalDep, ServicesDep
 from promovolve.api.errors import ApiError, JsonResponse, not_found
 from promovolve.api.ownership import OwnedRoute
-from promovolve.api.responses import PacingOut
+from promovolve.api.responses import BlocklistWriteOut, PacingOut
 from promovolve.api.routes.accounts import add_account_routes
 from promovolve.api.routes.common import IncludeQuery, created, site_json
 from promovolve.api.schemas import ID_RE, BlocklistBody, SiteCreate, SitePatch, normalize_domain

@@ -61,6 +61,7 @@ class Sender:
         # Dollars the answered selections carried, by the simulator's day of the request.
         self.day_spend: defaultdict[int, float] = defaultdict(float)
         self.tasks: set[asyncio.Task[None]] = set()
+        self.beacon_tasks: set[asyncio.Task[None]] = set()
         self._semaphore = asyncio.Semaphore(concurrency)
         self._consecutive_failures = 0
 
@@ -72,14 +73,21 @@ class Sender:
         self.tasks.add(task)
         task.add_done_callback(self._done)
 
-    async def drain(self) -> None:
-        """Wait for the requests in flight (and their beacons)."""
+    async def drain(self, beacons: bool = True) -> None:
+        """Wait for the requests in flight (and, unless told not to, their beacons, which
+        come a viewable second later)."""
         if self.tasks:
             await asyncio.gather(*list(self.tasks), return_exceptions=True)
+        if beacons and self.beacon_tasks:
+            await asyncio.gather(*list(self.beacon_tasks), return_exceptions=True)
 
     def abandon(self) -> None:
-        for task in list(self.tasks):
+        for task in [*self.tasks, *self.beacon_tasks]:
             task.cancel()
+
+    def _beacon_done(self, task: asyncio.Task[None]) -> None:
+        self.beacon_tasks.discard(task)
+        self._done(task)
 
     def _done(self, task: asyncio.Task[None]) -> None:
         self.tasks.discard(task)
@@ -96,7 +104,6 @@ class Sender:
         # Each page view is a reader of its own: the server (trusting the simulator as a
         # proxy) caps and checks readers, not the one machine they are simulated on.
         headers = {"X-Forwarded-For": reader_address(number_)}
-        released = False
         try:
             try:
                 response = await self.client.post("/v1/serve", json=body, headers=headers)
@@ -125,15 +132,15 @@ class Sender:
                 if outcome == "selected" and price is not None:
                     self.day_spend[day] += price / 1000
             self.on_answer()
-            # The beacons come a second later, as a viewable ad's do; the next request need
-            # not wait for them (drain does).
-            self._semaphore.release()
-            released = True
+            # The beacons come a second later, as a viewable ad's do: tasks of their own, so
+            # neither the next request nor a day's close waits for them (the end does).
             for slot in slots:
-                await self.beacons.fire(slot, headers)
+                if slot.get("outcome") == "selected":
+                    task = asyncio.create_task(self.beacons.fire(slot, headers))
+                    self.beacon_tasks.add(task)
+                    task.add_done_callback(self._beacon_done)
         finally:
-            if not released:
-                self._semaphore.release()
+            self._semaphore.release()
 
     def _failure(self, message: str) -> None:
         self.errors.note(message)

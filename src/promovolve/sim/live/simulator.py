@@ -152,7 +152,8 @@ class LiveSimulator:
                     await self.sender.send(world, event.day)
 
     async def _close_day(self, day: int) -> None:
-        await self.sender.drain()
+        # The day's last beacons land in the next day, as a reader's would.
+        await self.sender.drain(beacons=False)
         self.day_end_stats = await self.fetch_stats()
         server_day = None if self.server_day0 is None else self.server_day0 + day - 1
         spend = self.sender.day_spend[day]
