@@ -20,9 +20,12 @@ from time import perf_counter
 from typing import TypeVar
 
 import redis
+import redis.asyncio as aioredis
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from promovolve.api.changes import ChangeApplier
+from promovolve.api.feed import ChangeFeed
 from promovolve.api.keys import KeyRing
 from promovolve.api.loading import load_into
 from promovolve.api.metrics import Metrics
@@ -38,6 +41,7 @@ from promovolve.api.tracking import TrackingSigner
 from promovolve.api.writer import GroupCommitWriter
 from promovolve.engine import kernels
 from promovolve.engine.memory import InMemoryBudgetLedger
+from promovolve.network.changes import ChangeStream
 from promovolve.network.lease import Lease
 from promovolve.network.ledger import RedisBudgetLedger
 from promovolve.settings import Settings, ensure_admin_key
@@ -74,6 +78,8 @@ class Runtime:
         self._pages: PageReader | None = None
         self._redis: redis.Redis | None = None
         self._lease: Lease | None = None
+        self._aioredis: aioredis.Redis | None = None
+        self._feed: ChangeFeed | None = None
 
     async def start(self) -> None:
         try:
@@ -92,6 +98,12 @@ class Runtime:
             await self._lease.acquire()
         await database.migrate(self.db, settings.database_schema)
         sessions = self._sessions = database.session_factory(self.db)
+        if settings.redis_url:
+            # Changes from other processes: those committed after this mark are applied on
+            # top of the state loaded below (docs/scale-out.md).
+            self._aioredis = aioredis.Redis.from_url(settings.redis_url)
+            self._feed = ChangeFeed(ChangeStream(self._aioredis))
+            await self._feed.mark()
         async with sessions.begin() as session:
             secret = await repository.get_or_create_setting(
                 session, TRACKING_SECRET_KEY, secrets.token_hex(32)
@@ -126,7 +138,12 @@ class Runtime:
             self.clock,
             pages,
         )
-        self._services = Services.on(ServiceContext(state, sessions, self.clock, snapshots.dirty))
+        feed = self._feed
+        announce = feed.announce if feed is not None else None
+        context = ServiceContext(state, sessions, self.clock, snapshots.dirty, announce=announce)
+        self._services = Services.on(context)
+        if feed is not None:
+            await feed.start(ChangeApplier(state, sessions, self.clock))
         snapshots.start()
         ticker = self._ticker = Ticker(state, snapshots.dirty, self.clock)
         ticker.start()
@@ -145,7 +162,14 @@ class Runtime:
             loaded_in,
         )
 
+    def in_force(self) -> bool:
+        """Whether this process may serve paid ads: always alone; with Redis, while it
+        hears the network's changes (api/feed.py)."""
+        return self._feed is None or self._feed.in_force()
+
     async def stop(self) -> None:
+        if self._feed is not None:
+            await self._feed.stop()
         if self._retention is not None:
             await self._retention.stop()
         if self._ticker is not None:
@@ -164,6 +188,8 @@ class Runtime:
             self._pages.close()
         if self._redis is not None:
             self._redis.close()
+        if self._aioredis is not None:
+            await self._aioredis.aclose()
 
     @property
     def session(self) -> async_sessionmaker[AsyncSession]:

@@ -16,6 +16,7 @@ from promovolve.api.deps import RuntimeDep
 from promovolve.api.errors import ApiError
 from promovolve.api.runtime import Runtime
 from promovolve.api.schemas import ServeBody
+from promovolve.api.services.errors import UnavailableError
 from promovolve.api.tracking import CLICK, IMPRESSION
 
 router = APIRouter(tags=["serving"])
@@ -43,6 +44,9 @@ class ServeEndpoint:
             body = ServeBody.model_validate_json(raw)
         except ValidationError as exc:
             raise RequestValidationError(exc.errors()) from exc
+        if not self.runtime.in_force():
+            # It may have missed a revoke or a pause: no paid ad on a state it can't trust.
+            raise UnavailableError("this server cannot hear the network's changes; retry")
         base = self.runtime.settings.public_url or _base_url(scope)
         answer = orjson.dumps(await self.runtime.serving.serve(body, base.rstrip("/")))
         await send(
