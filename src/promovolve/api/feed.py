@@ -21,10 +21,10 @@ import logging
 import secrets
 import time
 from collections.abc import Callable
+from typing import Protocol
 
 import redis
 
-from promovolve.api.changes import ChangeApplier
 from promovolve.api.services.errors import UnavailableError
 from promovolve.network.changes import Change, ChangeStream, RegistryTooYoung
 
@@ -37,6 +37,14 @@ MARGIN_SECONDS = 0.5
 # Records applied per beat: each is a database read, and the beat must come well within
 # the expiry even when a burst of changes arrives.
 READ_COUNT = 50
+
+
+class Applier(Protocol):
+    """What applies records (api/changes.py's ChangeApplier)."""
+
+    async def apply(self, change: Change) -> None: ...
+
+    async def reload_all(self) -> None: ...
 
 
 class NotInForceError(UnavailableError):
@@ -53,7 +61,6 @@ class ChangeFeed:
     ) -> None:
         self.process_id = secrets.token_hex(8)
         self._stream = stream
-        self._applier: ChangeApplier | None = None
         self._wait = wait
         self._strict_wait = strict_wait
         self._clock = clock
@@ -73,14 +80,13 @@ class ChangeFeed:
         except redis.RedisError as error:
             logger.warning("change stream unreachable at start: %s", error)
 
-    async def start(self, applier: ChangeApplier) -> None:
+    async def start(self, applier: Applier) -> None:
         """Beat once (so the process serves as soon as it is up), then keep at it."""
-        self._applier = applier
         try:
-            await self._step()
+            await self.beat(applier)
         except (redis.RedisError, OSError) as error:
             logger.warning("change feed: %s", error)
-        self._task = asyncio.create_task(self._run(), name="change-feed")
+        self._task = asyncio.create_task(self._run(applier), name="change-feed")
 
     async def stop(self) -> None:
         if self._task is not None:
@@ -121,19 +127,19 @@ class ChangeFeed:
             await asyncio.sleep(pause)
             pause = min(pause * 2, 0.05)
 
-    async def _run(self) -> None:
+    async def _run(self, applier: Applier) -> None:
         while True:
             try:
-                await self._step()
+                await self.beat(applier)
             except asyncio.CancelledError:
                 raise
             except Exception as error:  # the feed must outlive any fault; it retries
                 logger.warning("change feed: %s", error)
                 await asyncio.sleep(HEARTBEAT_SECONDS)
 
-    async def _step(self) -> None:
-        applier = self._applier
-        assert applier is not None, "started"
+    async def beat(self, applier: Applier) -> None:
+        """One round: send what Redis missed, reload everything if this process may have
+        missed records, apply new records, then beat with the last one applied."""
         if self._outbox:
             await self._stream.publish(self._outbox)
             self._outbox.clear()
