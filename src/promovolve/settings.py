@@ -73,6 +73,9 @@ class Settings(BaseSettings):
 
     # Shared hot state for many processes (redis://host:port/db); None = embedded, one process.
     redis_url: str | None = Field(None, repr=False)
+    # Server processes on this machine sharing the port (`serve --workers`); more than one
+    # needs Redis and PostgreSQL, since each is a full peer of the network.
+    workers: int = Field(1, ge=1, le=256)
 
     @field_validator("settlement_window_seconds")
     @classmethod

@@ -1,19 +1,30 @@
-"""The `promovolve serve` command: migrate the database and run the HTTP server."""
+"""The `promovolve serve` command: migrate the database and run the HTTP server, in one
+process or in `--workers N` processes sharing the port."""
 
 from __future__ import annotations
 
 import asyncio
 import gc
 import logging
+import os
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
+from fastapi import FastAPI
+from sqlalchemy.engine import make_url
 
-from promovolve.settings import Settings, SettingsError
+from promovolve.settings import ENV_PREFIX, Settings, SettingsError
 
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
 GC_THRESHOLDS = (20_000, 50, 100)
+LOG_LEVEL_ENV = ENV_PREFIX + "LOG_LEVEL"
+# A worker process waits this long for its in-flight requests after SIGTERM.
+DRAIN_SECONDS = 5
+WORKERS_NEED = (
+    "--workers above 1 needs PROMOVOLVE_REDIS_URL and a PostgreSQL PROMOVOLVE_DATABASE_URL "
+    "(every worker is a full peer sharing them)"
+)
 
 
 def register(app: typer.Typer) -> None:
@@ -35,6 +46,13 @@ def register(app: typer.Typer) -> None:
                 help="SQLAlchemy URL, e.g. postgresql+asyncpg://... [env PROMOVOLVE_DATABASE_URL]"
             ),
         ] = None,
+        workers: Annotated[
+            int | None,
+            typer.Option(
+                help="Server processes sharing the port; above 1 needs Redis and PostgreSQL "
+                "[env PROMOVOLVE_WORKERS, 1]"
+            ),
+        ] = None,
         demo: Annotated[
             bool,
             typer.Option(
@@ -42,8 +60,9 @@ def register(app: typer.Typer) -> None:
             ),
         ] = False,
         log_level: Annotated[
-            str, typer.Option(help=f"Logging level ({', '.join(LOG_LEVELS)})")
-        ] = "info",
+            str | None,
+            typer.Option(help=f"Logging level ({', '.join(LOG_LEVELS)}) [env {LOG_LEVEL_ENV}]"),
+        ] = None,
     ) -> None:
         """Run the ad server (FastAPI on uvicorn); the schema is migrated at start."""
         import uvicorn
@@ -51,40 +70,76 @@ def register(app: typer.Typer) -> None:
         from promovolve.api.app import create_app
         from promovolve.network import lease
 
+        overrides = {
+            "host": host,
+            "port": port,
+            "data_dir": data_dir,
+            "database_url": database_url,
+            "workers": workers,
+            "demo": demo or None,
+        }
         try:
-            settings = Settings.from_env(
-                host=host,
-                port=port,
-                data_dir=data_dir,
-                database_url=database_url,
-                demo=demo or None,
-            )
+            settings = Settings.from_env(**overrides)
         except SettingsError as exc:
-            typer.echo(f"error: {exc}", err=True)
-            raise typer.Exit(2) from exc
-        if log_level.lower() not in LOG_LEVELS:
-            typer.echo(
-                f"error: --log-level must be one of {', '.join(LOG_LEVELS)}, got {log_level!r}",
-                err=True,
+            _refuse(str(exc))
+        level = (log_level or os.environ.get(LOG_LEVEL_ENV) or "info").lower()
+        if level not in LOG_LEVELS:
+            _refuse(f"--log-level must be one of {', '.join(LOG_LEVELS)}, got {level!r}")
+        if settings.workers > 1:
+            backend = make_url(settings.resolved_database_url).get_backend_name()
+            if not settings.redis_url or backend != "postgresql":
+                _refuse(WORKERS_NEED)
+            if settings.demo:
+                _refuse("--demo runs in one worker: leave out --workers")
+            # Each worker reads its settings from the environment, flags included.
+            for name, value in overrides.items():
+                if value is not None:
+                    os.environ[ENV_PREFIX + name.upper()] = str(value)
+            os.environ[LOG_LEVEL_ENV] = level
+            uvicorn.run(
+                f"{__name__}:worker_app",
+                factory=True,
+                workers=settings.workers,
+                host=settings.host,
+                port=settings.port,
+                log_level=level,
+                access_log=False,
+                timeout_graceful_shutdown=DRAIN_SECONDS,
             )
-            raise typer.Exit(2)
-        # Serving allocates many short-lived objects; with the default gen-0 threshold (700)
-        # the collector runs every few requests and its older generations stall the loop
-        # (p99 of POST /v1/serve under load: ~130 ms default, ~50 ms with these).
+            return
         if not settings.redis_url and not asyncio.run(
             lease.is_free(settings.resolved_database_url, settings.database_schema)
         ):
-            typer.echo(f"error: {lease.MESSAGE}", err=True)
-            raise typer.Exit(2)
-        gc.set_threshold(*GC_THRESHOLDS)
-        logging.basicConfig(
-            level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-        )
+            _refuse(lease.MESSAGE)
+        _tune(level)
         uvicorn.run(
             create_app(settings),
             host=settings.host,
             port=settings.port,
-            log_level=log_level.lower(),
+            log_level=level,
             access_log=False,
-            timeout_graceful_shutdown=5,
+            timeout_graceful_shutdown=DRAIN_SECONDS,
         )
+
+
+def worker_app() -> FastAPI:
+    """The app of one `--workers` process (uvicorn calls this in each)."""
+    from promovolve.api.app import create_app
+
+    _tune(os.environ.get(LOG_LEVEL_ENV, "info"))
+    return create_app(Settings.from_env())
+
+
+def _tune(level: str) -> None:
+    # Serving allocates many short-lived objects; with the default gen-0 threshold (700)
+    # the collector runs every few requests and its older generations stall the loop
+    # (p99 of POST /v1/serve under load: ~130 ms default, ~50 ms with these).
+    gc.set_threshold(*GC_THRESHOLDS)
+    logging.basicConfig(
+        level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+
+
+def _refuse(message: str) -> NoReturn:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(2)
