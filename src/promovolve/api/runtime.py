@@ -190,6 +190,7 @@ class Runtime:
             self._redis.close()
         if self._aioredis is not None:
             await self._aioredis.aclose()
+        logger.info("promovolve runtime stopped")
 
     @property
     def session(self) -> async_sessionmaker[AsyncSession]:
