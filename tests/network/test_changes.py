@@ -7,13 +7,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import ExitStack
+from pathlib import Path
 
 import httpx
 import pytest
 from benchmarks.server import ServerProcess, running_server
 
 from tests.api.dbutil import drop_schema, new_schema, require_pg
-from tests.network.networld import Network, build, call, network_env
+from tests.network.networld import SLOT, Network, build, call, network_env
 from tests.network.redisutil import require_redis
 
 
@@ -130,3 +131,34 @@ def test_a_new_process_starts_with_what_the_others_made(
         approvals = f"{network.site_path}/approvals/{network.creative_id}"
         call(servers[0].url, "POST", approvals + "/revoke", network.publisher_key)
         assert network.serve(late.url)["outcome"] != "selected"
+
+
+def test_a_process_that_cannot_reach_redis_serves_no_paid_ad(tmp_path: Path) -> None:
+    require_pg()
+    schema = new_schema()
+    env = network_env(schema, str(tmp_path)) | {"PROMOVOLVE_REDIS_URL": "redis://127.0.0.1:1/0"}
+    try:
+        with running_server(env) as server:
+            # Changes still commit (the records wait to be sent); serves are refused.
+            network = build(server.url, env["PROMOVOLVE_ADMIN_KEY"])
+            body = {
+                "siteId": network.site_id,
+                "url": f"https://{network.domain}/story",
+                "slots": [SLOT],
+            }
+            answer = httpx.post(server.url + "/v1/serve", json=body, timeout=10.0)
+            assert answer.status_code == 503
+            assert answer.json()["error"] == "unavailable"
+            # Taking something away cannot be promised everywhere: 503, though committed.
+            approvals = f"{network.site_path}/approvals/{network.creative_id}"
+            revoke = httpx.post(
+                server.url + approvals + "/revoke",
+                headers={"Authorization": f"Bearer {network.publisher_key}"},
+            )
+            assert revoke.status_code == 503
+            listed = call(
+                server.url, "GET", f"{network.site_path}/approvals", network.publisher_key
+            )
+            assert [a["status"] for a in listed] == ["pending"]
+    finally:
+        drop_schema(schema)

@@ -101,7 +101,10 @@ class Runtime:
         if settings.redis_url:
             # Changes from other processes: those committed after this mark are applied on
             # top of the state loaded below (docs/scale-out.md).
-            self._aioredis = aioredis.Redis.from_url(settings.redis_url)
+            # Timeouts, so that a Redis that vanished fails calls instead of hanging them.
+            self._aioredis = aioredis.Redis.from_url(
+                settings.redis_url, socket_connect_timeout=2.0, socket_timeout=5.0
+            )
             self._feed = ChangeFeed(ChangeStream(self._aioredis))
             await self._feed.mark()
         async with sessions.begin() as session:
