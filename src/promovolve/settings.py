@@ -6,6 +6,7 @@ import os
 import secrets
 import sys
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -76,6 +77,7 @@ class Settings(BaseSettings):
     # Server processes on this machine sharing the port (`serve --workers`); more than one
     # needs Redis and PostgreSQL, since each is a full peer of the network.
     workers: int = Field(1, ge=1, le=256)
+    log_level: Literal["critical", "error", "warning", "info", "debug"] = "info"
 
     @field_validator("settlement_window_seconds")
     @classmethod

@@ -8,7 +8,7 @@ import gc
 import logging
 import os
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated, NoReturn, get_args
 
 import typer
 from fastapi import FastAPI
@@ -16,9 +16,9 @@ from sqlalchemy.engine import make_url
 
 from promovolve.settings import ENV_PREFIX, Settings, SettingsError
 
-LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
+LOG_LEVELS: tuple[str, ...] = get_args(Settings.model_fields["log_level"].annotation)
+LEVEL_NAMES = ", ".join(LOG_LEVELS)
 GC_THRESHOLDS = (20_000, 50, 100)
-LOG_LEVEL_ENV = ENV_PREFIX + "LOG_LEVEL"
 # A worker process waits this long for its in-flight requests after SIGTERM.
 DRAIN_SECONDS = 5
 WORKERS_NEED = (
@@ -61,7 +61,7 @@ def register(app: typer.Typer) -> None:
         ] = False,
         log_level: Annotated[
             str | None,
-            typer.Option(help=f"Logging level ({', '.join(LOG_LEVELS)}) [env {LOG_LEVEL_ENV}]"),
+            typer.Option(help=f"Logging level: {LEVEL_NAMES} [env PROMOVOLVE_LOG_LEVEL, info]"),
         ] = None,
     ) -> None:
         """Run the ad server (FastAPI on uvicorn); the schema is migrated at start."""
@@ -70,7 +70,10 @@ def register(app: typer.Typer) -> None:
         from promovolve.api.app import create_app
         from promovolve.network import lease
 
+        if log_level is not None and log_level.lower() not in LOG_LEVELS:
+            _refuse(f"--log-level must be one of {LEVEL_NAMES}, got {log_level!r}")
         overrides = {
+            "log_level": log_level.lower() if log_level is not None else None,
             "host": host,
             "port": port,
             "data_dir": data_dir,
@@ -82,9 +85,7 @@ def register(app: typer.Typer) -> None:
             settings = Settings.from_env(**overrides)
         except SettingsError as exc:
             _refuse(str(exc))
-        level = (log_level or os.environ.get(LOG_LEVEL_ENV) or "info").lower()
-        if level not in LOG_LEVELS:
-            _refuse(f"--log-level must be one of {', '.join(LOG_LEVELS)}, got {level!r}")
+        level = settings.log_level
         if settings.workers > 1:
             backend = make_url(settings.resolved_database_url).get_backend_name()
             if not settings.redis_url or backend != "postgresql":
@@ -95,7 +96,6 @@ def register(app: typer.Typer) -> None:
             for name, value in overrides.items():
                 if value is not None:
                     os.environ[ENV_PREFIX + name.upper()] = str(value)
-            os.environ[LOG_LEVEL_ENV] = level
             uvicorn.run(
                 f"{__name__}:worker_app",
                 factory=True,
@@ -126,8 +126,9 @@ def worker_app() -> FastAPI:
     """The app of one `--workers` process (uvicorn calls this in each)."""
     from promovolve.api.app import create_app
 
-    _tune(os.environ.get(LOG_LEVEL_ENV, "info"))
-    return create_app(Settings.from_env())
+    settings = Settings.from_env()
+    _tune(settings.log_level)
+    return create_app(settings)
 
 
 def _tune(level: str) -> None:
