@@ -102,6 +102,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     parser.add_argument("--redis-url", help="serve with the budget ledger in this Redis")
+    parser.add_argument(
+        "--http-server",
+        choices=("uvicorn", "granian"),
+        default="uvicorn",
+        help="run the app on uvicorn (as `promovolve serve`) or on Granian, to compare them",
+    )
     args = parser.parse_args(argv)
     config = BenchConfig(
         seconds=args.seconds,
@@ -112,6 +118,7 @@ def main(argv: list[str] | None = None) -> int:
         force_python=args.python_loadgen,
         default_pacing=args.default_pacing,
         redis_url=args.redis_url,
+        http_server=args.http_server,
     )
     err = Console(stderr=True)
     try:
