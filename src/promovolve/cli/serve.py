@@ -21,6 +21,9 @@ LEVEL_NAMES = ", ".join(LOG_LEVELS)
 GC_THRESHOLDS = (20_000, 50, 100)
 # A worker process waits this long for its in-flight requests after SIGTERM.
 DRAIN_SECONDS = 5
+# A worker that answers the supervisor's ping no sooner is restarted. uvicorn's 5 s default
+# kills workers still starting on a busy machine (a new interpreter, imports, migrations).
+WORKER_HEALTHCHECK_SECONDS = 30
 WORKERS_NEED = (
     "--workers above 1 needs PROMOVOLVE_REDIS_URL and a PostgreSQL PROMOVOLVE_DATABASE_URL "
     "(every worker is a full peer sharing them)"
@@ -105,6 +108,7 @@ def register(app: typer.Typer) -> None:
                 log_level=level,
                 access_log=False,
                 timeout_graceful_shutdown=DRAIN_SECONDS,
+                timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
             )
             return
         if not settings.redis_url and not asyncio.run(
