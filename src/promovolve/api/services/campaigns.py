@@ -111,7 +111,7 @@ class CampaignService:
             async with ctx.writes("campaign") as stored:
                 await stored.campaigns.update(new)
             ctx.state.put_campaign(new)
-        await ctx.changed(Change(CAMPAIGN, campaign_id), strict=_takes_away(old, new))
+        await ctx.changed(Change(CAMPAIGN, campaign_id), strict=takes_away(old, new))
         return new
 
     async def archive(self, advertiser_id: str, campaign_id: str) -> None:
@@ -188,7 +188,7 @@ class CampaignService:
         await ctx.changed(Change(CREATIVE, creative_id), strict=True)
 
 
-def _takes_away(old: Campaign, new: Campaign) -> bool:
+def takes_away(old: Campaign, new: Campaign) -> bool:
     """Whether a process still on `old` could spend what `new` would not: anything but a
     new name, a higher budget or a resumed campaign (a pause, a budget cut, a lower bid,
     new targeting, exclusions or flight dates)."""
