@@ -147,3 +147,11 @@ async def test_without_redis_the_feed_does_not_serve_and_strict_changes_are_503(
     finally:
         await feed.stop()
         await client.aclose()
+
+
+async def test_beats_drop_expired_processes(stream: ChangeStream) -> None:
+    await stream.heartbeat("gone", None, 20)
+    await asyncio.sleep(0.05)
+    await stream.heartbeat("alive", None, 10_000)
+    procs = stream._registry[0]
+    assert await stream._client.zrange(procs, 0, -1) == [b"alive"]

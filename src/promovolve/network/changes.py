@@ -28,11 +28,16 @@ STREAM_LENGTH = 100_000
 NO_ID = "0-0"
 
 # KEYS: procs, acks, born. ARGV: process id, last applied id ('' for none), expiry (ms).
-# Answers 1 when the process was not registered (new, or Redis lost the registry).
+# Answers 1 when the process was not registered (new, or Redis lost the registry). Also
+# drops a few expired processes, so that the registry stays small without any waiting call.
 HEARTBEAT = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 redis.call('SET', KEYS[3], now, 'NX')
+for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, 16)) do
+  redis.call('ZREM', KEYS[1], id)
+  redis.call('HDEL', KEYS[2], id)
+end
 local new = redis.call('ZADD', KEYS[1], now + tonumber(ARGV[3]), ARGV[1])
 if ARGV[2] ~= '' then redis.call('HSET', KEYS[2], ARGV[1], ARGV[2]) end
 return new
