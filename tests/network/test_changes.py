@@ -11,10 +11,11 @@ from pathlib import Path
 
 import httpx
 import pytest
+from benchmarks.networld import SLOT, Network, build, call
 from benchmarks.server import ServerProcess, running_server
 
 from tests.api.dbutil import drop_schema, new_schema, require_pg
-from tests.network.networld import SLOT, Network, build, call, network_env
+from tests.network.networld import network_env
 from tests.network.redisutil import require_redis
 
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
+from benchmarks.networld import SLOT, build
 from benchmarks.server import running_server
 
 from tests.api.dbutil import drop_schema, new_schema, require_pg
-from tests.network.networld import SLOT, build, network_env
+from tests.network.networld import network_env
 from tests.network.redisutil import require_redis
 
 WORKERS = 2

@@ -112,7 +112,7 @@ class ChangeFeed:
                 raise NotInForceError(_NOT_IN_FORCE) from error
             return
         deadline = self._clock() + (self._strict_wait if strict else self._wait)
-        pause = 0.002
+        pause = 0.001
         while True:
             try:
                 if not await self._stream.behind(record, _ms(HEARTBEAT_SECONDS * 2)):
@@ -125,7 +125,7 @@ class ChangeFeed:
                 logger.warning("change %s not yet applied by every process", record)
                 return
             await asyncio.sleep(pause)
-            pause = min(pause * 2, 0.05)
+            pause = min(pause * 2, 0.01)
 
     async def _run(self, applier: Applier) -> None:
         while True:
