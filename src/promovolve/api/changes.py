@@ -85,12 +85,15 @@ class ChangeApplier:
             raise ValueError(f"unknown change kind {kind!r}")
 
     def _put_account(self, account: Publisher | Advertiser, key_hash: str) -> None:
+        # Putting an account walks its sites or campaigns: skipped when nothing changed.
         state = self._state
         if isinstance(account, Publisher):
-            state.put_publisher(account)
+            if state.publishers.get(account.id) != account:
+                state.put_publisher(account)
             principal = Principal("publisher", account.id)
         else:
-            state.put_advertiser(account)
+            if state.advertisers.get(account.id) != account:
+                state.put_advertiser(account)
             principal = Principal("advertiser", account.id)
         state.keyring.set(principal, key_hash, account.active)
 
@@ -99,6 +102,8 @@ class ChangeApplier:
         known = state.sites.get(site.id)
         if known is None:
             state.add_site(site, origin, now)
+            return
+        if known.site == site and known.clock_origin == origin:
             return
         state.update_site(known, site, now)
         if origin != known.clock_origin:
@@ -117,13 +122,17 @@ class ChangeApplier:
         for advertiser, key_hash in loaded.advertisers:
             self._put_account(advertiser, key_hash)
         for publisher_id in {*state.publishers, *loaded.blocklists}:
-            state.set_blocklist(publisher_id, frozenset(loaded.blocklists.get(publisher_id, ())))
+            domains = frozenset(loaded.blocklists.get(publisher_id, ()))
+            if state.blocklists.get(publisher_id, frozenset()) != domains:
+                state.set_blocklist(publisher_id, domains)
         state.pins.clear()
         state.pins.update({site_id: dict(pins) for site_id, pins in loaded.pins.items()})
         for creative in loaded.creatives:
-            state.put_creative(creative)
+            if state.creatives.get(creative.id) != creative:
+                state.put_creative(creative)
         for campaign in loaded.campaigns:
-            state.put_campaign(campaign)
+            if state.campaigns.get(campaign.id) != campaign:
+                state.put_campaign(campaign)
         for site, origin in loaded.sites:
             self._put_site(site, origin)
             engine = state.sites[site.id].engine
