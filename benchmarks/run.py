@@ -190,6 +190,12 @@ def main(argv: list[str] | None = None) -> int:
         help="embedded vs Redis + PostgreSQL with 1 and 2 processes (needs --redis-url)",
     )
     parser.add_argument("--postgres-url", default=DEFAULT_POSTGRES_URL)
+    parser.add_argument(
+        "--http-server",
+        choices=("uvicorn", "granian"),
+        default="uvicorn",
+        help="run the app on uvicorn (as `promovolve serve`) or on Granian, to compare them",
+    )
     args = parser.parse_args(argv)
     if args.network:
         if not args.redis_url:
@@ -204,6 +210,7 @@ def main(argv: list[str] | None = None) -> int:
         force_python=args.python_loadgen,
         default_pacing=args.default_pacing,
         redis_url=args.redis_url,
+        http_server=args.http_server,
     )
     err = Console(stderr=True)
     try:

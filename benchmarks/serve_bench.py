@@ -195,6 +195,7 @@ class BenchConfig:
     force_python: bool = False
     default_pacing: bool = False
     redis_url: str | None = None  # the server shares its budget ledger through this Redis
+    http_server: str = "uvicorn"  # or "granian", the same app on another HTTP server
 
     @property
     def pacing(self) -> str:
@@ -212,7 +213,7 @@ def run_benchmark(config: BenchConfig, progress: Any = None) -> tuple[str, list[
     results: list[PoolResult] = []
     try:
         env = {"PROMOVOLVE_REDIS_URL": config.redis_url} if config.redis_url else None
-        with running_server(env) as server:
+        with running_server(env, config.http_server) as server:
             say(f"server up at {server.url}; load generator: {generator.tool}")
             run = secrets.token_hex(3)
             sites = asyncio.run(setup_pools(server.url, server.admin_key, run, config, say))

@@ -36,8 +36,11 @@ class ServerProcess:
 
 
 @contextmanager
-def running_server(extra_env: dict[str, str] | None = None) -> Iterator[ServerProcess]:
-    """``promovolve serve`` on a free port with a temporary SQLite data dir."""
+def running_server(
+    extra_env: dict[str, str] | None = None, http_server: str = "uvicorn"
+) -> Iterator[ServerProcess]:
+    """``promovolve serve`` on a free port with a temporary SQLite data dir; with
+    ``http_server="granian"`` the same app on Granian instead of uvicorn, to compare them."""
     data_dir = Path(tempfile.mkdtemp(prefix="promovolve-bench-"))
     port = free_port()
     admin_key = "bench-" + secrets.token_urlsafe(24)
@@ -62,6 +65,12 @@ def running_server(extra_env: dict[str, str] | None = None) -> Iterator[ServerPr
         "--port",
         str(port),
     ]
+    if http_server == "granian":
+        command = [
+            *(sys.executable, "-m", "granian", "--interface", "asgi", "--loop", "uvloop"),
+            *("--host", "127.0.0.1", "--port", str(port)),
+            *("--factory", "promovolve.cli.serve:worker_app"),
+        ]
     with log.open("wb") as out:
         process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
     server = ServerProcess(f"http://127.0.0.1:{port}", admin_key, process, log)

@@ -7,6 +7,7 @@ import os
 import secrets
 import sys
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -94,6 +95,10 @@ class Settings(BaseSettings):
 
     # Shared hot state for many processes (redis://host:port/db); None = embedded, one process.
     redis_url: str | None = Field(None, repr=False)
+    # Server processes on this machine sharing the port (`serve --workers`); more than one
+    # needs Redis and PostgreSQL, since each is a full peer of the network.
+    workers: int = Field(1, ge=1, le=256)
+    log_level: Literal["critical", "error", "warning", "info", "debug"] = "info"
 
     @field_validator("settlement_window_seconds")
     @classmethod

@@ -27,3 +27,21 @@ def test_bad_settings_exit_2(
     assert result.exit_code == 2, result.output
     assert "error:" in result.output and message in result.output
     assert not (tmp_path / "data").exists()
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        {},  # SQLite, no Redis
+        {"PROMOVOLVE_REDIS_URL": "redis://127.0.0.1:6379/0"},  # Redis but SQLite
+        {"PROMOVOLVE_DATABASE_URL": "postgresql+asyncpg://u@db/p"},  # PostgreSQL, no Redis
+    ],
+)
+def test_workers_need_redis_and_postgresql(tmp_path: Path, env: dict[str, str]) -> None:
+    result = CliRunner().invoke(
+        app, ["serve", "--data-dir", str(tmp_path / "data"), "--workers", "2"], env=env
+    )
+    assert result.exit_code == 2, result.output
+    [line] = result.output.strip().splitlines()
+    assert line.startswith("error: --workers") and "PROMOVOLVE_REDIS_URL" in line
+    assert not (tmp_path / "data").exists()

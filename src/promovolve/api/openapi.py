@@ -108,8 +108,13 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
     schemas["ErrorOut"] = ERROR_SCHEMA
     components["securitySchemes"] = {"bearer": {"type": "http", "scheme": "bearer"}}
     for operations in schema["paths"].values():
-        for operation in operations.values():
+        for method, operation in operations.items():
             _document_errors(operation)
+            if method in _CHANGES and "503" not in operation["responses"]:
+                operation["responses"]["503"] = {
+                    "description": _CHANGE_UNAVAILABLE,
+                    "content": {"application/json": {"schema": ERROR_REF}},
+                }
             if not PUBLIC_TAGS.intersection(operation.get("tags", ())):
                 operation["security"] = [{"bearer": []}]
     schema["paths"][PACING_PATH]["put"]["requestBody"] = _json_body(refs[PacingBody, "validation"])
@@ -157,6 +162,14 @@ def _serve_operation(body: Any, answer: Any) -> dict[str, Any]:
             },
         },
     }
+
+
+_CHANGES = frozenset({"post", "put", "patch", "delete"})
+_CHANGE_UNAVAILABLE = (
+    "The database is unavailable (nothing was changed); or, with several server processes, "
+    "the change is committed but not every process has applied it yet (it is in force "
+    "everywhere once they do or drop out, within seconds)"
+)
 
 
 def _document_errors(operation: dict[str, Any]) -> None:

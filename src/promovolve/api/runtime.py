@@ -25,6 +25,8 @@ import redis.asyncio as aioredis
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from promovolve.api.changes import ChangeApplier
+from promovolve.api.feed import ChangeFeed
 from promovolve.api.keys import KeyRing
 from promovolve.api.loading import load_into
 from promovolve.api.metrics import Metrics
@@ -46,6 +48,7 @@ from promovolve.engine import kernels
 from promovolve.engine.memory import InMemoryBudgetLedger
 from promovolve.engine.network_pace import InMemoryNetworkPace
 from promovolve.network.batched_ledger import BatchedRedisLedger
+from promovolve.network.changes import ChangeStream
 from promovolve.network.lease import Lease
 from promovolve.network.ledger import RedisBudgetLedger
 from promovolve.network.pace import RedisNetworkPace
@@ -88,6 +91,8 @@ class Runtime:
         self._lease: Lease | None = None
         self._guard: TrafficGuard | None = None
         self.tracking_base: TrackingBase = build_tracking_base(settings)
+        self._feed: ChangeFeed | None = None
+        self._feed_redis: aioredis.Redis | None = None  # its blocking reads wait longer
 
     async def start(self) -> None:
         try:
@@ -106,6 +111,15 @@ class Runtime:
             await self._lease.acquire()
         await database.migrate(self.db, settings.database_schema)
         sessions = self._sessions = database.session_factory(self.db)
+        if settings.redis_url:
+            # Changes from other processes: those committed after this mark are applied on
+            # top of the state loaded below (docs/scale-out.md).
+            # Timeouts, so that a Redis that vanished fails calls instead of hanging them.
+            self._feed_redis = aioredis.Redis.from_url(
+                settings.redis_url, socket_connect_timeout=2.0, socket_timeout=5.0
+            )
+            self._feed = ChangeFeed(ChangeStream(self._feed_redis))
+            await self._feed.mark()
         async with sessions.begin() as session:
             secret = await repository.get_or_create_setting(
                 session, TRACKING_SECRET_KEY, secrets.token_hex(32)
@@ -155,11 +169,19 @@ class Runtime:
             guard,
             network,
         )
-        self._services = Services.on(
-            ServiceContext(
-                state, sessions, self.clock, snapshots.dirty, blocklist_max=settings.blocklist_max
-            )
+        feed = self._feed
+        announce = feed.announce if feed is not None else None
+        context = ServiceContext(
+            state,
+            sessions,
+            self.clock,
+            snapshots.dirty,
+            blocklist_max=settings.blocklist_max,
+            announce=announce,
         )
+        self._services = Services.on(context)
+        if feed is not None:
+            await feed.start(ChangeApplier(state, sessions, self.clock))
         snapshots.start()
         exchange = None
         if pace is not None and self._aredis is not None and network is not None:
@@ -181,7 +203,14 @@ class Runtime:
             loaded_in,
         )
 
+    def in_force(self) -> bool:
+        """Whether this process may serve paid ads: always alone; with Redis, while it
+        hears the network's changes (api/feed.py)."""
+        return self._feed is None or self._feed.in_force()
+
     async def stop(self) -> None:
+        if self._feed is not None:
+            await self._feed.stop()
         if self._retention is not None:
             await self._retention.stop()
         if self._ticker is not None:
@@ -200,8 +229,10 @@ class Runtime:
             self._pages.close()
         if self._redis is not None:
             self._redis.close()
-        if self._aredis is not None:
-            await self._aredis.aclose()
+        for client in (self._aredis, self._feed_redis):
+            if client is not None:
+                await client.aclose()
+        logger.info("promovolve runtime stopped")
 
     @property
     def session(self) -> async_sessionmaker[AsyncSession]:

@@ -93,8 +93,13 @@ def _downgrade(connection: Connection, revision: str = "base") -> None:
 async def migrate(engine: AsyncEngine, schema: str | None = None, revision: str = "head") -> None:
     """Create or upgrade the schema to `revision` (the newest migration by default)."""
     async with engine.begin() as conn:
-        if schema is not None and engine.dialect.name == "postgresql":
-            await conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
+        if engine.dialect.name == "postgresql":
+            # Processes starting together (workers, pods) migrate one after the other: the
+            # lock is held to the commit, and the next one finds the schema up to date.
+            lock = text("SELECT pg_advisory_xact_lock(hashtext(:name))")
+            await conn.execute(lock, {"name": f"promovolve:migrate:{schema or ''}"})
+            if schema is not None:
+                await conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
         await conn.run_sync(_upgrade, revision)
 
 

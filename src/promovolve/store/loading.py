@@ -104,6 +104,17 @@ class LoadedState:
 async def load_state(session: AsyncSession, now: float, window_seconds: float) -> LoadedState:
     """Everything the runtime rebuilds its memory from; `now` and the ledger's idempotency
     window say how far back reservation ids are still needed."""
+    state = await load_catalog(session)
+    for snap in await session.scalars(select(EngineSnapshotRow)):
+        state.snapshots[snap.site_id] = snap.data
+    site_day = await _load_spend(session, state, now - window_seconds)
+    await _load_events(session, state, site_day)
+    return state
+
+
+async def load_catalog(session: AsyncSession) -> LoadedState:
+    """What management calls change: accounts and keys, sites, blocklists, pins, campaigns,
+    creatives and approvals (the part a process reloads after losing the change stream)."""
     state = LoadedState()
     for p in await session.scalars(select(PublisherRow)):
         state.publishers.append((publisher_from_row(p), p.api_key_hash))
@@ -121,10 +132,6 @@ async def load_state(session: AsyncSession, now: float, window_seconds: float) -
     state.house_ads = [house_ad_from_row(h) for h in await session.scalars(select(HouseAdRow))]
     for ap in await session.scalars(select(ApprovalRow)):
         state.approvals.setdefault(ap.site_id, {})[ap.creative_id] = ApprovalStatus(ap.status)
-    for snap in await session.scalars(select(EngineSnapshotRow)):
-        state.snapshots[snap.site_id] = snap.data
-    site_day = await _load_spend(session, state, now - window_seconds)
-    await _load_events(session, state, site_day)
     return state
 
 

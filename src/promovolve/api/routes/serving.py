@@ -16,6 +16,7 @@ from promovolve.api.deps import RuntimeDep
 from promovolve.api.errors import ApiError
 from promovolve.api.runtime import Runtime
 from promovolve.api.schemas import ServeBody
+from promovolve.api.services.errors import UnavailableError
 from promovolve.api.tracking import CLICK, IMPRESSION
 
 router = APIRouter(tags=["serving"])
@@ -44,6 +45,9 @@ class ServeEndpoint:
         except ValidationError as exc:
             raise RequestValidationError(exc.errors()) from exc
         runtime = self.runtime
+        if not runtime.in_force():
+            # It may have missed a revoke or a pause: no paid ad on a state it can't trust.
+            raise UnavailableError("this server cannot hear the network's changes; retry")
         invalid = runtime.guard.serve_reason(scope, body.site_id, runtime.clock())
         base = runtime.tracking_base.base_url(scope)
         answer = orjson.dumps(await runtime.serving.serve(body, base, invalid))

@@ -8,6 +8,7 @@ from promovolve.api.keys import Principal, hash_key, new_key
 from promovolve.api.services.context import ServiceContext, new_id
 from promovolve.api.services.errors import ConflictError, NotFoundError
 from promovolve.domain.model import Account, AccountKind, Advertiser, Publisher
+from promovolve.network.changes import Change
 
 _ID_PREFIX: dict[AccountKind, str] = {"publisher": "pub", "advertiser": "adv"}
 
@@ -49,6 +50,7 @@ class AccountService:
             )
             self._put(account)
             ctx.state.keyring.set(Principal(kind, account_id), hash_key(key))
+        await ctx.changed(Change(kind, account_id))
         return account, key
 
     async def rotate_key(self, kind: AccountKind, account_id: str) -> tuple[Account, str]:
@@ -60,6 +62,8 @@ class AccountService:
             async with ctx.writes("API key", None) as stored:
                 await stored.accounts.set_key_hash(kind, account_id, hash_key(key))
             ctx.state.keyring.set(Principal(kind, account_id), hash_key(key), account.active)
+        # The old key must be refused everywhere before the new one is handed out.
+        await ctx.changed(Change(kind, account_id), strict=True)
         return account, key
 
     async def set_active(self, kind: AccountKind, account_id: str, active: bool) -> Account:
@@ -74,4 +78,5 @@ class AccountService:
             changed = replace(account, active=active)
             self._put(changed)
             ctx.state.keyring.enable(Principal(kind, account_id), active)
+        await ctx.changed(Change(kind, account_id), strict=not active)
         return changed

@@ -13,6 +13,7 @@ from promovolve.domain.model import (
     CreativeStatus,
     DeliveryMode,
 )
+from promovolve.network.changes import CAMPAIGN, CREATIVE, Change
 
 
 class CampaignService:
@@ -58,6 +59,7 @@ class CampaignService:
             async with ctx.writes("campaign") as stored:
                 await stored.campaigns.add(campaign, ctx.clock())
             ctx.state.put_campaign(campaign)
+        await ctx.changed(Change(CAMPAIGN, campaign.id))
         return campaign
 
     async def update(
@@ -115,6 +117,7 @@ class CampaignService:
             async with ctx.writes("campaign") as stored:
                 await stored.campaigns.update(new)
             ctx.state.put_campaign(new)
+        await ctx.changed(Change(CAMPAIGN, campaign_id), strict=takes_away(old, new))
         return new
 
     async def archive(self, advertiser_id: str, campaign_id: str) -> None:
@@ -127,6 +130,7 @@ class CampaignService:
             async with ctx.writes("campaign") as stored:
                 await stored.campaigns.archive(campaign_id, ctx.clock())
             ctx.state.put_campaign(replace(campaign, archived=True))
+        await ctx.changed(Change(CAMPAIGN, campaign_id), strict=True)
 
     def get_creative(self, advertiser_id: str, campaign_id: str, creative_id: str) -> Creative:
         campaign = self.get(advertiser_id, campaign_id)
@@ -157,6 +161,7 @@ class CampaignService:
             async with ctx.writes("creative") as stored:
                 await stored.creatives.add(creative, ctx.clock())
             ctx.state.put_creative(creative)
+        await ctx.changed(Change(CREATIVE, creative.id))
         return creative
 
     async def set_creative_status(
@@ -171,6 +176,8 @@ class CampaignService:
             async with ctx.writes("creative") as stored:
                 await stored.creatives.update(new)
             ctx.state.put_creative(new)
+        strict = new.status is not CreativeStatus.ACTIVE
+        await ctx.changed(Change(CREATIVE, creative_id), strict=strict)
         return new
 
     async def archive_creative(
@@ -184,6 +191,20 @@ class CampaignService:
             async with ctx.writes("creative") as stored:
                 await stored.creatives.archive(creative_id, ctx.clock())
             ctx.state.put_creative(replace(creative, archived=True))
+        await ctx.changed(Change(CREATIVE, creative_id), strict=True)
+
+
+def takes_away(old: Campaign, new: Campaign) -> bool:
+    """Whether a process still on `old` could spend what `new` would not: anything but a
+    new name, a higher budget or a resumed campaign (a pause, a budget cut, a lower bid,
+    new targeting, exclusions or flight dates)."""
+    loosened = replace(
+        new,
+        name=old.name,
+        daily_budget_micros=old.daily_budget_micros,
+        status=old.status if new.is_active else new.status,
+    )
+    return loosened != old or new.daily_budget_micros < old.daily_budget_micros
 
 
 def _check_flight(campaign: Campaign) -> None:

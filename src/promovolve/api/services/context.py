@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
@@ -12,7 +12,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from promovolve.api.services.errors import ConflictError, UnavailableError
 from promovolve.api.state import ServerState
+from promovolve.network.changes import Change
 from promovolve.store import ConstraintError, Repositories, StoreUnavailableError, unit_of_work
+
+# Tells every other process of committed changes and waits until they have them (the
+# change feed, api/feed.py); None: one process, nobody else to tell.
+Announce = Callable[[list[Change], bool], Awaitable[None]]
 
 
 def new_id(prefix: str) -> str:
@@ -33,6 +38,14 @@ class ServiceContext:
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     # Domains one publisher's blocklist may hold (PROMOVOLVE_BLOCKLIST_MAX).
     blocklist_max: int = 10_000
+    announce: Announce | None = None
+
+    async def changed(self, *changes: Change, strict: bool = False) -> None:
+        """Announce committed changes; `strict` for those that take money or access away
+        (revoke, reject, pause, archive, budget cut, key rotation, deactivation, a block):
+        then a process that has not applied them within seconds makes this a 503."""
+        if self.announce is not None:
+            await self.announce(list(changes), strict)
 
     @asynccontextmanager
     async def writes(

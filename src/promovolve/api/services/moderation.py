@@ -8,6 +8,7 @@ from promovolve.api.services.context import ServiceContext
 from promovolve.api.services.errors import ConflictError, InvalidError, NotFoundError
 from promovolve.api.services.sites import SiteService
 from promovolve.domain.model import ApprovalStatus, Campaign, Creative
+from promovolve.network.changes import APPROVAL, BLOCKLIST, Change
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +46,7 @@ class ModerationService:
             async with ctx.writes("blocklist entry") as stored:
                 await stored.blocklists.replace(publisher_id, domains)
             ctx.state.set_blocklist(publisher_id, frozenset(domains))
+        await ctx.changed(Change(BLOCKLIST, publisher_id), strict=True)
         return self.blocklist(publisher_id)
 
     async def block(self, publisher_id: str, domains: list[str]) -> frozenset[str]:
@@ -57,6 +59,7 @@ class ModerationService:
                 await stored.blocklists.add(publisher_id, domains)
             current = ctx.state.blocklists.get(publisher_id, frozenset())
             ctx.state.set_blocklist(publisher_id, current | frozenset(domains))
+        await ctx.changed(Change(BLOCKLIST, publisher_id), strict=True)
         return self.blocklist(publisher_id)
 
     async def unblock(self, publisher_id: str, domains: list[str]) -> frozenset[str]:
@@ -67,6 +70,7 @@ class ModerationService:
                 await stored.blocklists.remove(publisher_id, domains)
             current = ctx.state.blocklists.get(publisher_id, frozenset())
             ctx.state.set_blocklist(publisher_id, current - frozenset(domains))
+        await ctx.changed(Change(BLOCKLIST, publisher_id))
         return self.blocklist(publisher_id)
 
     def _approval(self, creative: Creative, status: ApprovalStatus) -> Approval:
@@ -101,4 +105,7 @@ class ModerationService:
             async with ctx.writes("approval") as stored:
                 await stored.approvals.decide(site_id, creative_id, status, ctx.clock())
             engine.set_approval(creative_id, status)
+        # A reject or revoke is the publisher's guarantee: in force everywhere on answer.
+        strict = status is not ApprovalStatus.APPROVED
+        await ctx.changed(Change(APPROVAL, creative_id, site_id), strict=strict)
         return self._approval(creative, status)

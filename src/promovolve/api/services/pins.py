@@ -11,6 +11,7 @@ from promovolve.api.services.errors import InvalidError
 from promovolve.api.services.sites import SiteService
 from promovolve.context import taxonomy
 from promovolve.domain.model import host_of
+from promovolve.network.changes import PINS, Change
 
 SITE_WIDE = ""
 
@@ -42,6 +43,7 @@ class PinService:
             async with ctx.writes("pin") as stored:
                 await stored.pins.put(site_id, key, frozenset(ids))
             ctx.state.pins.setdefault(site_id, {})[key] = tuple(sorted(ids))
+        await ctx.changed(Change(PINS, site_id))
         return tuple(sorted(ids))
 
     async def remove(self, publisher_id: str, site_id: str, url: str | None) -> None:
@@ -51,6 +53,7 @@ class PinService:
             async with ctx.writes("pin") as stored:
                 await stored.pins.remove(site_id, key)
             ctx.state.pins.get(site_id, {}).pop(key, None)
+        await ctx.changed(Change(PINS, site_id))
 
     def _key(self, publisher_id: str, site_id: str, url: str | None) -> str:
         domain = self._sites.state_of(publisher_id, site_id).site.domain

@@ -17,6 +17,7 @@ from promovolve.api.state import SiteState
 from promovolve.domain.model import Site
 from promovolve.engine.policies import policy_named
 from promovolve.engine.site import SiteEngine
+from promovolve.network.changes import SITE, Change
 from promovolve.pacing.config import PacingConfig
 
 _UNUSABLE_VOLUMES = "volumes are too large or too small to form a traffic shape"
@@ -66,6 +67,7 @@ class SiteService:
             async with ctx.writes("site") as stored:
                 await stored.sites.add(site, now, now)
             ctx.state.add_site(site, now, now)
+        await ctx.changed(Change(SITE, site.id))
         return site
 
     async def update(
@@ -100,6 +102,8 @@ class SiteService:
             async with ctx.writes("site") as stored:
                 await stored.sites.update(new)
             ctx.state.update_site(state, new, ctx.clock())
+        # A new domain or a higher floor takes away what other processes would still serve.
+        await ctx.changed(Change(SITE, site_id), strict=True)
         return new
 
     def _check_floor(self, floor: int, field: str) -> None:
@@ -123,6 +127,7 @@ class SiteService:
             async with ctx.writes("site") as stored:
                 await stored.sites.archive(site_id, now)
             ctx.state.update_site(state, replace(state.site, archived=True), now)
+        await ctx.changed(Change(SITE, site_id), strict=True)
 
     async def set_pacing(self, publisher_id: str, site_id: str, config: PacingConfig) -> None:
         """Replace the pacing config; a new day length restarts the site's day clock."""
@@ -140,6 +145,7 @@ class SiteService:
             ctx.state.update_site(state, replace(engine.site, pacing=config), now)
             state.clock_origin = origin
             ctx.dirty.add(site_id)
+        await ctx.changed(Change(SITE, site_id))
 
     def check_pacing(self, site: Site, config: PacingConfig) -> None:
         """Refuse a pacing config the site's engine could not run with.

@@ -104,3 +104,9 @@ def raise_file_limit(max_connections: int) -> int:
         resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
         return wanted
     return soft
+
+
+class WorkerHttpProtocol(GuardedHttpProtocol):
+    """The protocol of a `--workers` process. uvicorn hands the protocol class to each worker
+    process by its import name, which a class made by `protocol_for` has not; each worker
+    sets this one's limits from its own settings (`cli.serve.worker_app`) before it listens."""
