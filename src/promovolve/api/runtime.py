@@ -24,6 +24,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from promovolve.api.keys import KeyRing
+from promovolve.api.ledger_repair import LedgerRepair
 from promovolve.api.loading import load_into
 from promovolve.api.metrics import Metrics
 from promovolve.api.page_reader import PageReader
@@ -74,6 +75,7 @@ class Runtime:
         self._pages: PageReader | None = None
         self._redis: redis.Redis | None = None
         self._lease: Lease | None = None
+        self._repair: LedgerRepair | None = None
 
     async def start(self) -> None:
         try:
@@ -104,7 +106,10 @@ class Runtime:
         ledger: InMemoryBudgetLedger | RedisBudgetLedger = InMemoryBudgetLedger(window)
         if settings.redis_url:
             self._redis = redis.Redis.from_url(settings.redis_url)
-            ledger = RedisBudgetLedger(self._redis, idempotency_window_seconds=window)
+            ledger = RedisBudgetLedger(
+                self._redis, idempotency_window_seconds=window, open_campaigns_only=True
+            )
+            self._repair = LedgerRepair(ledger, sessions, window, self.clock)
         state = self._state = ServerState(keyring, self.metrics, ledger=ledger)
         load_into(state, loaded, now)
         loaded_in = perf_counter() - loading_started
@@ -134,6 +139,8 @@ class Runtime:
             state, sessions, settings.settlement_window, self.clock, snapshots.dirty
         )
         settler.start()
+        if self._repair is not None:
+            self._repair.start()
         window = settings.idempotency_window_seconds
         kept = kept_seconds(settings.retention_days, settings.tracking_ttl_seconds, window)
         self._retention = Retention(self.db, kept)
@@ -150,6 +157,8 @@ class Runtime:
             await self._retention.stop()
         if self._ticker is not None:
             await self._ticker.stop()
+        if self._repair is not None:
+            await self._repair.stop()
         if self._settler is not None:
             await self._settler.stop()
         if self.writer is not None:
