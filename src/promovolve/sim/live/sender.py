@@ -4,8 +4,10 @@ flight), each answer's outcomes counted, and the beacons of its selected slots f
 from __future__ import annotations
 
 import asyncio
+import itertools
+import time
 from collections import defaultdict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 
 import httpx
 from rich.text import Text
@@ -13,9 +15,11 @@ from rich.text import Text
 from promovolve.sim.live.api import describe_transport_error, error_from_response
 from promovolve.sim.live.beacons import Beacons
 from promovolve.sim.live.counters import SimCounters
+from promovolve.sim.live.measure import LiveMeasure
 from promovolve.sim.live.values import number
 from promovolve.sim.live.world import SimWorld
 from promovolve.sim.plan import SLOT_HEIGHT, SLOT_ID, SLOT_WIDTH
+from promovolve.sim.trace import OUTCOMES
 
 # This many consecutive connection failures means the server is gone: stop the run.
 MAX_CONSECUTIVE_FAILURES = 25
@@ -39,8 +43,9 @@ class ErrorLog:
 
 
 class Sender:
-    """Sends one ``/v1/serve`` per arrival as a task; ``on_answer`` runs after each answer is
-    counted, ``on_gone`` once when the server stops answering at all."""
+    """Sends one ``/v1/serve`` per arrival as a task, to each of ``urls`` in turn (several
+    processes of one network); ``on_answer`` runs after each answer is counted, ``on_gone``
+    once when the servers stop answering at all. Each answered slot goes to ``measure``."""
 
     def __init__(
         self,
@@ -51,8 +56,12 @@ class Sender:
         concurrency: int,
         on_answer: Callable[[], None],
         on_gone: Callable[[str], None],
+        urls: Sequence[str] = ("",),
+        measure: LiveMeasure | None = None,
     ) -> None:
         self.client = client
+        self.measure = measure
+        self._targets = itertools.cycle([u.rstrip("/") for u in urls])
         self.counters = counters
         self.beacons = beacons
         self.errors = errors
@@ -93,9 +102,10 @@ class Sender:
             "slots": [{"id": SLOT_ID, "width": SLOT_WIDTH, "height": SLOT_HEIGHT}],
             "categories": list(world.categories),
         }
+        sent_at = time.time()
         try:
             try:
-                response = await self.client.post("/v1/serve", json=body)
+                response = await self.client.post(f"{next(self._targets)}/v1/serve", json=body)
             except httpx.HTTPError as error:
                 self.counters.serve_errors += 1
                 self._failure(f"POST /v1/serve: {describe_transport_error(error)}")
@@ -120,11 +130,30 @@ class Sender:
                 price = number(slot.get("priceCpm"))
                 if outcome == "selected" and price is not None:
                     self.day_spend[day] += price / 1000
+                if self.measure is not None and outcome in OUTCOMES:
+                    self._measure(sent_at, day, outcome, slot, price)
             self.on_answer()
             for slot in slots:
                 await self.beacons.fire(slot)
         finally:
             self._semaphore.release()
+
+    def _measure(
+        self,
+        sent_at: float,
+        day: int,
+        outcome: str,
+        slot: Mapping[str, object],
+        price: float | None,
+    ) -> None:
+        assert self.measure is not None
+        creative = slot.get("creative")
+        campaign = creative.get("campaignId") if isinstance(creative, Mapping) else None
+        if outcome == "selected" and isinstance(campaign, str) and price is not None:
+            # priceCpm is per thousand slots: the slot's price in micros is priceCpm × 1000.
+            self.measure.record(sent_at, day, outcome, campaign, round(price * 1000))
+        else:
+            self.measure.record(sent_at, day, outcome, None, None)
 
     def _failure(self, message: str) -> None:
         self.errors.note(message)

@@ -1,0 +1,99 @@
+"""The live run judged like the lab: spread over several URLs, it writes the lab's trace and
+reports the lab's JSON document."""
+
+from __future__ import annotations
+
+import io
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import httpx
+from rich.console import Console
+
+from promovolve.sim.lab import run_lab
+from promovolve.sim.live import simulate
+from promovolve.sim.scenario import parse_scenario
+from promovolve.sim.trace import read_trace
+from tests.sim.live.test_simulator import ADMIN_KEY, tiny_scenario, transport
+
+__all__ = ["transport"]  # the fixture, used by name
+
+URLS = ["http://one.promovolve.test", "http://two.promovolve.test", "http://three.promovolve.test"]
+
+
+class CountingTransport(httpx.AsyncBaseTransport):
+    """Every host goes to the same app; counts serve requests per host."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self.inner = inner
+        self.serves: Counter[str] = Counter()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/v1/serve":
+            self.serves[request.url.host] += 1
+        return await self.inner.handle_async_request(request)
+
+
+def _keys(document: dict[str, Any]) -> dict[str, set[str]]:
+    days = document["days"]
+    assert isinstance(days, list) and days
+    return {
+        "top": set(document),
+        "simulation": set(document["simulation"]),
+        "day": set(days[0]),
+        "campaign": set(days[0]["campaigns"][0]),
+        "summary": set(document["summary"]),
+    }
+
+
+async def test_a_run_over_three_urls_writes_the_labs_trace_and_report(
+    transport: httpx.ASGITransport, tmp_path: Path
+) -> None:
+    raw = tiny_scenario(maxRequests=None, stopAfterDays=2, dayDurationSeconds=6, delayMs=40)
+    scenario, _ = parse_scenario(raw, "tiny")
+    counting = CountingTransport(transport)
+    trace = tmp_path / "t.csv"
+    out = io.StringIO()
+    result = await simulate(
+        scenario,
+        URLS,
+        ADMIN_KEY,
+        console=Console(file=out, width=120, color_system=None),
+        transport=counting,
+        live_display=False,
+        run_id="m1",
+        trace_path=trace,
+        lab_report=True,
+    )
+    assert result.error is None, out.getvalue()
+    # Round robin: each URL got a third of the traffic.
+    total = sum(counting.serves.values())
+    assert set(counting.serves) == {httpx.URL(u).host for u in URLS}
+    assert max(counting.serves.values()) - min(counting.serves.values()) <= 1, counting.serves
+
+    rows = list(read_trace(trace))
+    assert len(rows) == result.counters.requests == total
+    assert {r.day for r in rows} == {1, 2}
+    assert all((r.day - 1) * 6 <= r.t < r.day * 6 + 1 for r in rows)  # t counts from day 1
+    selected = [r for r in rows if r.outcome == "selected"]
+    assert selected and all(r.campaign_id and r.price_micros for r in selected)
+    assert len(selected) == result.counters.outcomes["selected"]
+
+    report = result.lab_report
+    assert report is not None
+    lab = run_lab(scenario, days=2)
+    live_keys, lab_keys = _keys(report), _keys(lab)
+    assert live_keys["simulation"] == lab_keys["simulation"] | {"urls"}
+    del live_keys["simulation"], lab_keys["simulation"]
+    assert live_keys == lab_keys
+    assert report["simulation"]["urls"] == URLS
+    assert report["strategy"] == "live"
+    days = report["days"]
+    assert [d["day"] for d in days] == [1, 2]
+    # Spend in the report is what the trace's selections carried, day by day.
+    for day in days:
+        traced = sum(r.price_micros or 0 for r in selected if r.day == day["day"])
+        assert round(sum(c["spend"] for c in day["campaigns"]) * 1_000_000) == traced
+        assert day["requests"] == sum(1 for r in rows if r.day == day["day"])
+    assert report["summary"]["campaignDays"] == 4
