@@ -9,10 +9,13 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from rich.console import Console
 
 from promovolve.sim.lab import run_lab
 from promovolve.sim.live import simulate
+from promovolve.sim.live.api import Api, ApiError
+from promovolve.sim.live.peers import wait_for_peers
 from promovolve.sim.scenario import parse_scenario
 from promovolve.sim.trace import read_trace
 from tests.sim.live.test_simulator import ADMIN_KEY, tiny_scenario, transport
@@ -97,3 +100,22 @@ async def test_a_run_over_three_urls_writes_the_labs_trace_and_report(
         assert round(sum(c["spend"] for c in day["campaigns"]) * 1_000_000) == traced
         assert day["requests"] == sum(1 for r in rows if r.day == day["day"])
     assert report["summary"]["campaignDays"] == 4
+
+
+async def test_the_run_waits_for_every_process_to_know_the_site() -> None:
+    asked: Counter[str] = Counter()
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        asked[request.url.host] += 1
+        # "late" learns of the site on its third poll; "never" does not.
+        if request.url.host == "never" or (request.url.host == "late" and asked["late"] < 3):
+            return httpx.Response(404, json={"error": "not_found", "message": "site not found"})
+        return httpx.Response(200, json={})
+
+    async with httpx.AsyncClient(transport=httpx.MockTransport(answer)) as client:
+        api = Api(client)
+        urls = ["http://first", "http://late"]
+        assert await wait_for_peers(api, urls, "/v1/publishers/p/sites/s", "k", timeout=10)
+        assert asked == {"late": 3}  # the first URL created the world: never asked
+        with pytest.raises(ApiError, match="http://never did not know it within 1 s"):
+            await wait_for_peers(api, [*urls, "http://never"], "/x", "k", timeout=1)

@@ -32,6 +32,7 @@ from promovolve.sim.live.beacons import Beacons
 from promovolve.sim.live.counters import SimCounters, SimResult
 from promovolve.sim.live.display import day_line, live_status, print_summary
 from promovolve.sim.live.measure import LiveMeasure
+from promovolve.sim.live.peers import wait_for_peers
 from promovolve.sim.live.report import Counts, PacingReporter, StatsSample
 from promovolve.sim.live.schedule import Action, DayClosing, Schedule, server_day_start
 from promovolve.sim.live.sender import ErrorLog, Sender
@@ -42,8 +43,7 @@ from promovolve.sim.plan import build_plan
 from promovolve.sim.scenario import Scenario
 
 DEFAULT_CONCURRENCY = 64
-# After the last day ends, how long to wait for the server's rollover (its engines tick every
-# second) before reading the shape it learned from that day.
+# After the last day, time for the server's rollover (its engines tick every second).
 ROLLOVER_WAIT_SECONDS = 1.5
 
 T = TypeVar("T")
@@ -80,8 +80,7 @@ class LiveSimulator:
         self.reporter = PacingReporter()
         self.plan = build_plan(scenario, prefix=f"sim-{self.run_id}-")
         self.builder = WorldBuilder(self.api, admin_key, self.plan)
-        self.urls = list(urls)
-        self.lab_report = lab_report
+        self.urls, self.lab_report = list(urls), lab_report
         measuring = trace_path is not None or lab_report
         self.measure = LiveMeasure(self.plan, trace_path, lab_report) if measuring else None
         # The site's own traffic: its arrivals and shapes (a plain scenario's are its own).
@@ -302,11 +301,9 @@ class LiveSimulator:
 
     async def _lab_report(self, wall_seconds: float) -> dict[str, Any] | None:
         """Close the trace; the lab's report of the run when asked for."""
-        measure = self.measure
-        if measure is None:
-            return None
-        measure.close()
-        if not self.lab_report:
+        if (measure := self.measure) is not None:
+            measure.close()
+        if measure is None or not self.lab_report:
             return None
         if self.schedule.completed:  # the last day's learned shape, after its rollover
             await self.stopper.step(asyncio.sleep(ROLLOVER_WAIT_SECONDS))
@@ -330,6 +327,9 @@ class LiveSimulator:
                     style="green",
                 )
             )
+            peers = wait_for_peers(self.api, self.urls, world.site_path(), self.builder.admin_key)
+            if await self.stopper.step(peers) is None:
+                return None
             first_day_start = await self.stopper.step(self._server_day_start())
             if first_day_start is None:
                 return None
@@ -372,10 +372,9 @@ async def simulate(
     trace_path: Path | None = None,
     lab_report: bool = False,
 ) -> SimResult:
-    """Run ``scenario`` against the server at ``url`` (or spread over several processes of
-    one network: the world is created through the first); prints reports and a summary.
-    ``trace_path`` gets the lab's trace; with ``lab_report`` the result carries the lab's
-    JSON report of the run."""
+    """Run ``scenario`` against the server at ``url``, or spread over several processes of
+    one network; prints reports and a summary. ``trace_path`` gets the lab's trace; with
+    ``lab_report`` the result carries the lab's JSON report of the run."""
     urls = [url] if isinstance(url, str) else list(url)
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     async with httpx.AsyncClient(
