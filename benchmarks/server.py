@@ -36,10 +36,15 @@ class ServerProcess:
 
 
 @contextmanager
-def running_server(extra_env: dict[str, str] | None = None) -> Iterator[ServerProcess]:
-    """``promovolve serve`` on a free port with a temporary SQLite data dir."""
+def running_server(
+    extra_env: dict[str, str] | None = None,
+    port: int | None = None,
+    ready_timeout: float = 30.0,
+) -> Iterator[ServerProcess]:
+    """``promovolve serve`` on ``port`` (default: a free one) with a temporary SQLite data
+    dir, once it answers /healthz (within ``ready_timeout`` seconds)."""
     data_dir = Path(tempfile.mkdtemp(prefix="promovolve-bench-"))
-    port = free_port()
+    port = free_port() if port is None else port
     admin_key = "bench-" + secrets.token_urlsafe(24)
     env = {k: v for k, v in os.environ.items() if k != "PROMOVOLVE_DATABASE_URL"}
     env.update(
@@ -63,7 +68,7 @@ def running_server(extra_env: dict[str, str] | None = None) -> Iterator[ServerPr
         process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
     server = ServerProcess(f"http://127.0.0.1:{port}", admin_key, process, log)
     try:
-        _wait_ready(server)
+        _wait_ready(server, ready_timeout)
         yield server
     finally:
         if process.poll() is None:
