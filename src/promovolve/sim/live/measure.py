@@ -3,10 +3,12 @@ JSON report (PACING_LAB.md, "Output"), built from what the simulator sent and th
 answered, so the same pacing metrics judge a run through one process or many.
 
 The trace's ``t`` is seconds since the start of the simulator's day 1 (the server's day
-start of the new site), when the request was sent; offsets into day d are ``t - (d-1)·T``,
-as in the lab. A request that got no answer (a transport error or a 4xx/5xx) has no row.
-Spend is what the answered selections carried. The learned shape of day d is the one the
-server (the first ``--url``) reported for d's day type after d ended.
+start of the new site), when the request was sent, and its day is the one the server's
+clock is on then (``t // T + 1``; a simulator that falls behind its schedule still sends
+day 1's last arrivals, but the server counts them on day 2), so offsets into day d are
+``t - (d-1)·T``, as in the lab. A request that got no answer (a transport error, a 4xx or
+a 5xx) has no row. Spend is what the answered selections carried. The learned shape of
+day d is the one the server (the first ``--url``) reported for d's day type after d ended.
 """
 
 from __future__ import annotations
@@ -44,11 +46,10 @@ class LiveMeasure:
         if self._writer is not None:
             self._writer.close()
 
-    def record(
-        self, sent_at: float, day: int, outcome: str, campaign: str | None, price: int | None
-    ) -> None:
-        """One answered slot of a request sent at ``sent_at`` on the simulator's ``day``."""
+    def record(self, sent_at: float, outcome: str, campaign: str | None, price: int | None) -> None:
+        """One answered slot of a request sent at ``sent_at`` (epoch seconds)."""
         t = sent_at - self.origin
+        day = max(0, int(t // self.plan.scenario.day_duration_seconds)) + 1
         site = self.plan.sites[0].id
         if self._writer is not None:
             self._writer.write(t, day, outcome, campaign, price, site)

@@ -131,7 +131,7 @@ class Sender:
                 if outcome == "selected" and price is not None:
                     self.day_spend[day] += price / 1000
                 if self.measure is not None and outcome in OUTCOMES:
-                    self._measure(sent_at, day, outcome, slot, price)
+                    self._measure(sent_at, outcome, slot, price)
             self.on_answer()
             for slot in slots:
                 await self.beacons.fire(slot)
@@ -141,7 +141,6 @@ class Sender:
     def _measure(
         self,
         sent_at: float,
-        day: int,
         outcome: str,
         slot: Mapping[str, object],
         price: float | None,
@@ -151,9 +150,9 @@ class Sender:
         campaign = creative.get("campaignId") if isinstance(creative, Mapping) else None
         if outcome == "selected" and isinstance(campaign, str) and price is not None:
             # priceCpm is per thousand slots: the slot's price in micros is priceCpm × 1000.
-            self.measure.record(sent_at, day, outcome, campaign, round(price * 1000))
+            self.measure.record(sent_at, outcome, campaign, round(price * 1000))
         else:
-            self.measure.record(sent_at, day, outcome, None, None)
+            self.measure.record(sent_at, outcome, None, None)
 
     def _failure(self, message: str) -> None:
         self.errors.note(message)
