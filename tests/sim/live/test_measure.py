@@ -15,7 +15,9 @@ from rich.console import Console
 from promovolve.sim.lab import run_lab
 from promovolve.sim.live import simulate
 from promovolve.sim.live.api import Api, ApiError
+from promovolve.sim.live.measure import LiveMeasure
 from promovolve.sim.live.peers import wait_for_peers
+from promovolve.sim.plan import build_plan
 from promovolve.sim.scenario import parse_scenario
 from promovolve.sim.trace import read_trace
 from tests.sim.live.test_simulator import ADMIN_KEY, tiny_scenario, transport
@@ -119,3 +121,21 @@ async def test_the_run_waits_for_every_process_to_know_the_site() -> None:
         assert asked == {"late": 3}  # the first URL created the world: never asked
         with pytest.raises(ApiError, match="http://never did not know it within 1 s"):
             await wait_for_peers(api, [*urls, "http://never"], "/x", "k", timeout=1)
+
+
+def test_a_selection_counts_on_the_day_whose_budget_paid_for_it(tmp_path: Path) -> None:
+    scenario, _ = parse_scenario(tiny_scenario(dayDurationSeconds=10), "tiny")
+    measure = LiveMeasure(build_plan(scenario), tmp_path / "t.csv", keep_rows=True)
+    measure.start(origin=1000.0, server_day0=7)
+    measure.record(1009.5, "selected", "c", 10, server_day=8)  # answered late: day 2 paid
+    measure.record(1009.6, "pacingSkipped", None, None)  # the server's clock: day 1
+    measure.record(1010.2, "noCandidates", None, None)  # day 2
+    measure.close()
+    rows = list(read_trace(tmp_path / "t.csv"))
+    assert [(r.day, r.outcome) for r in rows] == [
+        (2, "selected"),
+        (1, "pacingSkipped"),
+        (2, "noCandidates"),
+    ]
+    assert [round(r.t, 6) for r in rows] == [round(r.t, 6) for r in measure.rows]
+    assert [r.t for r in rows] == pytest.approx([9.5, 9.6, 10.2])

@@ -3,12 +3,14 @@ JSON report (PACING_LAB.md, "Output"), built from what the simulator sent and th
 answered, so the same pacing metrics judge a run through one process or many.
 
 The trace's ``t`` is seconds since the start of the simulator's day 1 (the server's day
-start of the new site), when the request was sent, and its day is the one the server's
-clock is on then (``t // T + 1``; a simulator that falls behind its schedule still sends
-day 1's last arrivals, but the server counts them on day 2), so offsets into day d are
-``t - (d-1)·T``, as in the lab. A request that got no answer (a transport error, a 4xx or
-a 5xx) has no row. Spend is what the answered selections carried. The learned shape of
-day d is the one the server (the first ``--url``) reported for d's day type after d ended.
+start of the new site), when the answer arrived (a busy server decides late, not early). Its
+day is the server's: for a selected slot the day its signed impression URL names (the day
+whose budget paid), else the one the server's clock is on at ``t`` (``t // T + 1``); a
+simulator behind its schedule may still send day 1's last arrivals on day 2, and they count
+there. Offsets into day d are ``t - (d-1)·T``, as in the lab. A request that got no answer
+(a transport error, a 4xx or a 5xx) has no row. Spend is what the answered selections
+carried. The learned shape of day d is the one the server (the first ``--url``) reported
+for d's day type after d ended.
 """
 
 from __future__ import annotations
@@ -32,12 +34,13 @@ class LiveMeasure:
     trace_path: Path | None = None
     keep_rows: bool = False  # for the JSON report
     origin: float = 0.0  # wall clock (epoch seconds) of t = 0
+    server_day0: int | None = None  # the server's day index of day 1
     rows: list[TraceRow] = field(default_factory=list)
     learned: dict[int, list[float]] = field(default_factory=dict)
     _writer: TraceWriter | None = None
 
-    def start(self, origin: float) -> None:
-        self.origin = origin
+    def start(self, origin: float, server_day0: int | None) -> None:
+        self.origin, self.server_day0 = origin, server_day0
         if self.trace_path is not None and self._writer is None:
             self._writer = TraceWriter(self.trace_path)
             self._writer.open()
@@ -46,10 +49,21 @@ class LiveMeasure:
         if self._writer is not None:
             self._writer.close()
 
-    def record(self, sent_at: float, outcome: str, campaign: str | None, price: int | None) -> None:
-        """One answered slot of a request sent at ``sent_at`` (epoch seconds)."""
-        t = sent_at - self.origin
-        day = max(0, int(t // self.plan.scenario.day_duration_seconds)) + 1
+    def record(
+        self,
+        at: float,
+        outcome: str,
+        campaign: str | None,
+        price: int | None,
+        server_day: int | None = None,
+    ) -> None:
+        """One slot of an answer that arrived at ``at`` (epoch seconds); ``server_day`` is
+        the server's day index that paid for a selected one."""
+        t = at - self.origin
+        if server_day is not None and self.server_day0 is not None:
+            day = max(1, server_day - self.server_day0 + 1)
+        else:
+            day = max(0, int(t // self.plan.scenario.day_duration_seconds)) + 1
         site = self.plan.sites[0].id
         if self._writer is not None:
             self._writer.write(t, day, outcome, campaign, price, site)

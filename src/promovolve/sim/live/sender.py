@@ -102,7 +102,6 @@ class Sender:
             "slots": [{"id": SLOT_ID, "width": SLOT_WIDTH, "height": SLOT_HEIGHT}],
             "categories": list(world.categories),
         }
-        sent_at = time.time()
         try:
             try:
                 response = await self.client.post(f"{next(self._targets)}/v1/serve", json=body)
@@ -122,6 +121,7 @@ class Sender:
                 self.errors.note("POST /v1/serve: the answer is not JSON")
                 return
             self.counters.requests += 1
+            answered_at = time.time()
             slots = answer.get("slots") if isinstance(answer, Mapping) else None
             slots = [s for s in slots if isinstance(s, Mapping)] if isinstance(slots, list) else []
             for slot in slots:  # count the outcomes before any await, so reports agree
@@ -131,7 +131,7 @@ class Sender:
                 if outcome == "selected" and price is not None:
                     self.day_spend[day] += price / 1000
                 if self.measure is not None and outcome in OUTCOMES:
-                    self._measure(sent_at, outcome, slot, price)
+                    self._measure(answered_at, outcome, slot, price)
             self.on_answer()
             for slot in slots:
                 await self.beacons.fire(slot)
@@ -139,23 +139,28 @@ class Sender:
             self._semaphore.release()
 
     def _measure(
-        self,
-        sent_at: float,
-        outcome: str,
-        slot: Mapping[str, object],
-        price: float | None,
+        self, at: float, outcome: str, slot: Mapping[str, object], price: float | None
     ) -> None:
         assert self.measure is not None
         creative = slot.get("creative")
         campaign = creative.get("campaignId") if isinstance(creative, Mapping) else None
         if outcome == "selected" and isinstance(campaign, str) and price is not None:
             # priceCpm is per thousand slots: the slot's price in micros is priceCpm × 1000.
-            self.measure.record(sent_at, outcome, campaign, round(price * 1000))
+            day = _beacon_day(slot.get("impressionUrl"))
+            self.measure.record(at, outcome, campaign, round(price * 1000), day)
         else:
-            self.measure.record(sent_at, outcome, None, None)
+            self.measure.record(at, outcome, None, None)
 
     def _failure(self, message: str) -> None:
         self.errors.note(message)
         self._consecutive_failures += 1
         if self._consecutive_failures >= MAX_CONSECUTIVE_FAILURES:
             self.on_gone(f"stopping: {self._consecutive_failures} requests in a row failed")
+
+
+def _beacon_day(url: object) -> int | None:
+    """The server's day index a signed impression URL names (the day that paid)."""
+    if not isinstance(url, str):
+        return None
+    day = httpx.URL(url).params.get("day")
+    return int(day) if day is not None and day.isdigit() else None

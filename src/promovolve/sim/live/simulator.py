@@ -336,7 +336,7 @@ class LiveSimulator:
             self.started = time.time()
             self.schedule.day_start = first_day_start
             if self.measure is not None:
-                self.measure.start(first_day_start)
+                self.measure.start(first_day_start, self.server_day0)
             await self._traffic(world, first_day_start)
         except ApiError as failure:
             return str(failure)
