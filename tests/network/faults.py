@@ -24,6 +24,7 @@ from tests.network.redisutil import REDIS_URL, fresh_prefix, require_redis
 BUDGET_USD = 1.0
 BUDGET_MICROS = round(BUDGET_USD * 1_000_000)
 CPMS_USD = [2.0, 3.0]  # two campaigns compete for each slot
+READY_SECONDS = 120.0  # a start on a busy shared machine (numba loads, migrations) is slow
 
 
 @dataclass(slots=True)
@@ -55,9 +56,12 @@ def network(
     }
     try:
         with ExitStack() as stack:
-            first = stack.enter_context(running_server(env))
+            first = stack.enter_context(running_server(env, ready_timeout=READY_SECONDS))
             world = _world(first, env["PROMOVOLVE_ADMIN_KEY"], fresh_prefix())
-            others = [stack.enter_context(running_server(env)) for _ in range(processes - 1)]
+            others = [
+                stack.enter_context(running_server(env, ready_timeout=READY_SECONDS))
+                for _ in range(processes - 1)
+            ]
             yield Network([first, *others], world, schema)
     finally:
         drop_schema(schema)
