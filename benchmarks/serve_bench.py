@@ -213,7 +213,7 @@ def run_benchmark(config: BenchConfig, progress: Any = None) -> tuple[str, list[
     results: list[PoolResult] = []
     try:
         env = {"PROMOVOLVE_REDIS_URL": config.redis_url} if config.redis_url else None
-        with running_server(env, config.http_server) as server:
+        with running_server(env, http_server=config.http_server) as server:
             say(f"server up at {server.url}; load generator: {generator.tool}")
             run = secrets.token_hex(3)
             sites = asyncio.run(setup_pools(server.url, server.admin_key, run, config, say))

@@ -37,12 +37,16 @@ class ServerProcess:
 
 @contextmanager
 def running_server(
-    extra_env: dict[str, str] | None = None, http_server: str = "uvicorn"
+    extra_env: dict[str, str] | None = None,
+    port: int | None = None,
+    ready_timeout: float = 30.0,
+    http_server: str = "uvicorn",
 ) -> Iterator[ServerProcess]:
-    """``promovolve serve`` on a free port with a temporary SQLite data dir; with
+    """``promovolve serve`` on ``port`` (default: a free one) with a temporary SQLite data
+    dir, once it answers /healthz (within ``ready_timeout`` seconds); with
     ``http_server="granian"`` the same app on Granian instead of uvicorn, to compare them."""
     data_dir = Path(tempfile.mkdtemp(prefix="promovolve-bench-"))
-    port = free_port()
+    port = free_port() if port is None else port
     admin_key = "bench-" + secrets.token_urlsafe(24)
     env = {k: v for k, v in os.environ.items() if k != "PROMOVOLVE_DATABASE_URL"}
     env.update(
@@ -75,7 +79,7 @@ def running_server(
         process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
     server = ServerProcess(f"http://127.0.0.1:{port}", admin_key, process, log)
     try:
-        _wait_ready(server)
+        _wait_ready(server, ready_timeout)
         yield server
     finally:
         if process.poll() is None:

@@ -59,3 +59,15 @@ def test_a_network_scenario_is_refused_by_the_command(tmp_path: Path) -> None:
     result = run_simulate(str(scenario), "--admin-key", "k", "--url", "http://127.0.0.1:1")
     assert result.exit_code == 2
     assert "drives one site" in result.output and "(a, b)" in result.output
+
+
+def test_every_url_is_checked_and_the_trace_must_be_writable(tmp_path: Path) -> None:
+    scenario = tmp_path / "one.json"
+    scenario.write_text(json.dumps({"name": "one"}), encoding="utf-8")
+    urls = ["--url", "http://127.0.0.1:1", "--url", "ftp://b"]
+    result = run_simulate(str(scenario), "--admin-key", "k", *urls)
+    assert result.exit_code == 2 and "'ftp://b'" in result.output
+    (tmp_path / "file").write_text("", encoding="utf-8")
+    trace = str(tmp_path / "file" / "t.csv")  # under a file: cannot be created
+    result = run_simulate(str(scenario), "--admin-key", "k", "--trace", trace, "--json")
+    assert result.exit_code == 2 and "cannot write trace file" in result.output

@@ -138,3 +138,38 @@ def test_concurrent_clients_never_pass_the_budget(budget: int, amounts: list[int
         thread.join()
     spent = ledgers[0].spent("c1", 0)
     assert spent == sum(accepted) <= budget
+
+
+def test_the_servers_ledger_refuses_a_campaign_whose_hash_redis_lost():
+    client = require_redis()
+    prefix = fresh_prefix()
+    ledger = RedisBudgetLedger(client, prefix, open_campaigns_only=True)
+    assert not ledger.reserve("never-opened", 0, "r0", 100, 10_000)
+    assert ledger.lost == {"never-opened"}
+    ledger.open(["c1"])
+    assert ledger.reserve("c1", 3, "r1", 4000, 10_000)  # an opened campaign starts empty
+    ledger.open(["c1"])  # opening again keeps its spend
+    assert ledger.spent("c1", 3) == 4000
+    client.delete(f"{prefix}:ledger:{{c1}}")  # what a flush or a restart of Redis does
+    assert not ledger.reserve("c1", 3, "r2", 1000, 10_000)
+    assert ledger.lost == {"never-opened", "c1"}
+    ledger.load("c1", 3, 4000, {"r1": 4000})  # rebuilt from the database
+    assert ledger.lost == {"never-opened"}
+    assert ledger.reserve("c1", 3, "r1", 4000, 10_000)  # still idempotent
+    assert not ledger.reserve("c1", 3, "r3", 6001, 10_000)
+    assert ledger.reserve("c1", 3, "r3", 6000, 10_000)
+    assert ledger.spent("c1", 3) == 10_000
+
+
+def test_the_servers_ledger_finds_a_lost_hash_when_it_reads_spend():
+    client = require_redis()
+    prefix = fresh_prefix()
+    clock = FakeClock()
+    ledger = RedisBudgetLedger(client, prefix, clock=clock, open_campaigns_only=True)
+    ledger.open(["c1", "c2"])
+    assert list(ledger.spent_many(["c1", "c2"], 0)) == [0, 0]
+    assert ledger.lost == set()
+    client.delete(f"{prefix}:ledger:{{c2}}")
+    clock.now += 1.0
+    ledger.spent_many(["c1", "c2"], 0)
+    assert ledger.lost == {"c2"}

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import random
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import inspect, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -169,3 +173,41 @@ async def test_migration_0005_fills_the_aggregates_from_existing_rows_and_downgr
     assert kept == len(raw_reservations)
     await database.migrate(engine)  # and up again
     assert await _tables(engine) >= AGGREGATE_TABLES
+
+
+class RecordingConnection:
+    """Stands in for a connection: records what `aggregates.add` executes, in order."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[object, list[dict[str, object]]]] = []
+
+    async def execute(self, statement: object, rows: list[dict[str, object]]) -> None:
+        self.calls.append((statement, rows))
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["s1", "s2"]), st.integers(0, 2), st.sampled_from("abc")),
+        min_size=1,
+        max_size=12,
+    ),
+    st.randoms(use_true_random=False),
+)
+async def test_aggregates_are_locked_in_one_order_whatever_the_batch(
+    facts: list[tuple[str, int, str]], rng: random.Random
+) -> None:
+    """Processes writing the same aggregate rows at once must take their row locks in the
+    same order, or PostgreSQL finds a deadlock: tables in a fixed order, rows by key."""
+    spent = [(site, day, campaign, 10, 1.0) for site, day, campaign in facts]
+    events = [(site, day, campaign, "imp") for site, day, campaign in facts]
+    rollup = {**aggregates.event_rollup(events), **aggregates.spend_rollup(spent)}
+    shuffled = {what: rng.sample(rows, len(rows)) for what, rows in reversed(rollup.items())}
+    conn = RecordingConnection()
+    await aggregates.add(conn, "postgresql", shuffled)  # type: ignore[arg-type]
+    tables = [aggregates.upsert("postgresql", what) for what in aggregates.TABLES]
+    assert [statement for statement, _ in conn.calls] == tables
+    for (_, rows), what in zip(conn.calls, aggregates.TABLES, strict=True):
+        assert sorted(map(repr, rows)) == sorted(map(repr, rollup[what]))
+        keys = [tuple(r[c] for c in aggregates._KEYS[what]) for r in rows]
+        assert keys == sorted(keys)

@@ -38,6 +38,7 @@ def load_into(server: ServerState, state: LoadedState, now: float) -> None:
         server.put_creative(creative)
     for campaign in state.campaigns:
         server.put_campaign(campaign)
+    server.ledger.open([c.id for c in state.campaigns])  # before loading: it keeps what is there
     for campaign_id, ledger_day in state.ledger_days.items():
         server.ledger.load(campaign_id, ledger_day.day, ledger_day.spent, ledger_day.recent)
         before = state.lifetime_spent.get(campaign_id, 0) - ledger_day.spent

@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from promovolve.api.changes import ChangeApplier
 from promovolve.api.feed import ChangeFeed
 from promovolve.api.keys import KeyRing
+from promovolve.api.ledger_repair import LedgerRepair
 from promovolve.api.loading import load_into
 from promovolve.api.metrics import Metrics
 from promovolve.api.network_sync import NetworkSync
@@ -93,6 +94,7 @@ class Runtime:
         self.tracking_base: TrackingBase = build_tracking_base(settings)
         self._feed: ChangeFeed | None = None
         self._feed_redis: aioredis.Redis | None = None  # its blocking reads wait longer
+        self._repair: LedgerRepair | None = None
 
     async def start(self) -> None:
         try:
@@ -140,8 +142,11 @@ class Runtime:
                 socket_timeout=REDIS_TIMEOUT,
                 socket_connect_timeout=REDIS_TIMEOUT,
             )
-            sync = RedisBudgetLedger(self._redis, idempotency_window_seconds=window)
+            sync = RedisBudgetLedger(
+                self._redis, idempotency_window_seconds=window, open_campaigns_only=True
+            )
             ledger = BatchedRedisLedger(sync, self._aredis, idempotency_window_seconds=window)
+            self._repair = LedgerRepair(ledger, sessions, window, self.clock)
             network = NetworkServing(ledger, self._aredis)
             pace = RedisNetworkPace(secrets.token_hex(6))
         shared = InMemoryNetworkPace() if pace is None else pace
@@ -192,6 +197,8 @@ class Runtime:
             state, sessions, settings.settlement_window, self.clock, snapshots.dirty
         )
         settler.start()
+        if self._repair is not None:
+            self._repair.start()
         window = settings.idempotency_window_seconds
         kept = kept_seconds(settings.retention_days, settings.tracking_ttl_seconds, window)
         self._retention = Retention(self.db, kept)
@@ -215,6 +222,8 @@ class Runtime:
             await self._retention.stop()
         if self._ticker is not None:
             await self._ticker.stop()
+        if self._repair is not None:
+            await self._repair.stop()
         if self._settler is not None:
             await self._settler.stop()
         if self.writer is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 from pathlib import Path
 
@@ -53,11 +54,12 @@ def register(app: typer.Typer) -> None:
     @app.command("simulate")
     def simulate_command(
         scenario: Path = typer.Argument(..., help="Scenario JSON file (see PACING_LAB.md)."),
-        url: str = typer.Option(
-            "http://127.0.0.1:8080",
+        urls: list[str] = typer.Option(
+            ["http://127.0.0.1:8080"],
             "--url",
             envvar="PROMOVOLVE_URL",
-            help="Base URL of the running Promovolve server.",
+            help="Base URL of the running server; repeat it for several processes of one "
+            "network, and the traffic is spread over them in turn.",
         ),
         admin_key: str | None = typer.Option(
             None,
@@ -76,9 +78,18 @@ def register(app: typer.Typer) -> None:
         concurrency: int = typer.Option(
             DEFAULT_CONCURRENCY, "--concurrency", min=1, help="Most requests in flight at once."
         ),
+        trace: Path | None = typer.Option(
+            None, "--trace", help="Write the lab's per-request trace CSV (PACING_LAB.md)."
+        ),
+        as_json: bool = typer.Option(
+            False,
+            "--json",
+            help="Print the lab's JSON report of the run on stdout (the live output goes "
+            "to stderr).",
+        ),
     ) -> None:
         """Drive a running server with a scenario's traffic in real time and report pacing."""
-        console = Console()
+        console = Console(stderr=as_json)
         err = Console(stderr=True)
         try:
             parsed, warnings = load_scenario(scenario)
@@ -97,27 +108,39 @@ def register(app: typer.Typer) -> None:
         except AdminKeyError as error:
             err.print(f"[bold red]error:[/] {error}")
             raise typer.Exit(2) from None
-        if not url.startswith(("http://", "https://")):
-            err.print(f"[bold red]error:[/] --url must be an http(s) URL, got {url!r}")
-            raise typer.Exit(2)
+        for url in urls:
+            if not url.startswith(("http://", "https://")):
+                err.print(f"[bold red]error:[/] --url must be an http(s) URL, got {url!r}")
+                raise typer.Exit(2)
+        if trace is not None:
+            try:
+                trace.parent.mkdir(parents=True, exist_ok=True)
+                trace.open("w").close()
+            except OSError as exc:
+                err.print(f"[bold red]error:[/] cannot write trace file {trace}: {exc.strerror}")
+                raise typer.Exit(2) from None
         mode = "continuous" if continuous or parsed.continuous else "bounded"
         console.print(
-            f"[bold]Simulating[/] {parsed.name} against {url} ({mode}; "
+            f"[bold]Simulating[/] {parsed.name} against {', '.join(urls)} ({mode}; "
             f"{parsed.day_duration_seconds}s days, report every {parsed.report_every} requests)"
         )
         try:
             result = asyncio.run(
                 simulate(
                     parsed,
-                    url,
+                    urls,
                     key,
                     continuous=continuous,
                     console=console,
                     concurrency=concurrency,
+                    trace_path=trace,
+                    lab_report=as_json,
                 )
             )
         except KeyboardInterrupt:  # only where Ctrl-C cannot be handled by the simulator
             raise typer.Exit(130) from None
+        if result.lab_report is not None:
+            typer.echo(json.dumps(result.lab_report))
         if result.error:
             raise typer.Exit(1)
         if result.interrupted:

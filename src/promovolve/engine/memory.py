@@ -71,6 +71,9 @@ class InMemoryBudgetLedger:
         self._current = {}
         self._generation = generation
 
+    def open(self, campaign_ids: Sequence[str]) -> None:
+        """New campaigns start empty here anyway (the Redis ledger needs to be told)."""
+
     def reserve(
         self, campaign_id: str, day: int, request_id: str, amount: int, budget: int
     ) -> bool:

@@ -31,7 +31,7 @@ import redis.asyncio as aioredis
 from redis.exceptions import NoScriptError
 
 from promovolve.domain.ledger import DEFAULT_IDEMPOTENCY_WINDOW_SECONDS, fits_budget
-from promovolve.network.ledger import NO_DAY, REFUND, RELEASE, RESERVE, RedisBudgetLedger
+from promovolve.network.ledger import LOST, NO_DAY, REFUND, RELEASE, RESERVE, RedisBudgetLedger
 
 logger = logging.getLogger(__name__)
 
@@ -96,7 +96,6 @@ class BatchedRedisLedger:
         network = known[1] if known is not None and known[0] == day else 0
         return network + self._held.get(campaign_id, 0)
 
-    # -- the serve path ----------------------------------------------------------------------
     def reserve(
         self, campaign_id: str, day: int, request_id: str, amount: int, budget: int
     ) -> bool:
@@ -186,12 +185,18 @@ class BatchedRedisLedger:
         """Queue a read of every known campaign whose spend is stale (the tick's job)."""
         self.spent_many(list(self._known), NO_DAY)
 
-    # -- start ---------------------------------------------------------------------------------
+    @property
+    def lost(self) -> set[str]:
+        """Campaigns whose hash Redis lost (the server's mode: `open_campaigns_only`)."""
+        return self._sync.lost
+
+    def open(self, campaign_ids: Sequence[str]) -> None:
+        self._sync.open(campaign_ids)
+
     def load(self, campaign_id: str, day: int, spent: int, recent: Mapping[str, int]) -> None:
         self._sync.load(campaign_id, day, spent, recent)
         self._known[campaign_id] = (*self._sync.day_and_spend(campaign_id), self._clock())
 
-    # -- the batch -----------------------------------------------------------------------------
     def _put(self, op: _Op) -> None:
         self._queue.append(op)
         if not self._flushing:
@@ -229,7 +234,7 @@ class BatchedRedisLedger:
             campaign = self._campaign_key(op.campaign_id)
             reservation = f"{campaign}:{op.day}:{op.request_id}"
             if op.kind == "reserve":
-                args = (op.day, op.amount, op.budget, self._window_ms)
+                args = (op.day, op.amount, op.budget, self._window_ms, self._sync.strict)
                 pipe.evalsha(self._reserve_sha, 2, campaign, reservation, *args)
             elif op.kind == "release":
                 pipe.evalsha(self._release_sha, 2, campaign, reservation, op.day)
@@ -250,6 +255,8 @@ class BatchedRedisLedger:
             self._reading.discard(campaign_id)
             if isinstance(answer, list):
                 day, spent = answer
+                if day is None and self._sync.strict == "1":
+                    self._sync.lost.add(campaign_id)
                 self._known[campaign_id] = (
                     NO_DAY if day is None else int(day),
                     0 if spent is None else int(spent),
@@ -260,7 +267,12 @@ class BatchedRedisLedger:
         if isinstance(answer, list):
             ok, day, spent = (int(v) for v in answer)
             accepted = ok == 1
-            self._known[campaign_id] = (day, spent, now)
+            if ok == LOST:
+                if campaign_id not in self._sync.lost:
+                    logger.warning("budget of campaign %s lost by Redis; reloading it", campaign_id)
+                self._sync.lost.add(campaign_id)
+            else:
+                self._known[campaign_id] = (day, spent, now)
         elif op.kind != "reserve":  # the refusal of a reserve is logged by _execute
             logger.warning("budget %s of %s not sent: %s", op.kind, campaign_id, answer)
         if op.kind != "reserve":

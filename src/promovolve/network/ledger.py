@@ -14,6 +14,12 @@ budget itself is enforced by the script, so a stale value can never overspend.
 
 When Redis cannot be reached a reserve is refused and spend is answered from the cache:
 nothing is sold that the network might not have, at the cost of selling nothing meanwhile.
+
+Redis keeps nothing on disk here, so it may lose its data. With `open_campaigns_only` (the
+server's mode) a campaign's hash exists from its creation on (`open`), so a missing hash
+means Redis lost it: its reserves are refused and it is listed in `lost` until the
+database's spend of that day is loaded again (`api/ledger_repair.py`). Without it, a
+missing hash is a new campaign, as in the ledger contract.
 """
 
 from __future__ import annotations
@@ -28,11 +34,14 @@ import redis
 from promovolve.domain.ledger import DEFAULT_IDEMPOTENCY_WINDOW_SECONDS
 
 NO_DAY = -1
+LOST = 2  # RESERVE's answer when the campaign's hash is gone
 logger = logging.getLogger(__name__)
 
-# KEYS: the campaign hash, the reservation key. ARGV: day, amount, budget, window (ms).
-# Answers {accepted, day, spend of that day}.
+# KEYS: the campaign hash, the reservation key. ARGV: day, amount, budget, window (ms),
+# whether a missing hash is lost data (1) or a new campaign (0).
+# Answers {accepted, day, spend of that day}; accepted is LOST for lost data.
 RESERVE = """
+if ARGV[5] == '1' and redis.call('EXISTS', KEYS[1]) == 0 then return {2, -1, 0} end
 local day = tonumber(ARGV[1])
 local amount = tonumber(ARGV[2])
 local budget = tonumber(ARGV[3])
@@ -105,6 +114,7 @@ class RedisBudgetLedger:
         idempotency_window_seconds: float = DEFAULT_IDEMPOTENCY_WINDOW_SECONDS,
         refresh_seconds: float = 1.0,
         clock: Callable[[], float] = time.monotonic,
+        open_campaigns_only: bool = False,
     ) -> None:
         if not idempotency_window_seconds > 0:
             raise ValueError("the idempotency window must be positive")
@@ -117,8 +127,12 @@ class RedisBudgetLedger:
         self._release = client.register_script(RELEASE)
         self._load = client.register_script(LOAD)
         self._refund = client.register_script(REFUND)
+        # The reserve script's last argument: "1" when a missing hash is lost data.
+        self.strict = "1" if open_campaigns_only else "0"
         # campaign id → (day, spend of that day, when it was learnt)
         self._cache: dict[str, tuple[int, int, float]] = {}
+        # campaigns whose hash was found gone (open_campaigns_only)
+        self.lost: set[str] = set()
 
     def _campaign_key(self, campaign_id: str) -> str:
         return f"{self._prefix}:ledger:{{{campaign_id}}}"
@@ -131,6 +145,20 @@ class RedisBudgetLedger:
         self._cache[campaign_id] = (day, spent, self._clock())
         return accepted == 1
 
+    def open(self, campaign_ids: Sequence[str]) -> None:
+        """Give new campaigns their (empty) hash, leaving existing ones as they are. If
+        Redis is unreachable they count as lost, and are loaded once it is back."""
+        pipe = self._client.pipeline(transaction=False)
+        for campaign_id in campaign_ids:
+            pipe.hsetnx(self._campaign_key(campaign_id), "day", NO_DAY)
+        try:
+            pipe.execute()
+        except redis.RedisError as error:
+            logger.warning("campaigns not opened, Redis unreachable: %s", error)
+            self.lost.update(campaign_ids)
+            return
+        self.lost.difference_update(campaign_ids)
+
     def reserve(
         self, campaign_id: str, day: int, request_id: str, amount: int, budget: int
     ) -> bool:
@@ -139,10 +167,15 @@ class RedisBudgetLedger:
             self._reservation_key(campaign_id, day, request_id),
         ]
         try:
-            answer = self._reserve(keys=keys, args=[day, amount, budget, self._window_ms])
+            args: list[int | str] = [day, amount, budget, self._window_ms, self.strict]
+            answer = self._reserve(keys=keys, args=args)
         except redis.RedisError as error:
             logger.warning("budget reserve refused, Redis unreachable: %s", error)
             return False
+        if int(answer[0]) == LOST:
+            if campaign_id not in self.lost:
+                logger.warning("budget of campaign %s lost by Redis; reloading it", campaign_id)
+            self.lost.add(campaign_id)
         return self._learn(campaign_id, answer)
 
     def release(self, campaign_id: str, day: int, request_id: str) -> bool:
@@ -190,6 +223,8 @@ class RedisBudgetLedger:
             pipe.hmget(self._campaign_key(campaign_id), "day", "spent")
         now = self._clock()
         for campaign_id, (day, spent) in zip(campaign_ids, pipe.execute(), strict=True):
+            if day is None and self.strict == "1":
+                self.lost.add(campaign_id)
             known_day = NO_DAY if day is None else int(day)
             self._cache[campaign_id] = (known_day, 0 if spent is None else int(spent), now)
 
@@ -200,6 +235,7 @@ class RedisBudgetLedger:
         keys += [self._reservation_key(campaign_id, day, r) for r in recent]
         self._load(keys=keys, args=[day, spent, self._window_ms, *recent.values()])
         self._cache.pop(campaign_id, None)
+        self.lost.discard(campaign_id)
 
 
 def _spend_on(known: tuple[int, int, float], day: int) -> int:

@@ -7,6 +7,7 @@ it always has; a network reports them per site under `sites`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,7 +15,6 @@ from promovolve.domain.money import MICROS_PER_USD, impression_price_micros
 from promovolve.pacing.config import BUCKETS_PER_DAY
 from promovolve.sim.metrics import campaign_day_metrics, revenue_per_mille, shape_metrics
 from promovolve.sim.plan import PlannedSite, WorldPlan
-from promovolve.sim.world import LabWorld
 
 # A campaign-day is `eligible` for the pacing targets when its day type (weekday or
 # weekend) was seen on an earlier day of the same traffic pattern on each of its sites,
@@ -58,9 +58,10 @@ def _seen_before(site: PlannedSite, day: int) -> bool:
     return any(traffic.is_weekend(d) == weekend for d in range(pattern_start, day))
 
 
-def _site_entry(site: PlannedSite, world: LabWorld, day: int, requests: int) -> dict[str, Any]:
-    history = world.engines[site.index].controller.history
-    learned = list(history[-1].shape) if history else [1.0] * BUCKETS_PER_DAY
+def _site_entry(
+    site: PlannedSite, learned: Sequence[float] | None, day: int, requests: int
+) -> dict[str, Any]:
+    learned = list(learned) if learned is not None else [1.0] * BUCKETS_PER_DAY
     actual = list(site.traffic.shape_for_day(day))
     shape = shape_metrics(learned, actual)
     return {
@@ -87,13 +88,21 @@ def _share(
     return sum(site_requests[index[s]] for s in theirs & mine) / total
 
 
-def day_report(plan: WorldPlan, world: LabWorld, day: int, run: DayRun) -> dict[str, Any]:
+def day_report(
+    plan: WorldPlan,
+    day: int,
+    run: DayRun,
+    cpm_micros: Mapping[str, int],
+    learned: Sequence[Sequence[float] | None],
+) -> dict[str, Any]:
+    """The day's JSON entry; ``cpm_micros`` are the campaigns' bids, ``learned`` each site's
+    learned shape after the day's rollover (by site index; None when nothing was learned)."""
     index = {s.id: s.index for s in plan.sites}
     site_requests = run.site_checkpoints[-1]
     needed: dict[str, float] = {}  # impressions a full-day campaign's budget buys
     for c in plan.campaigns:
         if run.active_all_day[c.id]:
-            price = impression_price_micros(world.catalog.campaigns[c.id].cpm_micros)
+            price = impression_price_micros(cpm_micros[c.id])
             needed[c.id] = run.budgets[c.id] / max(1, price)
     site_sets = {c.id: set(c.site_ids) for c in plan.campaigns}
     campaigns: list[dict[str, Any]] = []
@@ -139,7 +148,7 @@ def day_report(plan: WorldPlan, world: LabWorld, day: int, run: DayRun) -> dict[
         "revenue": revenue / MICROS_PER_USD,
         "revenuePerThousandRequests": round(revenue_per_mille(revenue, run.requests), 6),
     }
-    sites = [_site_entry(s, world, day, site_requests[s.index]) for s in plan.sites]
+    sites = [_site_entry(s, learned[s.index], day, site_requests[s.index]) for s in plan.sites]
     if plan.is_network:
         report["sites"] = sites
     else:

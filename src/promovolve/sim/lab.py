@@ -9,7 +9,7 @@ arrivals come from its traffic model, merged in time order, each one is served b
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from random import Random
@@ -23,6 +23,7 @@ from promovolve.engine.gates import ConstantRateGate
 from promovolve.engine.policies import PacingPolicy, policy_named
 from promovolve.engine.site import ServeRequest
 from promovolve.pacing.config import BUCKETS_PER_DAY
+from promovolve.pacing.controller import DaySummary
 from promovolve.sim.day_report import CampaignDayRun, DayRun, day_report
 from promovolve.sim.metrics import revenue_summary, summarize
 from promovolve.sim.oracle import choose_oracle_rates
@@ -101,7 +102,9 @@ class Lab:
                     for engine in self.world.engines:
                         engine.gate = ConstantRateGate(rates)
                 run = self.run_day(self.world, day, times, sites, trace, measure=True)
-                days.append(day_report(self.plan, self.world, day, run))
+                cpms = {cid: c.cpm_micros for cid, c in self.world.catalog.campaigns.items()}
+                learned = [_learned(e.controller.history) for e in self.world.engines]
+                days.append(day_report(self.plan, day, run, cpms, learned))
                 if limit is not None and self.total_requests >= limit:
                     break
         wall = time.perf_counter() - started
@@ -281,6 +284,11 @@ class Lab:
                 _update(world, cid, status=CampaignStatus.PAUSED)
             elif event.action == "resume":
                 _update(world, cid, status=CampaignStatus.ACTIVE)
+
+
+def _learned(history: Sequence[DaySummary]) -> list[float] | None:
+    """The shape learned by the last rollover, if there was one."""
+    return list(history[-1].shape) if history else None
 
 
 def _update(

@@ -169,7 +169,17 @@ def upsert(dialect: str, what: str) -> Any:
 
 
 async def add(conn: AsyncSession | AsyncConnection, dialect: str, rollup: dict[str, Rows]) -> None:
-    """Add a rollup to the aggregate tables (in the caller's transaction)."""
-    for what, rows in rollup.items():
+    """Add a rollup to the aggregate tables (in the caller's transaction).
+
+    Tables in one fixed order and rows sorted by key: several processes write the same
+    aggregate rows at once, and transactions that lock them in different orders deadlock.
+    """
+    for what in TABLES:
+        rows = rollup.get(what)
         if rows:
-            await conn.execute(upsert(dialect, what), rows)
+            await conn.execute(upsert(dialect, what), sorted(rows, key=_key_of(what)))
+
+
+def _key_of(what: str) -> Any:
+    columns = _KEYS[what]
+    return lambda row: tuple(row[c] for c in columns)

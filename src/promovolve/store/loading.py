@@ -9,6 +9,7 @@ only as far as the ledger's idempotency window.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 import orjson
@@ -220,3 +221,32 @@ async def _load_events(session: AsyncSession, state: LoadedState, site_day: dict
         per_day = state.event_days.setdefault(row.site_id, {})
         impressions, clicks = per_day.get(row.day_index, (0, 0))
         per_day[row.day_index] = (impressions + row.impressions, clicks + row.clicks)
+
+
+async def ledger_days(
+    session: AsyncSession, campaign_ids: Collection[str], now: float, window_seconds: float
+) -> dict[str, LedgerDay]:
+    """The latest day of each of these campaigns, as loading at start reads it (its spend,
+    and its reservations of the idempotency window); campaigns that never spent are absent."""
+    ids = sorted(campaign_ids)
+    latest: dict[str, tuple[float, int]] = {}
+    totals = select(SiteCampaignTotalRow).where(SiteCampaignTotalRow.campaign_id.in_(ids))
+    for total in await session.scalars(totals):
+        known = latest.get(total.campaign_id)
+        if known is None or (total.last_ts, total.last_day) > known:
+            latest[total.campaign_id] = (total.last_ts, total.last_day)
+    days = {campaign: LedgerDay(day, 0) for campaign, (_, day) in latest.items()}
+    daily = select(SpendDailyRow).where(
+        SpendDailyRow.campaign_id.in_(list(days)),
+        SpendDailyRow.day_index.in_(sorted({d.day for d in days.values()})),
+    )
+    for row in await session.scalars(daily):
+        if days[row.campaign_id].day == row.day_index:
+            days[row.campaign_id].spent += row.spend_micros
+    for campaign, day, reservation_id, amount in await _recent_reservations(
+        session, now - window_seconds
+    ):
+        recent = days.get(campaign)
+        if recent is not None and recent.day == day:
+            recent.recent[reservation_id] = amount
+    return days

@@ -58,6 +58,7 @@ class CampaignService:
                 raise ConflictError("campaign already exists", "id")
             async with ctx.writes("campaign") as stored:
                 await stored.campaigns.add(campaign, ctx.clock())
+            ctx.state.ledger.open([campaign.id])
             ctx.state.put_campaign(campaign)
         await ctx.changed(Change(CAMPAIGN, campaign.id))
         return campaign

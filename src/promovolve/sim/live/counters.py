@@ -39,3 +39,4 @@ class SimResult:
     max_lag: float = 0.0  # seconds the schedule fell behind, at most
     last_ratio: float | None = None  # the last report's spend ratio
     last_learned: list[float] | None = None  # the last learned shape the server reported
+    lab_report: dict[str, Any] | None = None  # the lab's JSON report, when asked for

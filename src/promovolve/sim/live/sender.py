@@ -4,8 +4,10 @@ flight), each answer's outcomes counted, and the beacons of its selected slots f
 from __future__ import annotations
 
 import asyncio
+import itertools
+import time
 from collections import defaultdict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 
 import httpx
 from rich.text import Text
@@ -13,9 +15,11 @@ from rich.text import Text
 from promovolve.sim.live.api import describe_transport_error, error_from_response
 from promovolve.sim.live.beacons import Beacons
 from promovolve.sim.live.counters import SimCounters
+from promovolve.sim.live.measure import LiveMeasure
 from promovolve.sim.live.values import number
 from promovolve.sim.live.world import SimWorld
 from promovolve.sim.plan import SLOT_HEIGHT, SLOT_ID, SLOT_WIDTH
+from promovolve.sim.trace import OUTCOMES
 
 # This many consecutive connection failures means the server is gone: stop the run.
 MAX_CONSECUTIVE_FAILURES = 25
@@ -39,8 +43,9 @@ class ErrorLog:
 
 
 class Sender:
-    """Sends one ``/v1/serve`` per arrival as a task; ``on_answer`` runs after each answer is
-    counted, ``on_gone`` once when the server stops answering at all."""
+    """Sends one ``/v1/serve`` per arrival as a task, to each of ``urls`` in turn (several
+    processes of one network); ``on_answer`` runs after each answer is counted, ``on_gone``
+    once when the servers stop answering at all. Each answered slot goes to ``measure``."""
 
     def __init__(
         self,
@@ -51,8 +56,12 @@ class Sender:
         concurrency: int,
         on_answer: Callable[[], None],
         on_gone: Callable[[str], None],
+        urls: Sequence[str] = ("",),
+        measure: LiveMeasure | None = None,
     ) -> None:
         self.client = client
+        self.measure = measure
+        self._targets = itertools.cycle([u.rstrip("/") for u in urls])
         self.counters = counters
         self.beacons = beacons
         self.errors = errors
@@ -106,7 +115,9 @@ class Sender:
         headers = {"X-Forwarded-For": reader_address(number_)}
         try:
             try:
-                response = await self.client.post("/v1/serve", json=body, headers=headers)
+                response = await self.client.post(
+                    f"{next(self._targets)}/v1/serve", json=body, headers=headers
+                )
             except httpx.HTTPError as error:
                 self.counters.serve_errors += 1
                 self._failure(f"POST /v1/serve: {describe_transport_error(error)}")
@@ -123,6 +134,7 @@ class Sender:
                 self.errors.note("POST /v1/serve: the answer is not JSON")
                 return
             self.counters.requests += 1
+            answered_at = time.time()
             slots = answer.get("slots") if isinstance(answer, Mapping) else None
             slots = [s for s in slots if isinstance(s, Mapping)] if isinstance(slots, list) else []
             for slot in slots:  # count the outcomes before any await, so reports agree
@@ -131,6 +143,8 @@ class Sender:
                 price = number(slot.get("priceCpm"))
                 if outcome == "selected" and price is not None:
                     self.day_spend[day] += price / 1000
+                if self.measure is not None and outcome in OUTCOMES:
+                    self._measure(answered_at, outcome, slot, price)
             self.on_answer()
             # The beacons come a second later, as a viewable ad's do: tasks of their own, so
             # neither the next request nor a day's close waits for them (the end does).
@@ -141,6 +155,19 @@ class Sender:
                     task.add_done_callback(self._beacon_done)
         finally:
             self._semaphore.release()
+
+    def _measure(
+        self, at: float, outcome: str, slot: Mapping[str, object], price: float | None
+    ) -> None:
+        assert self.measure is not None
+        creative = slot.get("creative")
+        campaign = creative.get("campaignId") if isinstance(creative, Mapping) else None
+        if outcome == "selected" and isinstance(campaign, str) and price is not None:
+            # priceCpm is per thousand slots: the slot's price in micros is priceCpm × 1000.
+            day = _beacon_day(slot.get("impressionUrl"))
+            self.measure.record(at, outcome, campaign, round(price * 1000), day)
+        else:
+            self.measure.record(at, outcome, None, None)
 
     def _failure(self, message: str) -> None:
         self.errors.note(message)
@@ -153,3 +180,11 @@ def reader_address(number_: int) -> str:
     """A reader's address in 10.0.0.0/8 (documentation of no one), one per page view."""
     n = number_ % (1 << 24)
     return f"10.{n >> 16}.{(n >> 8) & 255}.{n & 255}"
+
+
+def _beacon_day(url: object) -> int | None:
+    """The server's day index a signed impression URL names (the day that paid)."""
+    if not isinstance(url, str):
+        return None
+    day = httpx.URL(url).params.get("day")
+    return int(day) if day is not None and day.isdigit() else None

@@ -18,6 +18,8 @@ import contextlib
 import random
 import secrets
 import time
+from collections.abc import Sequence
+from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
@@ -29,6 +31,8 @@ from promovolve.sim.live.api import Api, ApiError
 from promovolve.sim.live.beacons import Beacons
 from promovolve.sim.live.counters import SimCounters, SimResult
 from promovolve.sim.live.display import day_line, live_status, print_summary
+from promovolve.sim.live.measure import LiveMeasure
+from promovolve.sim.live.peers import wait_for_peers
 from promovolve.sim.live.report import Counts, PacingReporter, StatsSample
 from promovolve.sim.live.schedule import Action, DayClosing, Schedule, server_day_start
 from promovolve.sim.live.sender import ErrorLog, Sender
@@ -39,6 +43,8 @@ from promovolve.sim.plan import build_plan
 from promovolve.sim.scenario import Scenario
 
 DEFAULT_CONCURRENCY = 64
+# After the last day, time for the server's rollover (its engines tick every second).
+ROLLOVER_WAIT_SECONDS = 1.5
 
 T = TypeVar("T")
 
@@ -57,6 +63,9 @@ class LiveSimulator:
         concurrency: int = DEFAULT_CONCURRENCY,
         run_id: str | None = None,
         live_display: bool = True,
+        urls: Sequence[str] = ("",),
+        trace_path: Path | None = None,
+        lab_report: bool = False,
     ) -> None:
         if concurrency < 1:
             raise ValueError("concurrency must be at least 1")
@@ -71,6 +80,9 @@ class LiveSimulator:
         self.reporter = PacingReporter()
         self.plan = build_plan(scenario, prefix=f"sim-{self.run_id}-")
         self.builder = WorldBuilder(self.api, admin_key, self.plan)
+        self.urls, self.lab_report = list(urls), lab_report
+        measuring = trace_path is not None or lab_report
+        self.measure = LiveMeasure(self.plan, trace_path, lab_report) if measuring else None
         # The site's own traffic: its arrivals and shapes (a plain scenario's are its own).
         self.traffic = self.builder.site.traffic
         self.schedule = Schedule(self.traffic, self.continuous, random.Random(scenario.seed))
@@ -90,6 +102,8 @@ class LiveSimulator:
             concurrency,
             self._answered,
             self._server_gone,
+            self.urls,
+            self.measure,
         )
         self.started = 0.0  # wall clock (epoch seconds) when traffic began
         self.reports = 0
@@ -155,6 +169,8 @@ class LiveSimulator:
         # The day's last beacons land in the next day, as a reader's would.
         await self.sender.drain(beacons=False)
         self.day_end_stats = await self.fetch_stats()
+        if self.measure is not None and day > 1:
+            self.measure.note_learned(day - 1, self.day_end_stats[1])
         server_day = None if self.server_day0 is None else self.server_day0 + day - 1
         spend = self.sender.day_spend[day]
         line = day_line(day, self.counters, self.world, spend, server_day, *self.day_end_stats)
@@ -264,6 +280,7 @@ class LiveSimulator:
                 stats = None
             else:
                 stats = await self.stopper.step(self.fetch_stats())
+            report = await self._lab_report(time.time() - (self.started or begin))
         test_stats, site_stats = stats or (None, None)
         result = SimResult(
             self.world,
@@ -278,9 +295,22 @@ class LiveSimulator:
             self.schedule.max_lag,
             self.last_ratio,
             self.last_learned,
+            report,
         )
         print_summary(self.console, self.traffic, result)
         return result
+
+    async def _lab_report(self, wall_seconds: float) -> dict[str, Any] | None:
+        """Close the trace; the lab's report of the run when asked for."""
+        if (measure := self.measure) is not None:
+            measure.close()
+        if measure is None or not self.lab_report:
+            return None
+        if self.schedule.completed:  # the last day's learned shape, after its rollover
+            await self.stopper.step(asyncio.sleep(ROLLOVER_WAIT_SECONDS))
+            _, site_stats = await self.stopper.step(self.fetch_stats()) or (None, None)
+            measure.note_learned(self.day, site_stats)
+        return measure.report(wall_seconds, self.urls)
 
     async def _setup_and_send(self) -> str | None:
         """Build the world, then send the traffic; the error that ended the run, if any."""
@@ -298,11 +328,16 @@ class LiveSimulator:
                     style="green",
                 )
             )
+            peers = wait_for_peers(self.api, self.urls, world.site_path(), self.builder.admin_key)
+            if await self.stopper.step(peers) is None:
+                return None
             first_day_start = await self.stopper.step(self._server_day_start())
             if first_day_start is None:
                 return None
             self.started = time.time()
             self.schedule.day_start = first_day_start
+            if self.measure is not None:
+                self.measure.start(first_day_start, self.server_day0)
             await self._traffic(world, first_day_start)
         except ApiError as failure:
             return str(failure)
@@ -326,7 +361,7 @@ class LiveSimulator:
 
 async def simulate(
     scenario: Scenario,
-    url: str,
+    url: str | Sequence[str],
     admin_key: str,
     *,
     continuous: bool = False,
@@ -335,11 +370,16 @@ async def simulate(
     transport: httpx.AsyncBaseTransport | None = None,
     live_display: bool = True,
     run_id: str | None = None,
+    trace_path: Path | None = None,
+    lab_report: bool = False,
 ) -> SimResult:
-    """Run ``scenario`` against the server at ``url``; prints reports and a summary."""
+    """Run ``scenario`` against the server at ``url``, or spread over several processes of
+    one network; prints reports and a summary. ``trace_path`` gets the lab's trace; with
+    ``lab_report`` the result carries the lab's JSON report of the run."""
+    urls = [url] if isinstance(url, str) else list(url)
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     async with httpx.AsyncClient(
-        base_url=url,
+        base_url=urls[0],
         timeout=httpx.Timeout(10.0),
         limits=limits,
         transport=transport,
@@ -353,5 +393,8 @@ async def simulate(
             concurrency=concurrency,
             live_display=live_display,
             run_id=run_id,
+            urls=urls,
+            trace_path=trace_path,
+            lab_report=lab_report,
         )
         return await simulator.run()
