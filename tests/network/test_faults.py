@@ -69,7 +69,10 @@ def test_redis_loses_its_data_under_load(tmp_path: Path) -> None:
         assert before > 0, "nothing was spent before the flush"
         resumed = first_selected_after(answers, flushed_at + 0.1)
         assert resumed is not None and resumed - flushed_at < 10.0
-        assert all(a.status == 200 for a in answers)
+        # A process that finds itself unknown to the flushed change registry reloads and
+        # answers 503 meanwhile (it may have missed a change); only then, and only briefly.
+        assert all(a.status in (200, 503) for a in answers)
+        assert all(a.at - flushed_at < 10.0 for a in answers if a.status == 503)
         _exhausted(check_spend(net.schema, selected(answers)))
 
 
