@@ -68,7 +68,7 @@ class PacingGate(Protocol):
 
 
 def _nobody(pool: CandidatePool) -> Admitted:
-    return np.zeros(len(pool), dtype=bool), 0
+    return np.zeros(pool.size, dtype=bool), 0
 
 
 class StrategyGate:
@@ -117,7 +117,7 @@ class StrategyGate:
         rng: Random,
     ) -> Admitted:
         count, funded = funding.count, funding.funded
-        if count == len(pool):  # the usual case: the pool's sums hold
+        if count == pool.size:  # the usual case: the pool's sums hold
             spend = pool.budget_total - funding.remaining_total
             pooled = PooledBudget(pool.budget_total, spend, pool.cpm_total, count)
         else:
@@ -240,7 +240,8 @@ class ForecastGate:
     ) -> Admitted:
         requests, remaining_requests = self._forecast(now, controller)
         paces = self.pacing.paces
-        admitted: BoolArray = np.empty(len(pool), dtype=bool)
+        network = self.network
+        admitted = pool.admitted  # the kernel sets every element
         asked, passed = forecast_admit(
             funding.remaining,
             funding.prices,
@@ -251,8 +252,8 @@ class ForecastGate:
             paces.credit,
             paces.pass_rate,
             self.entry_of,
-            self.network.expected,
-            self.network.ring,
+            network.expected,
+            network.ring,
             requests,
             remaining_requests,
             self.pacing.max_credit,
@@ -304,7 +305,7 @@ class ConstantRateGate:
         funding: PoolFunding,
         rng: Random,
     ) -> Admitted:
-        admitted: BoolArray = np.zeros(len(pool), dtype=bool)
+        admitted: BoolArray = np.zeros(pool.size, dtype=bool)
         credits, funded, passed = self.credits, funding.funded, 0
         for position, cid in enumerate(pool.campaign_ids):
             if not funded[position]:

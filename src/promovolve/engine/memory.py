@@ -49,7 +49,10 @@ class InMemoryBudgetLedger:
         self._previous: Accepted = {}
         self._origin = clock()
         self._generation = 0
-        # Rows of the id lists asked about (a candidate pool asks with the same one each time).
+        # Rows of the id lists asked about (a candidate pool asks with the same one each time):
+        # by the identity of a tuple (immutable, and kept here so its id is not reused), which
+        # spares hashing every id of a large pool per request, and else by the ids.
+        self._rows_by_tuple: dict[int, tuple[tuple[str, ...], npt.NDArray[np.intp]]] = {}
         self._row_lists: dict[tuple[str, ...], npt.NDArray[np.intp]] = {}
 
     def _row(self, campaign_id: str) -> int:
@@ -125,15 +128,27 @@ class InMemoryBudgetLedger:
         return self._spent[row] if row is not None and self._days[row] == day else 0
 
     def spent_many(self, campaign_ids: Sequence[str], day: int) -> array[int]:
+        rows = self._rows_of(campaign_ids)
+        out = array("q", bytes(8 * len(rows)))
+        gather_spent(rows, self._days, self._spent, day, out)
+        return out
+
+    def _rows_of(self, campaign_ids: Sequence[str]) -> npt.NDArray[np.intp]:
+        if isinstance(campaign_ids, tuple):
+            known = self._rows_by_tuple.get(id(campaign_ids))
+            if known is not None and known[0] is campaign_ids:
+                return known[1]
         key = tuple(campaign_ids)
         rows = self._row_lists.get(key)
         if rows is None:
             if len(self._row_lists) >= ROW_LISTS_KEPT:
                 self._row_lists.clear()
             rows = self._row_lists[key] = np.array([self._row(c) for c in key], dtype=np.intp)
-        out = array("q", bytes(8 * len(rows)))
-        gather_spent(rows, self._days, self._spent, day, out)
-        return out
+        if isinstance(campaign_ids, tuple):
+            if len(self._rows_by_tuple) >= ROW_LISTS_KEPT:
+                self._rows_by_tuple.clear()
+            self._rows_by_tuple[id(campaign_ids)] = (campaign_ids, rows)
+        return rows
 
     def reservations_held(self) -> int:
         """How many accepted request ids are remembered now (bounded by the window)."""
