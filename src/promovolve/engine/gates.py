@@ -223,7 +223,8 @@ class ForecastGate:
 
     def _forecast(self, now: float, controller: PacingController) -> tuple[int, float]:
         """Today's requests so far and the forecast of those still to come."""
-        self._check_the_shape(controller)
+        if controller.tracker.current_bucket != self._checked_bucket:
+            self._check_the_shape(controller)
         requests = controller.requests_today
         remaining_requests = self.pacing.remaining_requests(
             requests, controller.expected_fraction(now), self._left_the_shape, self._lost_share

@@ -63,11 +63,15 @@ class InMemoryBudgetLedger:
             self._spent.append(0)
         return row
 
-    def _rotate(self) -> None:
+    def _generation_now(self) -> int:
+        return math.floor((self._clock() - self._origin) / self._window)
+
+    def _rotate(self, generation: int | None = None) -> None:
         # Generations follow a fixed grid of windows from the start, so an id accepted in
         # generation k goes when generation k + 2 begins: more than one window after it was
         # accepted, and at most two, however rarely the ledger is called.
-        generation = math.floor((self._clock() - self._origin) / self._window)
+        if generation is None:
+            generation = self._generation_now()
         if generation == self._generation:
             return
         self._previous = self._current if generation == self._generation + 1 else {}
@@ -77,21 +81,30 @@ class InMemoryBudgetLedger:
     def reserve(
         self, campaign_id: str, day: int, request_id: str, amount: int, budget: int
     ) -> bool:
-        row = self._row(campaign_id)
-        current = self._days[row]
+        # Once per served slot: written out rather than through the helpers below.
+        row = self._rows.get(campaign_id)
+        if row is None:
+            row = self._row(campaign_id)
+        days, spent = self._days, self._spent
+        current = days[row]
         if day > current:
-            self._days[row] = day
-            self._spent[row] = 0
+            days[row] = day
+            spent[row] = 0
         elif day < current:
             return False
-        self._rotate()
+        generation = self._generation_now()
+        if generation != self._generation:
+            self._rotate(generation)
         key = (row, day)
-        if self._amount(key, request_id, pop=False) is not None:
-            return True
-        if not fits_budget(self._spent[row], amount, budget):
-            return False
-        self._spent[row] += amount
         accepted = self._current.get(key)
+        if accepted is not None and request_id in accepted:
+            return True
+        earlier = self._previous.get(key)
+        if earlier is not None and request_id in earlier:
+            return True
+        if not fits_budget(spent[row], amount, budget):
+            return False
+        spent[row] += amount
         if accepted is None:
             accepted = self._current[key] = {}
         accepted[request_id] = amount
@@ -128,16 +141,16 @@ class InMemoryBudgetLedger:
         return self._spent[row] if row is not None and self._days[row] == day else 0
 
     def spent_many(self, campaign_ids: Sequence[str], day: int) -> array[int]:
-        rows = self._rows_of(campaign_ids)
+        known = self._rows_by_tuple.get(id(campaign_ids))
+        if known is not None and known[0] is campaign_ids:
+            rows = known[1]
+        else:
+            rows = self._rows_of(campaign_ids)
         out = array("q", bytes(8 * len(rows)))
         gather_spent(rows, self._days, self._spent, day, out)
         return out
 
     def _rows_of(self, campaign_ids: Sequence[str]) -> npt.NDArray[np.intp]:
-        if isinstance(campaign_ids, tuple):
-            known = self._rows_by_tuple.get(id(campaign_ids))
-            if known is not None and known[0] is campaign_ids:
-                return known[1]
         key = tuple(campaign_ids)
         rows = self._row_lists.get(key)
         if rows is None:

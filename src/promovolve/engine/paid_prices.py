@@ -29,7 +29,9 @@ class PaidPrices:
         return row
 
     def record(self, campaign_id: str, price: int) -> None:
-        row = self.row(campaign_id)
+        row = self._rows.get(campaign_id)
+        if row is None:
+            row = self.row(campaign_id)
         average = self.averages[row]
         self.averages[row] = (
             price if average == 0.0 else average + RECENT_WEIGHT * (price - average)
