@@ -17,9 +17,8 @@ import secrets
 import time
 from collections.abc import Callable
 from time import perf_counter
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
-import redis
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -39,11 +38,15 @@ from promovolve.api.writer import GroupCommitWriter
 from promovolve.engine import kernels
 from promovolve.engine.memory import InMemoryBudgetLedger
 from promovolve.network.lease import Lease
-from promovolve.network.ledger import RedisBudgetLedger
 from promovolve.settings import Settings, ensure_admin_key
 from promovolve.store import database, load_state, repository
 from promovolve.store.batch import batch_store_for
 from promovolve.store.retention import Retention, kept_seconds
+
+if TYPE_CHECKING:  # Redis is imported only by a server that is given one (see _start)
+    import redis
+
+    from promovolve.network.ledger import RedisBudgetLedger
 
 logger = logging.getLogger("promovolve.api.runtime")
 
@@ -103,6 +106,10 @@ class Runtime:
         window = settings.idempotency_window_seconds
         ledger: InMemoryBudgetLedger | RedisBudgetLedger = InMemoryBudgetLedger(window)
         if settings.redis_url:
+            import redis
+
+            from promovolve.network.ledger import RedisBudgetLedger
+
             self._redis = redis.Redis.from_url(settings.redis_url)
             ledger = RedisBudgetLedger(self._redis, idempotency_window_seconds=window)
         state = self._state = ServerState(keyring, self.metrics, ledger=ledger)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 from promovolve.api.keys import KeyRing
 from promovolve.api.metrics import Metrics
@@ -19,7 +20,9 @@ from promovolve.engine.memory import InMemoryBudgetLedger
 from promovolve.engine.network_pace import InMemoryNetworkPace
 from promovolve.engine.policies import policy_named
 from promovolve.engine.site import SiteEngine
-from promovolve.network.ledger import RedisBudgetLedger
+
+if TYPE_CHECKING:  # Redis is imported only by a server that is given one
+    from promovolve.network.ledger import RedisBudgetLedger
 
 logger = logging.getLogger("promovolve.api.state")
 

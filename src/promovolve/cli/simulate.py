@@ -7,13 +7,8 @@ import os
 from pathlib import Path
 
 import typer
-from rich.console import Console
 
 from promovolve.settings import ADMIN_KEY_FILE, DEFAULT_DATA_DIR
-from promovolve.sim.live import DEFAULT_CONCURRENCY, simulate
-from promovolve.sim.live.world import NetworkPlanError, only_site
-from promovolve.sim.plan import build_plan
-from promovolve.sim.scenario import ScenarioError, load_scenario
 
 
 class AdminKeyError(Exception):
@@ -73,11 +68,23 @@ def register(app: typer.Typer) -> None:
         continuous: bool = typer.Option(
             False, "--continuous", help="Keep running across days until Ctrl-C."
         ),
-        concurrency: int = typer.Option(
-            DEFAULT_CONCURRENCY, "--concurrency", min=1, help="Most requests in flight at once."
+        concurrency: int | None = typer.Option(
+            None,
+            "--concurrency",
+            min=1,
+            help="Most requests in flight at once (default: the simulator's, 64).",
         ),
     ) -> None:
         """Drive a running server with a scenario's traffic in real time and report pacing."""
+        # Imported here, not with the module: every command's module is imported to build
+        # the CLI, and `promovolve serve` should not pay for the simulator at start.
+        from rich.console import Console
+
+        from promovolve.sim.live import DEFAULT_CONCURRENCY, simulate
+        from promovolve.sim.live.world import NetworkPlanError, only_site
+        from promovolve.sim.plan import build_plan
+        from promovolve.sim.scenario import ScenarioError, load_scenario
+
         console = Console()
         err = Console(stderr=True)
         try:
@@ -113,7 +120,7 @@ def register(app: typer.Typer) -> None:
                     key,
                     continuous=continuous,
                     console=console,
-                    concurrency=concurrency,
+                    concurrency=DEFAULT_CONCURRENCY if concurrency is None else concurrency,
                 )
             )
         except KeyboardInterrupt:  # only where Ctrl-C cannot be handled by the simulator
