@@ -78,23 +78,35 @@ def test_beta_is_always_a_probability(a: float, b: float, seed: int) -> None:
 
 @given(
     st.lists(
-        st.tuples(st.integers(0, 10**9), st.integers(0, 10**9), st.integers(1, 10**6)),
+        st.tuples(
+            st.integers(0, 10**9),
+            st.integers(0, 10**9),
+            st.integers(1, 10**6),
+            st.one_of(st.just(0.0), st.floats(0.01, 1e7)),  # average paid, 0: none yet
+        ),
         max_size=20,
     )
 )
-def test_fund_leaves_the_remaining_budget_and_who_pays_for_one_more_impression(
-    rows: list[tuple[int, int, int]],
+def test_fund_leaves_the_remaining_budget_who_pays_for_one_more_impression_and_the_price(
+    rows: list[tuple[int, int, int, float]],
 ) -> None:
-    budgets = np.array([b for b, _, _ in rows], dtype=np.int64)
-    spent = array("q", [s for _, s, _ in rows])  # what the ledger gives
-    prices = np.array([p for _, _, p in rows], dtype=np.int64)
+    budgets = np.array([b for b, _, _, _ in rows], dtype=np.int64)
+    spent = array("q", [s for _, s, _, _ in rows])  # what the ledger gives
+    prices = np.array([p for _, _, p, _ in rows], dtype=np.int64)
+    # The paid-price table holds the averages in reverse order of the candidates.
+    averages = array("d", [a for _, _, _, a in reversed(rows)])
+    paid_rows = np.arange(len(rows) - 1, -1, -1, dtype=np.intp)
     remaining = np.empty(len(rows), dtype=np.int64)
     funded = np.empty(len(rows), dtype=bool)
-    count, total = kernels.fund(budgets, spent, prices, remaining, funded)
-    assert remaining.tolist() == [b - s for b, s, _ in rows]
-    assert funded.tolist() == [b - s >= p for b, s, p in rows]
+    expected = np.empty(len(rows), dtype=np.int64)
+    count, total = kernels.fund(
+        budgets, spent, prices, paid_rows, averages, remaining, funded, expected
+    )
+    assert remaining.tolist() == [b - s for b, s, _, _ in rows]
+    assert funded.tolist() == [b - s >= p for b, s, p, _ in rows]
     assert count == sum(funded.tolist())
-    assert total == sum(b - s for b, s, p in rows if b - s >= p)
+    assert total == sum(b - s for b, s, p, _ in rows if b - s >= p)
+    assert expected.tolist() == [max(1, round(a)) if a > 0 else p for _, _, p, a in rows]
 
 
 requests_of_a_day = st.lists(

@@ -136,3 +136,27 @@ def test_fits_budget():
     assert not fits_budget(1, 10, 10)
     assert not fits_budget(0, -1, 10)
     assert fits_budget(5, 0, 5)
+
+
+@given(
+    st.lists(
+        # campaign, day, amount
+        st.tuples(st.integers(0, 4), st.integers(0, 2), st.integers(1, 900)),
+        max_size=40,
+    ),
+    st.lists(st.integers(0, 4), min_size=1, max_size=6),
+)
+def test_spent_many_of_a_kept_tuple_follows_every_reservation(
+    reservations: list[tuple[int, int, int]], asked: list[int]
+) -> None:
+    # A pool asks with the same tuple every time: the ledger may keep its rows, never its
+    # answer; an equal list or another equal tuple answers the same.
+    ledger = InMemoryBudgetLedger()
+    ids = tuple(f"c{i}" for i in asked)
+    for n, (campaign, day, amount) in enumerate(reservations):
+        ledger.reserve(f"c{campaign}", day, f"r{n}", amount, 10_000)
+        for query_day in range(3):
+            expected = [ledger.spent(c, query_day) for c in ids]
+            assert list(ledger.spent_many(ids, query_day)) == expected
+            assert list(ledger.spent_many(list(ids), query_day)) == expected
+            assert list(ledger.spent_many(tuple(list(ids)), query_day)) == expected

@@ -81,7 +81,7 @@ def test_a_pool_maps_each_creative_to_its_candidate() -> None:
     assert [c.position for c in pool.candidates] == [0, 1, 2]
     assert pool.owners.tolist() == [0, 1, 1, 2]
     assert pool.multipliers.tolist() == [1.0, 2.0, 2.0, 3.0]
-    assert pool.campaign_ids == ["c0", "c1", "c2"]
+    assert pool.campaign_ids == ("c0", "c1", "c2")
     assert [pool.table.impressions[r] for r in pool.rows] == [0, 1, 2, 5]
     assert [creative.id for _, creative in pool.pairs] == ["c0-0", "c1-0", "c1-1", "c2-0"]
 

@@ -49,9 +49,10 @@ def picks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     count = [0]
     real = kernels.thompson_pick
 
-    def counting(*args: Any) -> int:
+    def counting(*args: Any) -> tuple[int, float, float]:
         count[0] += 1
-        return int(real(*args))
+        winner, ctr, runner_up = real(*args)
+        return int(winner), float(ctr), float(runner_up)
 
     monkeypatch.setattr(sampling, "thompson_pick", counting)
     return count

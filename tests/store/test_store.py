@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+from alembic import command
+from alembic.config import Config
+from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -26,6 +30,34 @@ async def test_migrate_up_again_and_down(engine: AsyncEngine) -> None:
     await database.drop_all(engine)
     assert await _tables(engine) == set()
     await database.migrate(engine)
+    assert set(Base.metadata.tables) <= await _tables(engine)
+
+
+def test_the_head_read_from_the_migration_files_is_alembics() -> None:
+    config = Config()
+    config.set_main_option("script_location", str(database.MIGRATIONS_DIR))
+    assert [database.head_revision()] == ScriptDirectory.from_config(config).get_heads()
+
+
+async def test_a_database_at_head_is_not_handed_to_alembic(
+    engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[str] = []
+    real_upgrade = command.upgrade
+
+    def upgrade(config: Config, revision: str) -> None:
+        calls.append(revision)
+        real_upgrade(config, revision)
+
+    monkeypatch.setattr(command, "upgrade", upgrade)
+    await database.migrate(engine)  # the fixture migrated it: at head
+    assert calls == []
+    async with engine.connect() as conn:
+        assert await conn.run_sync(database.current_revisions) == {database.head_revision()}
+    await database.drop_all(engine)
+    await database.migrate(engine, revision="0001")
+    await database.migrate(engine)  # behind: Alembic upgrades it
+    assert calls == ["0001", "head"]
     assert set(Base.metadata.tables) <= await _tables(engine)
 
 

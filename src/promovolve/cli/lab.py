@@ -8,14 +8,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-from promovolve.engine.policies import UnknownPolicyError, policy_named
-from promovolve.sim.lab import run_lab
-from promovolve.sim.report import render_report
-from promovolve.sim.scenario import ScenarioError, load_scenario
-from promovolve.sim.traffic import expected_day_requests
 
 
 def register(app: typer.Typer) -> None:
@@ -38,6 +30,23 @@ def lab(
     verbose: Annotated[bool, typer.Option(help="Log pacing decisions at debug level.")] = False,
 ) -> None:
     """Run a pacing scenario in virtual time and report every campaign-day."""
+    # Imported here, not with the module: every command's module is imported to build the
+    # CLI, and `promovolve serve` should not pay for the simulator and Rich at start.
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    from promovolve.engine.policies import UnknownPolicyError, policy_named
+    from promovolve.sim.lab import run_lab
+    from promovolve.sim.report import render_report
+    from promovolve.sim.scenario import ScenarioError, load_scenario
+    from promovolve.sim.traffic import expected_day_requests
+
     err = Console(stderr=True)
     if verbose:
         logging.basicConfig(level=logging.DEBUG, format="%(name)s %(levelname)s %(message)s")

@@ -8,13 +8,8 @@ import os
 from pathlib import Path
 
 import typer
-from rich.console import Console
 
 from promovolve.settings import ADMIN_KEY_FILE, DEFAULT_DATA_DIR
-from promovolve.sim.live import DEFAULT_CONCURRENCY, simulate
-from promovolve.sim.live.world import NetworkPlanError, only_site
-from promovolve.sim.plan import build_plan
-from promovolve.sim.scenario import ScenarioError, load_scenario
 
 
 class AdminKeyError(Exception):
@@ -75,8 +70,11 @@ def register(app: typer.Typer) -> None:
         continuous: bool = typer.Option(
             False, "--continuous", help="Keep running across days until Ctrl-C."
         ),
-        concurrency: int = typer.Option(
-            DEFAULT_CONCURRENCY, "--concurrency", min=1, help="Most requests in flight at once."
+        concurrency: int | None = typer.Option(
+            None,
+            "--concurrency",
+            min=1,
+            help="Most requests in flight at once (default: the simulator's, 64).",
         ),
         trace: Path | None = typer.Option(
             None, "--trace", help="Write the lab's per-request trace CSV (PACING_LAB.md)."
@@ -89,6 +87,15 @@ def register(app: typer.Typer) -> None:
         ),
     ) -> None:
         """Drive a running server with a scenario's traffic in real time and report pacing."""
+        # Imported here, not with the module: every command's module is imported to build
+        # the CLI, and `promovolve serve` should not pay for the simulator at start.
+        from rich.console import Console
+
+        from promovolve.sim.live import DEFAULT_CONCURRENCY, simulate
+        from promovolve.sim.live.world import NetworkPlanError, only_site
+        from promovolve.sim.plan import build_plan
+        from promovolve.sim.scenario import ScenarioError, load_scenario
+
         console = Console(stderr=as_json)
         err = Console(stderr=True)
         try:
@@ -132,7 +139,7 @@ def register(app: typer.Typer) -> None:
                     key,
                     continuous=continuous,
                     console=console,
-                    concurrency=concurrency,
+                    concurrency=DEFAULT_CONCURRENCY if concurrency is None else concurrency,
                     trace_path=trace,
                     lab_report=as_json,
                 )

@@ -1,9 +1,12 @@
 """The campaigns that may fill a slot, flattened to arrays once per page context and size.
 
 A pool is built when the site engine's candidate cache is (re)built and then only read:
-nothing a request computes (budgets left, gate verdicts) is written onto it. Gates that keep
-per-campaign rows in tables of their own look them up through `rows_in`, keyed by the table,
-so a gate replaced mid-day gets rows of its own table, never another's.
+nothing a request computes (budgets left, gate verdicts) is kept on it. It owns scratch
+buffers that the request being decided fills before it reads them (a fresh numpy array per
+step cost more than the step on a small pool), so nothing left in them is ever read by the
+next request. Gates that keep per-campaign rows in tables of their own look them up through
+`rows_in`, keyed by the table, so a gate replaced mid-day gets rows of its own table, never
+another's.
 """
 
 from __future__ import annotations
@@ -67,6 +70,7 @@ class CandidatePool:
 
     __slots__ = (
         "_rows_by_table",
+        "admitted",
         "asap",
         "asap_count",
         "below_floor",
@@ -77,14 +81,18 @@ class CandidatePool:
         "cpm_total",
         "cpms",
         "everyone",
+        "expected",
         "flighted",
         "floor",
+        "funded",
         "multipliers",
         "owners",
         "pairs",
         "position_of",
         "prices",
+        "remaining",
         "rows",
+        "size",
         "table",
     )
 
@@ -101,7 +109,9 @@ class CandidatePool:
         self.table = table
         self.floor = floor
         self.below_floor = below_floor
-        self.campaign_ids = [c.campaign_id for c in candidates]
+        self.size = len(candidates)
+        # A tuple: a ledger may key what it caches for the pool on it, and it never changes.
+        self.campaign_ids = tuple(c.campaign_id for c in candidates)
         self.position_of = {cid: i for i, cid in enumerate(self.campaign_ids)}
         self.budgets: IntArray = np.array([c.budget for c in candidates], dtype=np.int64)
         self.prices: IntArray = np.array([c.price for c in candidates], dtype=np.int64)
@@ -134,9 +144,14 @@ class CandidatePool:
             if c.campaign.flight_start is not None or c.campaign.flight_end is not None
         ]
         self._rows_by_table: dict[int, tuple[RowTable, IndexArray]] = {}
+        # Scratch of the request being decided (see the module's docstring).
+        self.remaining: IntArray = np.zeros(self.size, dtype=np.int64)
+        self.funded: BoolArray = np.zeros(self.size, dtype=bool)
+        self.expected: IntArray = np.zeros(self.size, dtype=np.int64)
+        self.admitted: BoolArray = np.zeros(self.size, dtype=bool)
 
     def __len__(self) -> int:
-        return len(self.candidates)
+        return self.size
 
     def rows_in(self, table: RowTable) -> IndexArray:
         """Each candidate's row in `table`, looked up once per table."""
@@ -149,11 +164,13 @@ class CandidatePool:
         return rows
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class PoolFunding:
     """A pool's budgets for one request: what each candidate has left and who can pay.
 
-    Candidates already used on the page are not funded (one campaign per page).
+    Candidates already used on the page are not funded (one campaign per page). The arrays
+    are the pool's scratch, valid until the next request is decided. (Not frozen: a frozen
+    dataclass costs four times as much to build, once per slot.)
     """
 
     remaining: IntArray

@@ -68,7 +68,7 @@ class PacingGate(Protocol):
 
 
 def _nobody(pool: CandidatePool) -> Admitted:
-    return np.zeros(len(pool), dtype=bool), 0
+    return np.zeros(pool.size, dtype=bool), 0
 
 
 class StrategyGate:
@@ -117,7 +117,7 @@ class StrategyGate:
         rng: Random,
     ) -> Admitted:
         count, funded = funding.count, funding.funded
-        if count == len(pool):  # the usual case: the pool's sums hold
+        if count == pool.size:  # the usual case: the pool's sums hold
             spend = pool.budget_total - funding.remaining_total
             pooled = PooledBudget(pool.budget_total, spend, pool.cpm_total, count)
         else:
@@ -223,7 +223,8 @@ class ForecastGate:
 
     def _forecast(self, now: float, controller: PacingController) -> tuple[int, float]:
         """Today's requests so far and the forecast of those still to come."""
-        self._check_the_shape(controller)
+        if controller.tracker.current_bucket != self._checked_bucket:
+            self._check_the_shape(controller)
         requests = controller.requests_today
         remaining_requests = self.pacing.remaining_requests(
             requests, controller.expected_fraction(now), self._left_the_shape, self._lost_share
@@ -240,7 +241,8 @@ class ForecastGate:
     ) -> Admitted:
         requests, remaining_requests = self._forecast(now, controller)
         paces = self.pacing.paces
-        admitted: BoolArray = np.empty(len(pool), dtype=bool)
+        network = self.network
+        admitted = pool.admitted  # the kernel sets every element
         asked, passed = forecast_admit(
             funding.remaining,
             funding.prices,
@@ -251,8 +253,8 @@ class ForecastGate:
             paces.credit,
             paces.pass_rate,
             self.entry_of,
-            self.network.expected,
-            self.network.ring,
+            network.expected,
+            network.ring,
             requests,
             remaining_requests,
             self.pacing.max_credit,
@@ -304,7 +306,7 @@ class ConstantRateGate:
         funding: PoolFunding,
         rng: Random,
     ) -> Admitted:
-        admitted: BoolArray = np.zeros(len(pool), dtype=bool)
+        admitted: BoolArray = np.zeros(pool.size, dtype=bool)
         credits, funded, passed = self.credits, funding.funded, 0
         for position, cid in enumerate(pool.campaign_ids):
             if not funded[position]:

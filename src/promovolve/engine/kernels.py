@@ -107,14 +107,13 @@ def thompson_pick(
     owners: IndexArray,
     admitted: BoolArray,
     state: RandomState,
-    drawn: FloatArray,
-) -> int:
-    """The creative with the highest sampled CTR × multiplier (its index), or −1 if none.
+) -> tuple[int, float, float]:
+    """The creative with the highest sampled CTR × multiplier (its index, −1 if none), its
+    sampled CTR and the runner-up's score: the best score of another candidate (a campaign
+    does not bid against itself), −1 when there is none.
 
     Creative i has statistics row `rows[i]` and belongs to candidate `owners[i]`; only the
     candidates with `admitted[owner]` compete. CTR ~ Beta(clicks + 1, impressions − clicks + 1).
-    Fills `drawn` with the winner's sampled CTR and the runner-up's score: the best score of
-    another candidate (a campaign does not bid against itself), −1 when there is none.
     """
     best = -1.0
     best_ctr = 0.0
@@ -140,9 +139,7 @@ def thompson_pick(
             winner = i
         elif owner != best_owner and score > runner_up:
             runner_up = score
-    drawn[0] = best_ctr
-    drawn[1] = runner_up
-    return winner
+    return winner, best_ctr, runner_up
 
 
 @_compiled
@@ -159,31 +156,30 @@ def gather_spent(
 def fund(
     budgets: IntArray,
     spent: IntTable,
-    prices: IntArray,
+    bids: IntArray,
+    paid_rows: IndexArray,
+    averages: FloatTable,
     remaining: IntArray,
     funded: BoolArray,
+    expected: IntArray,
 ) -> tuple[int, int]:
-    """Fills each candidate's `remaining` budget today and whether it still pays for one
-    impression (`funded`); returns how many do and what they have left together."""
+    """Fills each candidate's `remaining` budget today, whether it still pays for one
+    impression at its bid (`funded`) and the price it is `expected` to pay (pacing divides
+    budgets by it): its average paid price (row `paid_rows[i]` of `averages`, rounded, at
+    least one micro), its bid before any win. Returns how many are funded and what they
+    have left together."""
     count = 0
     total = 0
     for i in range(len(budgets)):
         left = budgets[i] - spent[i]
         remaining[i] = left
-        funded[i] = left >= prices[i]
+        funded[i] = left >= bids[i]
         if funded[i]:
             count += 1
             total += left
+        average = averages[paid_rows[i]]
+        expected[i] = max(1, round(average)) if average > 0.0 else bids[i]
     return count, total
-
-
-@_compiled
-def expected_prices(rows: IndexArray, averages: FloatTable, bids: IntArray, out: IntArray) -> None:
-    """`out[i]` = the price candidate i is expected to pay: its average paid price (ledger
-    row `rows[i]` of `averages`, rounded, at least one micro), its bid price before any win."""
-    for i in range(len(rows)):
-        average = averages[rows[i]]
-        out[i] = max(1, round(average)) if average > 0.0 else bids[i]
 
 
 @_compiled
@@ -269,7 +265,7 @@ def publish_expected(
         expected[entry] = remaining_requests * share
 
 
-COMPILED = (thompson_pick, gather_spent, fund, expected_prices, forecast_admit, publish_expected)
+COMPILED = (thompson_pick, gather_spent, fund, forecast_admit, publish_expected)
 
 
 def warm_up(cache_dir: Path | None = None) -> None:
@@ -289,11 +285,10 @@ def warm_up(cache_dir: Path | None = None) -> None:
     state = new_random_state(0)
     counts, money = array("q", [0]), np.zeros(1, dtype=np.int64)
     flags, rows = np.ones(1, dtype=bool), np.zeros(1, dtype=np.intp)
-    thompson_pick(counts, counts, rows, np.ones(1), rows, flags, state, np.zeros(2))
+    thompson_pick(counts, counts, rows, np.ones(1), rows, flags, state)
     gather_spent(rows, counts, counts, 0, counts)
-    fund(money, counts, money, np.empty(1, dtype=np.int64), np.empty(1, dtype=bool))
     reals, flag_table = array("d", [0.0]), array("b", [0])
-    expected_prices(rows, reals, money, np.empty(1, dtype=np.int64))
+    fund(money, counts, money, rows, reals, money.copy(), flags.copy(), money.copy())
     forecast_admit(
         money, money + 1, flags, rows, flag_table, counts, reals, reals, counts, reals, counts,
         1, 1.0, 2.0, flags,

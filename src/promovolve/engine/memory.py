@@ -49,7 +49,10 @@ class InMemoryBudgetLedger:
         self._previous: Accepted = {}
         self._origin = clock()
         self._generation = 0
-        # Rows of the id lists asked about (a candidate pool asks with the same one each time).
+        # Rows of the id lists asked about (a candidate pool asks with the same one each time):
+        # by the identity of a tuple (immutable, and kept here so its id is not reused), which
+        # spares hashing every id of a large pool per request, and else by the ids.
+        self._rows_by_tuple: dict[int, tuple[tuple[str, ...], npt.NDArray[np.intp]]] = {}
         self._row_lists: dict[tuple[str, ...], npt.NDArray[np.intp]] = {}
 
     def _row(self, campaign_id: str) -> int:
@@ -60,11 +63,15 @@ class InMemoryBudgetLedger:
             self._spent.append(0)
         return row
 
-    def _rotate(self) -> None:
+    def _generation_now(self) -> int:
+        return math.floor((self._clock() - self._origin) / self._window)
+
+    def _rotate(self, generation: int | None = None) -> None:
         # Generations follow a fixed grid of windows from the start, so an id accepted in
         # generation k goes when generation k + 2 begins: more than one window after it was
         # accepted, and at most two, however rarely the ledger is called.
-        generation = math.floor((self._clock() - self._origin) / self._window)
+        if generation is None:
+            generation = self._generation_now()
         if generation == self._generation:
             return
         self._previous = self._current if generation == self._generation + 1 else {}
@@ -77,21 +84,30 @@ class InMemoryBudgetLedger:
     def reserve(
         self, campaign_id: str, day: int, request_id: str, amount: int, budget: int
     ) -> bool:
-        row = self._row(campaign_id)
-        current = self._days[row]
+        # Once per served slot: written out rather than through the helpers below.
+        row = self._rows.get(campaign_id)
+        if row is None:
+            row = self._row(campaign_id)
+        days, spent = self._days, self._spent
+        current = days[row]
         if day > current:
-            self._days[row] = day
-            self._spent[row] = 0
+            days[row] = day
+            spent[row] = 0
         elif day < current:
             return False
-        self._rotate()
+        generation = self._generation_now()
+        if generation != self._generation:
+            self._rotate(generation)
         key = (row, day)
-        if self._amount(key, request_id, pop=False) is not None:
-            return True
-        if not fits_budget(self._spent[row], amount, budget):
-            return False
-        self._spent[row] += amount
         accepted = self._current.get(key)
+        if accepted is not None and request_id in accepted:
+            return True
+        earlier = self._previous.get(key)
+        if earlier is not None and request_id in earlier:
+            return True
+        if not fits_budget(spent[row], amount, budget):
+            return False
+        spent[row] += amount
         if accepted is None:
             accepted = self._current[key] = {}
         accepted[request_id] = amount
@@ -128,15 +144,27 @@ class InMemoryBudgetLedger:
         return self._spent[row] if row is not None and self._days[row] == day else 0
 
     def spent_many(self, campaign_ids: Sequence[str], day: int) -> array[int]:
+        known = self._rows_by_tuple.get(id(campaign_ids))
+        if known is not None and known[0] is campaign_ids:
+            rows = known[1]
+        else:
+            rows = self._rows_of(campaign_ids)
+        out = array("q", bytes(8 * len(rows)))
+        gather_spent(rows, self._days, self._spent, day, out)
+        return out
+
+    def _rows_of(self, campaign_ids: Sequence[str]) -> npt.NDArray[np.intp]:
         key = tuple(campaign_ids)
         rows = self._row_lists.get(key)
         if rows is None:
             if len(self._row_lists) >= ROW_LISTS_KEPT:
                 self._row_lists.clear()
             rows = self._row_lists[key] = np.array([self._row(c) for c in key], dtype=np.intp)
-        out = array("q", bytes(8 * len(rows)))
-        gather_spent(rows, self._days, self._spent, day, out)
-        return out
+        if isinstance(campaign_ids, tuple):
+            if len(self._rows_by_tuple) >= ROW_LISTS_KEPT:
+                self._rows_by_tuple.clear()
+            self._rows_by_tuple[id(campaign_ids)] = (campaign_ids, rows)
+        return rows
 
     def reservations_held(self) -> int:
         """How many accepted request ids are remembered now (bounded by the window)."""

@@ -3,16 +3,13 @@
 With second pricing a campaign pays less than its bid, so dividing its budget left by its
 bid would undercount the impressions it still buys. The average is an exponential moving
 average of the prices it paid here; before its first win it is the bid (0 in the table).
+The serve path reads a pool's averages in the same compiled pass that funds it
+(`promovolve.engine.kernels.fund`, with the pool's rows here from `CandidatePool.rows_in`).
 """
 
 from __future__ import annotations
 
 from array import array
-
-import numpy as np
-
-from promovolve.engine.candidates import CandidatePool, IntArray
-from promovolve.engine.kernels import expected_prices
 
 RECENT_WEIGHT = 0.05  # about the last twenty wins
 
@@ -32,7 +29,9 @@ class PaidPrices:
         return row
 
     def record(self, campaign_id: str, price: int) -> None:
-        row = self.row(campaign_id)
+        row = self._rows.get(campaign_id)
+        if row is None:
+            row = self.row(campaign_id)
         average = self.averages[row]
         self.averages[row] = (
             price if average == 0.0 else average + RECENT_WEIGHT * (price - average)
@@ -41,9 +40,3 @@ class PaidPrices:
     def average(self, campaign_id: str) -> float | None:
         row = self._rows.get(campaign_id)
         return None if row is None or self.averages[row] == 0.0 else self.averages[row]
-
-    def of_pool(self, pool: CandidatePool) -> IntArray:
-        """The price each candidate of the pool is expected to pay."""
-        out: IntArray = np.empty(len(pool), dtype=np.int64)
-        expected_prices(pool.rows_in(self), self.averages, pool.prices, out)
-        return out

@@ -11,14 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from random import Random
 
-import numpy as np
-
 from promovolve.domain.model import Creative
 from promovolve.engine.candidates import BoolArray, Candidate, CandidatePool
 from promovolve.engine.kernels import RandomState, new_random_state, thompson_pick
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Win:
     candidate: Candidate
     creative: Creative
@@ -31,7 +29,6 @@ class ThompsonSampler:
 
     def __init__(self) -> None:
         self._state: RandomState | None = None
-        self._drawn = np.zeros(2)
 
     def pick(
         self, admitted: BoolArray | None, rng: Random, pool: CandidatePool
@@ -44,17 +41,17 @@ class ThompsonSampler:
         """The winner, with what its price is computed from."""
         if self._state is None:
             self._state = new_random_state(rng.getrandbits(64))
-        winner = thompson_pick(
-            pool.table.impressions,
-            pool.table.clicks,
+        table = pool.table
+        winner, ctr, runner_up = thompson_pick(
+            table.impressions,
+            table.clicks,
             pool.rows,
             pool.multipliers,
             pool.owners,
             pool.everyone if admitted is None else admitted,
             self._state,
-            self._drawn,
         )
         if winner < 0:
             raise ValueError("no creative to pick from")
         candidate, creative = pool.pairs[winner]
-        return Win(candidate, creative, float(self._drawn[0]), float(self._drawn[1]))
+        return Win(candidate, creative, ctr, runner_up)

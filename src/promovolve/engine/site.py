@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import logging
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from random import Random
-
-import numpy as np
 
 from promovolve.domain.auction import price_paid_micros
 from promovolve.domain.ledger import BudgetLedger
@@ -60,6 +58,7 @@ logger = logging.getLogger(__name__)
 
 OBSERVER_TIME_CONSTANT_SECONDS = 10.0
 RECENT_REQUESTS_KEPT = 10_000
+NOBODY_OUT: tuple[int, ...] = ()
 
 __all__ = [
     "OUTCOME_NAMES",
@@ -125,7 +124,8 @@ class SiteEngine:
 
     @property
     def _gate_in_use(self) -> PacingGate:
-        """The site's testThrottleOverride, when set, replaces the policy's gate."""
+        """The site's testThrottleOverride, when set, replaces the policy's gate (the serve
+        path inlines this)."""
         return self.gate if self._override_gate is None else self._override_gate
 
     @staticmethod
@@ -239,25 +239,18 @@ class SiteEngine:
         rng: Random,
     ) -> SlotDecision:
         pool = self.candidates.pool(request.page, slot.width, slot.height)
-        if pool.below_floor:
-            self.lifetime.below_floor += pool.below_floor
-            self.today.below_floor += pool.below_floor
-        size = len(pool)
-        used_here = [pool.position_of[cid] for cid in used if cid in pool.position_of]
-        if pool.flighted:
-            # Outside its flight a campaign is not a candidate (like one already on the page).
-            candidates = pool.candidates
-            used_here += [
-                p
-                for p in pool.flighted
-                if not candidates[p].campaign.in_flight(now) and p not in used_here
-            ]
-        if size == len(used_here):
+        below_floor = pool.below_floor
+        if below_floor:
+            self.lifetime.below_floor += below_floor
+            self.today.below_floor += below_floor
+        out = self._out_of_play(pool, used, now) if used or pool.flighted else NOBODY_OUT
+        size = pool.size
+        if size == len(out):
             return SlotDecision(slot.id, NO_CANDIDATES)
-        funding = self._fund(pool, day, used_here)
+        funding = self._fund(pool, day, out)
         if not funding.count:
             return SlotDecision(slot.id, BUDGET_EXHAUSTED)
-        gate = self._gate_in_use
+        gate = self.gate if self._override_gate is None else self._override_gate
         admitted, count = gate.admit(now, self.controller, pool, funding, rng)
         if pool.asap_count:
             # asap campaigns compete whenever funded, whatever the gate said.
@@ -279,20 +272,39 @@ class SiteEngine:
             count -= 1
         return SlotDecision(slot.id, BUDGET_EXHAUSTED)
 
-    def _fund(self, pool: CandidatePool, day: int, used_here: list[int]) -> PoolFunding:
-        """What each candidate has left today and whether it can pay; a campaign already
-        used on the page is not funded again."""
+    @staticmethod
+    def _out_of_play(pool: CandidatePool, used: set[str], now: float) -> list[int]:
+        """Positions that do not compete: campaigns already used on the page and, like
+        them, campaigns outside their flight."""
+        position_of = pool.position_of
+        out = [position_of[cid] for cid in used if cid in position_of]
+        if pool.flighted:
+            candidates = pool.candidates
+            grounded = [p for p in pool.flighted if not candidates[p].campaign.in_flight(now)]
+            out += [p for p in grounded if p not in out]
+        return out
+
+    def _fund(self, pool: CandidatePool, day: int, out: Sequence[int]) -> PoolFunding:
+        """What each candidate has left today, whether it can pay and what it is expected to
+        pay, in the pool's scratch buffers; a candidate out of play is not funded."""
         spent = self.ledger.spent_many(pool.campaign_ids, day)
-        remaining = np.empty(len(pool), dtype=np.int64)
-        funded = np.empty(len(pool), dtype=bool)
-        count, remaining_total = fund(pool.budgets, spent, pool.prices, remaining, funded)
-        for position in used_here:
+        remaining, funded, paid = pool.remaining, pool.funded, self.paid_prices
+        count, remaining_total = fund(
+            pool.budgets,
+            spent,
+            pool.prices,
+            pool.rows_in(paid),
+            paid.averages,
+            remaining,
+            funded,
+            pool.expected,
+        )
+        for position in out:
             if funded[position]:
                 funded[position] = False
                 count -= 1
                 remaining_total -= int(remaining[position])
-        prices = self.paid_prices.of_pool(pool)
-        return PoolFunding(remaining, funded, count, remaining_total, prices)
+        return PoolFunding(remaining, funded, count, remaining_total, pool.expected)
 
     def _reserve(
         self,
