@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from promovolve.api.writer import GroupCommitWriter
 from promovolve.store.batch import batch_store_for
+from promovolve.store.errors import WriteInDoubtError
 from promovolve.store.models import SpendReservationRow
 from tests.api.harness import Harness
 
@@ -81,3 +82,37 @@ async def test_a_serve_whose_spend_cannot_be_recorded_spends_nothing(
         assert r.json()["slots"][0]["outcome"] == "selected"
     assert api.runtime.state.ledger.spent("cmp-1", day) == 1_000_000
     assert engine.campaign_days["cmp-1"].impressions_served == 2
+
+
+async def test_a_write_the_database_may_have_committed_keeps_its_spend_reserved(
+    api: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A connection lost after the batch was sent: the row may be in the database, so the
+    budget is not sold again (it could overspend); the serve still answers 503."""
+    pub_key = await api.publisher("pub-1")
+    await api.site(pub_key, "pub-1", "site-1", "news.example.com")
+    await api.pacing(pub_key, "pub-1", "site-1", {"testThrottleOverride": 0.0})
+    adv_key = await api.advertiser("adv-1")
+    await api.campaign(adv_key, "adv-1", "cmp-1", dailyBudget=1, cpm=500)  # two impressions
+    await api.creative(adv_key, "adv-1", "cmp-1", "cr-1")
+    await api.approve(pub_key, "pub-1", "site-1", "cr-1")
+    engine = api.runtime.state.sites["site-1"].engine
+
+    async def lost_mid_commit(*_args: object, **_kwargs: object) -> None:
+        raise WriteInDoubtError("connection closed while committing")
+
+    writer = api.runtime.writer
+    assert writer is not None
+    with monkeypatch.context() as patch:
+        patch.setattr(writer.store, "write", lost_mid_commit)
+        r = await api.serve("site-1", "https://news.example.com/a")
+    assert r.status_code == 503 and r.json()["error"] == "unavailable"
+    day = engine.controller.day_index
+    assert day is not None
+    assert api.runtime.state.ledger.spent("cmp-1", day) == 500_000  # still held
+    outcomes = [
+        (await api.serve("site-1", "https://news.example.com/a")).json()["slots"][0]["outcome"]
+        for _ in range(2)
+    ]
+    assert outcomes == ["selected", "budgetExhausted"]
+    assert api.runtime.state.ledger.spent("cmp-1", day) == 1_000_000

@@ -31,6 +31,7 @@ from promovolve.domain.money import MICROS_PER_USD
 from promovolve.domain.traffic import INVALID_TRAFFIC, InvalidReason
 from promovolve.engine.site import ServeRequest
 from promovolve.network.serving import NetworkServing
+from promovolve.store.errors import WriteInDoubtError
 from promovolve.store.settlement import HOUSE_CLICK, HOUSE_IMPRESSION
 
 logger = logging.getLogger("promovolve.api.serve_path")
@@ -184,9 +185,12 @@ class ServePath:
             failed = await unrecorded(recorded)
             if failed:
                 # Nothing is shown, so nothing is spent: the budget gets these amounts back.
-                # Slots that were recorded keep their spend (the database has them).
+                # Slots that were recorded keep their spend (the database has them), and so
+                # do those the database may have committed: sold again, they could overspend
+                # (an unviewed one comes back at settlement).
                 for decision, error in failed:
-                    engine.release(request_id, decision, result.day_index)
+                    if not isinstance(error, WriteInDoubtError):
+                        engine.release(request_id, decision, result.day_index)
                     logger.error("could not record spend for request %s: %s", request_id, error)
                 raise UnavailableError("could not record the serve; retry")
             self.metrics.spend.inc(spend / MICROS_PER_USD)

@@ -13,3 +13,8 @@ class ConstraintError(StoreError):
 
 class StoreUnavailableError(StoreError):
     """The database could not be reached or failed mid-transaction; a retry may work."""
+
+
+class WriteInDoubtError(StoreUnavailableError):
+    """The connection failed after a batch was sent: the database may have committed it.
+    Whatever it reserved stays reserved (spending less is safe; selling it again is not)."""

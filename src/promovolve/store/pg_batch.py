@@ -24,6 +24,7 @@ from sqlalchemy.dialects.postgresql import asyncpg as asyncpg_dialect
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from promovolve.store import aggregates, repository
+from promovolve.store.errors import WriteInDoubtError
 from promovolve.store.repository import EventKey
 
 logger = logging.getLogger("promovolve.store.pg_batch")
@@ -69,10 +70,12 @@ class AsyncpgStore:
                 for what, rows in aggregates.event_rollup(new_events).items():
                     if rows:
                         await conn.execute(*_flat(_unnest(what, rows)))
-        except Exception:
+        except Exception as exc:
             # The connection may be broken: the next batch opens a new one.
             await self.close()
-            raise
+            if self.refused(exc):
+                raise
+            raise WriteInDoubtError(str(exc)) from exc
         return new
 
     def refused(self, exc: BaseException) -> bool:
