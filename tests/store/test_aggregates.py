@@ -200,7 +200,7 @@ async def test_aggregates_are_locked_in_one_order_whatever_the_batch(
     """Processes writing the same aggregate rows at once must take their row locks in the
     same order, or PostgreSQL finds a deadlock: tables in a fixed order, rows by key."""
     spent = [(site, day, campaign, 10, 1.0) for site, day, campaign in facts]
-    events = [(site, day, campaign, "imp") for site, day, campaign in facts]
+    events = [(site, day, campaign, "imp", None) for site, day, campaign in facts]
     rollup = {**aggregates.event_rollup(events), **aggregates.spend_rollup(spent)}
     shuffled = {what: rng.sample(rows, len(rows)) for what, rows in reversed(rollup.items())}
     conn = RecordingConnection()

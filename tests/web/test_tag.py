@@ -126,13 +126,15 @@ def test_the_click_goes_through_the_signed_redirect(
     # A reader sees the ad before clicking it: a click without a viewable impression, or
     # within 100 ms of it, is invalid traffic.
     eventually(lambda: net.site_stats()["impressions"] == 1)
+    page.wait_for_timeout(300)  # a reader's click comes later than 100 ms after it
     with page.context.expect_page() as opened:
         page.locator("[data-promovolve-slot] a").click()
     landing = opened.value
     landing.wait_for_load_state()
     assert landing.url.startswith("http://shop.test:") and landing.url.endswith(LANDING_PATH)
     assert landing.title() == "Shop"
-    assert net.site_stats()["clicks"] == 1
+    stats = net.site_stats()
+    assert stats["clicks"] == 1, stats["today"]
 
 
 def test_an_unapproved_creative_leaves_the_slot_collapsed_and_pending(
