@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from promovolve.api.writer import GroupCommitWriter
+from promovolve.engine.site import SiteEngine
 from promovolve.store.batch import batch_store_for
 from promovolve.store.errors import WriteInDoubtError
 from promovolve.store.models import SpendReservationRow
@@ -51,9 +52,8 @@ async def test_a_refused_row_fails_alone(api: Harness) -> None:
         assert sorted(rows) == ["r-1", "r-3"]
 
 
-async def test_a_serve_whose_spend_cannot_be_recorded_spends_nothing(
-    api: Harness, monkeypatch: pytest.MonkeyPatch
-) -> None:
+async def _two_impression_world(api: Harness) -> SiteEngine:
+    """A site and a campaign whose budget buys two impressions; the site's engine."""
     pub_key = await api.publisher("pub-1")
     await api.site(pub_key, "pub-1", "site-1", "news.example.com")
     await api.pacing(pub_key, "pub-1", "site-1", {"testThrottleOverride": 0.0})
@@ -61,7 +61,13 @@ async def test_a_serve_whose_spend_cannot_be_recorded_spends_nothing(
     await api.campaign(adv_key, "adv-1", "cmp-1", dailyBudget=1, cpm=500)  # two impressions
     await api.creative(adv_key, "adv-1", "cmp-1", "cr-1")
     await api.approve(pub_key, "pub-1", "site-1", "cr-1")
-    engine = api.runtime.state.sites["site-1"].engine
+    return api.runtime.state.sites["site-1"].engine
+
+
+async def test_a_serve_whose_spend_cannot_be_recorded_spends_nothing(
+    api: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine = await _two_impression_world(api)
 
     async def database_down(*_args: object, **_kwargs: object) -> None:
         raise OSError("disk I/O error")
@@ -89,14 +95,7 @@ async def test_a_write_the_database_may_have_committed_keeps_its_spend_reserved(
 ) -> None:
     """A connection lost after the batch was sent: the row may be in the database, so the
     budget is not sold again (it could overspend); the serve still answers 503."""
-    pub_key = await api.publisher("pub-1")
-    await api.site(pub_key, "pub-1", "site-1", "news.example.com")
-    await api.pacing(pub_key, "pub-1", "site-1", {"testThrottleOverride": 0.0})
-    adv_key = await api.advertiser("adv-1")
-    await api.campaign(adv_key, "adv-1", "cmp-1", dailyBudget=1, cpm=500)  # two impressions
-    await api.creative(adv_key, "adv-1", "cmp-1", "cr-1")
-    await api.approve(pub_key, "pub-1", "site-1", "cr-1")
-    engine = api.runtime.state.sites["site-1"].engine
+    engine = await _two_impression_world(api)
 
     async def lost_mid_commit(*_args: object, **_kwargs: object) -> None:
         raise WriteInDoubtError("connection closed while committing")

@@ -163,3 +163,27 @@ def test_a_process_that_cannot_reach_redis_serves_no_paid_ad(tmp_path: Path) -> 
             assert [a["status"] for a in listed] == ["pending"]
     finally:
         drop_schema(schema)
+
+
+def test_a_house_ad_made_or_archived_through_one_process_is_in_force_on_the_others(
+    servers: list[ServerProcess], network: Network
+) -> None:
+    a, b, c = (s.url for s in servers)
+    approvals = f"{network.site_path}/approvals/{network.creative_id}"
+    call(a, "POST", approvals + "/revoke", network.publisher_key)  # no paid demand left
+    house_ads = f"{network.site_path}/house-ads"
+    ad = {
+        "id": "house-1",
+        "assetUrl": f"https://{network.domain}/house.png",
+        "landingUrl": f"https://{network.domain}/subscribe",
+        "width": SLOT["width"],
+        "height": SLOT["height"],
+    }
+    call(a, "POST", house_ads, network.publisher_key, ad)
+    for url in (b, c):
+        slot = network.serve(url)
+        assert slot["outcome"] == "house" and slot["creative"]["id"] == "house-1"
+    call(b, "DELETE", f"{house_ads}/house-1", network.publisher_key)
+    for url in (a, c):
+        assert network.serve(url)["outcome"] != "house"
+    call(c, "POST", approvals + "/approve", network.publisher_key)

@@ -23,6 +23,7 @@ from promovolve.network.changes import (
     BLOCKLIST,
     CAMPAIGN,
     CREATIVE,
+    HOUSE_AD,
     PINS,
     PUBLISHER,
     SITE,
@@ -81,6 +82,10 @@ class ChangeApplier:
             state.set_blocklist(object_id, await reload.blocklist(session, object_id))
         elif kind == PINS:
             state.pins[object_id] = await reload.pins(session, object_id)
+        elif kind == HOUSE_AD:
+            ad = await reload.house_ad(session, object_id)
+            if ad is not None:
+                state.put_house_ad(ad)
         else:
             raise ValueError(f"unknown change kind {kind!r}")
 

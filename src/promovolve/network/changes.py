@@ -72,8 +72,8 @@ return behind
 
 
 # What a record names (its `id`): an account, a site (also its floors, pins' domain,
-# pacing), a campaign, a creative, a publisher's blocklist, a site's pins, or one approval
-# (the creative, with the record's `site`).
+# pacing), a campaign, a creative, a publisher's blocklist, a site's pins, a house ad, or
+# one approval (the creative, with the record's `site`).
 PUBLISHER = "publisher"
 ADVERTISER = "advertiser"
 SITE = "site"
@@ -82,6 +82,7 @@ CREATIVE = "creative"
 APPROVAL = "approval"
 BLOCKLIST = "blocklist"
 PINS = "pins"
+HOUSE_AD = "houseAd"
 
 
 class RegistryTooYoung(Exception):

@@ -16,6 +16,7 @@ from promovolve.domain.model import (
     ApprovalStatus,
     Campaign,
     Creative,
+    HouseAd,
     Publisher,
     Site,
 )
@@ -23,6 +24,7 @@ from promovolve.store.mapping import (
     advertiser_from_row,
     campaign_from_row,
     creative_from_row,
+    house_ad_from_row,
     publisher_from_row,
     site_from_row,
 )
@@ -33,6 +35,7 @@ from promovolve.store.models import (
     CampaignRow,
     CategoryPinRow,
     CreativeRow,
+    HouseAdRow,
     PublisherRow,
     SiteRow,
 )
@@ -59,6 +62,11 @@ async def site(session: AsyncSession, site_id: str) -> tuple[Site, float] | None
 async def campaign(session: AsyncSession, campaign_id: str) -> Campaign | None:
     row = await session.get(CampaignRow, campaign_id)
     return None if row is None else campaign_from_row(row)
+
+
+async def house_ad(session: AsyncSession, house_ad_id: str) -> HouseAd | None:
+    row = await session.get(HouseAdRow, house_ad_id)
+    return None if row is None else house_ad_from_row(row)
 
 
 async def creative(session: AsyncSession, creative_id: str) -> Creative | None:

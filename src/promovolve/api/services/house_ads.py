@@ -8,6 +8,7 @@ from promovolve.api.services.context import ServiceContext, new_id
 from promovolve.api.services.errors import ConflictError, NotFoundError
 from promovolve.api.services.sites import SiteService
 from promovolve.domain.model import HouseAd
+from promovolve.network.changes import HOUSE_AD, Change
 
 
 class HouseAdService:
@@ -47,6 +48,7 @@ class HouseAdService:
             async with ctx.writes("house ad") as stored:
                 await stored.house_ads.add(ad, ctx.clock())
             ctx.state.put_house_ad(ad)
+        await ctx.changed(Change(HOUSE_AD, ad.id))
         return ad
 
     async def archive(self, publisher_id: str, site_id: str, house_ad_id: str) -> None:
@@ -59,3 +61,5 @@ class HouseAdService:
             async with ctx.writes("house ad") as stored:
                 await stored.house_ads.archive(house_ad_id, ctx.clock())
             ctx.state.put_house_ad(replace(ad, archived=True))
+        # Strict: the publisher took it down, so no process may show it after the answer.
+        await ctx.changed(Change(HOUSE_AD, house_ad_id), strict=True)
