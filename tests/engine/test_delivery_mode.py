@@ -6,7 +6,7 @@ from dataclasses import replace
 from random import Random
 
 from promovolve.domain.model import DeliveryMode
-from tests.engine.test_site import campaign, creative, ledger_of, make_engine, request
+from tests.engine.site_world import campaign, creative, ledger_of, make_engine, request
 
 
 def test_an_asap_campaign_serves_through_a_closed_gate_and_stops_at_its_budget() -> None:

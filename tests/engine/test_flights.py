@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from random import Random
 
-from tests.engine.test_site import campaign, creative, make_engine, request
+from tests.engine.site_world import campaign, creative, make_engine, request
 
 
 def test_a_campaign_competes_only_during_its_flight() -> None:

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from promovolve.domain.model import HouseAd, PageContext, SlotSpec
 from promovolve.engine.site import ServeRequest, SiteEngine
-from tests.engine.test_site import SHORT_DAY, campaign, creative, make_engine, request
+from tests.engine.site_world import SHORT_DAY, campaign, creative, make_engine, request
 
 
 def house(hid: str, width: int = 300, height: int = 250) -> HouseAd:

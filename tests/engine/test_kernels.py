@@ -20,7 +20,7 @@ from promovolve.engine.gates import ForecastGate
 from promovolve.engine.network_pace import InMemoryNetworkPace
 from promovolve.pacing.forecast import ForecastPacing
 from tests.engine.reference_pacing import ReferenceNetwork, ReferencePacing
-from tests.engine.test_site import campaign, creative, make_engine, request
+from tests.engine.site_world import campaign, creative, make_engine, request
 
 
 def ks_distance(xs: list[float], ys: list[float]) -> float:

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from promovolve.domain.model import Campaign
 from promovolve.engine.lifetime_spend import LifetimeSpend
 from promovolve.engine.site import SiteEngine
-from tests.engine.test_site import DAY, campaign, creative, make_engine, request
+from tests.engine.site_world import DAY, campaign, creative, make_engine, request
 
 PRICE = 2_500  # a $2.50 CPM impression, in micros
 

@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 from promovolve.domain.model import Site
 from promovolve.engine import kernels
 from promovolve.engine.sampling import ThompsonSampler
+from tests.engine.site_world import campaign, creative, ledger_of, make_engine, request
 from tests.engine.test_sampling import make_pool
-from tests.engine.test_site import campaign, creative, ledger_of, make_engine, request
 
 
 @settings(max_examples=60, deadline=None)

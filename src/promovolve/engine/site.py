@@ -14,13 +14,7 @@ from random import Random
 
 from promovolve.domain.auction import price_paid_micros
 from promovolve.domain.ledger import BudgetLedger
-from promovolve.domain.model import (
-    ApprovalStatus,
-    Campaign,
-    HouseAd,
-    Site,
-    SlotSpec,
-)
+from promovolve.domain.model import ApprovalStatus, Campaign, HouseAd, Site, SlotSpec
 from promovolve.domain.thompson import CreativeStatsTable
 from promovolve.engine import site_snapshot
 from promovolve.engine.candidates import CandidatePool, PoolFunding
