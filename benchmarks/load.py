@@ -142,17 +142,7 @@ class LoadGenerator:
             if body is not None:
                 command += ["--body", body]
             parse = parse_loadgen_output
-        done = subprocess.run(
-            command,
-            capture_output=True,
-            text=True,
-            timeout=seconds + 60,
-            check=False,
-            cwd=Path(__file__).resolve().parent.parent,
-        )
-        if done.returncode != 0:
-            raise RuntimeError(f"load generator failed ({done.returncode}): {done.stderr[-1000:]}")
-        return parse(done.stdout)
+        return parse(_generate(command, seconds))
 
     def run_paced(
         self, urls: list[str], seconds: float, rate: float, method: str, body: str | None
@@ -164,17 +154,22 @@ class LoadGenerator:
         command += ["--rate", str(rate)]
         if body is not None:
             command += ["--body", body]
-        done = subprocess.run(
-            command,
-            capture_output=True,
-            text=True,
-            timeout=seconds + 60,
-            check=False,
-            cwd=Path(__file__).resolve().parent.parent,
-        )
-        if done.returncode != 0:
-            raise RuntimeError(f"load generator failed ({done.returncode}): {done.stderr[-1000:]}")
-        return parse_loadgen_output(done.stdout)
+        return parse_loadgen_output(_generate(command, seconds))
 
     def close(self) -> None:
         shutil.rmtree(self._scripts, ignore_errors=True)
+
+
+def _generate(command: list[str], seconds: float) -> str:
+    """Run a load generator for about `seconds`; its standard output."""
+    done = subprocess.run(
+        command,
+        capture_output=True,
+        text=True,
+        timeout=seconds + 60,
+        check=False,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"load generator failed ({done.returncode}): {done.stderr[-1000:]}")
+    return done.stdout

@@ -239,19 +239,25 @@ class ServePath:
             self.metrics.beacons.labels(kind, "rejected").inc()
             raise
         site_state = self.state.sites.get(beacon.site)
-        if beacon.campaign == HOUSE_CAMPAIGN:
-            return await self._track_house(kind, beacon, site_state, scope)
-        if site_state is None or beacon.creative not in self.state.creatives:
+        house = beacon.campaign == HOUSE_CAMPAIGN
+        if house:
+            # A house ad's beacons are counted apart: they cost nothing, teach Thompson nothing.
+            ad = self.state.house_ads.get(beacon.creative)
+            if site_state is None or ad is None or ad.site_id != beacon.site:
+                raise NotFoundError("site or house ad")
+        elif site_state is None or beacon.creative not in self.state.creatives:
             raise NotFoundError("site or creative")
         now = self.clock()
         reason = await self.guard.beacon_reason(kind, beacon, scope, now)
-        new = await self._count_once(kind, beacon, now, reason)
+        new = await self._count_once(HOUSE_KINDS[kind] if house else kind, beacon, now, reason)
         if reason is not None:
             self.metrics.beacons.labels(kind, f"invalid:{reason}").inc()
             return beacon
         if new:
             engine = site_state.engine
-            if kind == IMPRESSION:
+            if house:
+                engine.record_house(click=kind != IMPRESSION)
+            elif kind == IMPRESSION:
                 engine.record_impression(beacon.creative)
             else:
                 engine.record_click(beacon.creative)
@@ -264,26 +270,6 @@ class ServePath:
         if beacon.campaign == HOUSE_CAMPAIGN:
             return self.state.house_ads[beacon.creative].landing_url
         return self.state.creatives[beacon.creative].landing_url
-
-    async def _track_house(
-        self, kind: str, beacon: Beacon, site_state: SiteState | None, scope: Scope
-    ) -> Beacon:
-        """Count a house ad's beacon once; it costs nothing and teaches Thompson nothing.
-        The traffic guard's rules apply as to paid beacons: an invalid one counts for nothing."""
-        ad = self.state.house_ads.get(beacon.creative)
-        if site_state is None or ad is None or ad.site_id != beacon.site:
-            raise NotFoundError("site or house ad")
-        now = self.clock()
-        reason = await self.guard.beacon_reason(kind, beacon, scope, now)
-        new = await self._count_once(HOUSE_KINDS[kind], beacon, now, reason)
-        if reason is not None:
-            self.metrics.beacons.labels(kind, f"invalid:{reason}").inc()
-            return beacon
-        if new:
-            site_state.engine.record_house(click=kind != IMPRESSION)
-            self.dirty.add(beacon.site)
-        self.metrics.beacons.labels(kind, "counted" if new else "replay").inc()
-        return beacon
 
     async def _count_once(
         self, kind: str, beacon: Beacon, now: float, reason: InvalidReason | None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from promovolve.api.services.context import ServiceContext
@@ -9,6 +10,7 @@ from promovolve.api.services.errors import ConflictError, InvalidError, NotFound
 from promovolve.api.services.sites import SiteService
 from promovolve.domain.model import ApprovalStatus, Campaign, Creative
 from promovolve.network.changes import APPROVAL, BLOCKLIST, Change
+from promovolve.store import Repositories
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,38 +41,44 @@ class ModerationService:
             )
 
     async def replace_blocklist(self, publisher_id: str, domains: list[str]) -> frozenset[str]:
-        self._publisher(publisher_id)
-        self._within_cap(len(set(domains)))
-        ctx = self._ctx
-        async with ctx.lock:
-            async with ctx.writes("blocklist entry") as stored:
-                await stored.blocklists.replace(publisher_id, domains)
-            ctx.state.set_blocklist(publisher_id, frozenset(domains))
-        await ctx.changed(Change(BLOCKLIST, publisher_id), strict=True)
-        return self.blocklist(publisher_id)
+        async def write(stored: Repositories) -> None:
+            await stored.blocklists.replace(publisher_id, domains)
+
+        return await self._change(publisher_id, lambda _: frozenset(domains), write, grows=True)
 
     async def block(self, publisher_id: str, domains: list[str]) -> frozenset[str]:
-        self._publisher(publisher_id)
-        ctx = self._ctx
-        async with ctx.lock:
-            current = ctx.state.blocklists.get(publisher_id, frozenset())
-            self._within_cap(len(current | frozenset(domains)))
-            async with ctx.writes("blocklist entry") as stored:
-                await stored.blocklists.add(publisher_id, domains)
-            current = ctx.state.blocklists.get(publisher_id, frozenset())
-            ctx.state.set_blocklist(publisher_id, current | frozenset(domains))
-        await ctx.changed(Change(BLOCKLIST, publisher_id), strict=True)
-        return self.blocklist(publisher_id)
+        async def write(stored: Repositories) -> None:
+            await stored.blocklists.add(publisher_id, domains)
+
+        added = frozenset(domains)
+        return await self._change(publisher_id, lambda old: old | added, write, grows=True)
 
     async def unblock(self, publisher_id: str, domains: list[str]) -> frozenset[str]:
+        async def write(stored: Repositories) -> None:
+            await stored.blocklists.remove(publisher_id, domains)
+
+        gone = frozenset(domains)
+        return await self._change(publisher_id, lambda old: old - gone, write, grows=False)
+
+    async def _change(
+        self,
+        publisher_id: str,
+        after: Callable[[frozenset[str]], frozenset[str]],
+        write: Callable[[Repositories], Awaitable[None]],
+        grows: bool,
+    ) -> frozenset[str]:
+        """One blocklist write: `after` the list as it becomes, `write` the stored change. A
+        write that may add domains is capped and strict (in force everywhere on answering)."""
         self._publisher(publisher_id)
         ctx = self._ctx
         async with ctx.lock:
+            new = after(ctx.state.blocklists.get(publisher_id, frozenset()))
+            if grows:
+                self._within_cap(len(new))
             async with ctx.writes("blocklist entry") as stored:
-                await stored.blocklists.remove(publisher_id, domains)
-            current = ctx.state.blocklists.get(publisher_id, frozenset())
-            ctx.state.set_blocklist(publisher_id, current - frozenset(domains))
-        await ctx.changed(Change(BLOCKLIST, publisher_id))
+                await write(stored)
+            ctx.state.set_blocklist(publisher_id, new)
+        await ctx.changed(Change(BLOCKLIST, publisher_id), strict=grows)
         return self.blocklist(publisher_id)
 
     def _approval(self, creative: Creative, status: ApprovalStatus) -> Approval:
