@@ -17,8 +17,8 @@ from typing import Protocol
 
 import numpy as np
 
+from promovolve.engine import kernels
 from promovolve.engine.candidates import BoolArray, CandidatePool, IntTable, PoolFunding
-from promovolve.engine.kernels import forecast_admit, publish_expected
 from promovolve.engine.network_pace import InMemoryNetworkPace, NetworkPace
 from promovolve.pacing.context import PacingContext
 from promovolve.pacing.controller import PacingController
@@ -178,6 +178,8 @@ class ForecastGate:
         self._checked_bucket: int | None = None
         self._left_the_shape = False
         self._lost_share = 0.0
+        self._admit_all = kernels.entry_of(kernels.forecast_admit)
+        self._publish = kernels.entry_of(kernels.publish_expected)
 
     @property
     def name(self) -> str:
@@ -243,7 +245,7 @@ class ForecastGate:
         paces = self.pacing.paces
         network = self.network
         admitted = pool.admitted  # the kernel sets every element
-        asked, passed = forecast_admit(
+        asked, passed = self._admit_all(
             funding.remaining,
             funding.prices,
             funding.funded,
@@ -270,7 +272,7 @@ class ForecastGate:
     def refresh(self, now: float, controller: PacingController) -> None:
         requests, remaining_requests = self._forecast(now, controller)
         paces = self.pacing.paces
-        publish_expected(
+        self._publish(
             paces.seen,
             paces.eligible,
             paces.prior_share,

@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import math
 from array import array
+from collections.abc import Callable
 from pathlib import Path
-from typing import TypeAlias
+from typing import ParamSpec, TypeAlias, TypeVar, cast
 
 import numba
 import numpy as np
 import numpy.typing as npt
+from numba.core.dispatcher import Dispatcher
 
 from promovolve.engine.candidates import (
     BoolArray,
@@ -33,6 +35,8 @@ from promovolve.engine.candidates import (
 
 RandomState = npt.NDArray[np.uint64]
 CountTable: TypeAlias = "array[int]"  # array("b")
+Params = ParamSpec("Params")
+Result = TypeVar("Result")
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _MIX_1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -268,6 +272,46 @@ def publish_expected(
 COMPILED = (thompson_pick, gather_spent, fund, forecast_admit, publish_expected)
 
 
+def _samples(name: str) -> tuple[object, ...]:
+    """Arguments of the types the engine passes `kernel` (its one signature)."""
+    state = new_random_state(0)
+    counts, money = array("q", [0]), np.zeros(1, dtype=np.int64)
+    flags, rows = np.ones(1, dtype=bool), np.zeros(1, dtype=np.intp)
+    reals, flag_table = array("d", [0.0]), array("b", [0])
+    forecast = (
+        money, money, flags, rows, flag_table, counts, reals, reals, counts, reals, counts,
+        1, 1.0, 2.0, flags,
+    )  # fmt: skip
+    samples: dict[str, tuple[object, ...]] = {
+        "thompson_pick": (counts, counts, rows, np.ones(1), rows, flags, state),
+        "gather_spent": (rows, counts, counts, 0, counts),
+        "fund": (money, counts, money, rows, reals, money, flags, money),
+        "forecast_admit": forecast,
+        "publish_expected": (flag_table, counts, reals, counts, reals, 1, 1.0),
+    }
+    return samples[name]
+
+
+_entries: dict[str, Callable[..., object]] = {}
+
+
+def entry_of(kernel: Dispatcher[Callable[Params, Result]]) -> Callable[Params, Result]:
+    """`kernel`'s compiled code for the argument types the engine passes, called without
+    the dispatcher (which types every argument on every call: at one campaign that cost more
+    than the loops). Compiled, or loaded from the cache, on the first call.
+
+    The types are not checked per call: a caller passes exactly the types of `_samples`
+    (the engine's flat tables and arrays; a test checks every call site).
+    """
+    name = kernel.py_func.__name__
+    entry = _entries.get(name)
+    if entry is None:
+        samples = _samples(name)
+        signature = tuple(numba.typeof(value) for value in samples)  # type: ignore[no-untyped-call]
+        entry = _entries[name] = kernel.compile(signature)
+    return cast(Callable[Params, Result], entry)
+
+
 def warm_up(cache_dir: Path | None = None) -> None:
     """Compile every function above (or load it from the cache) for the argument types the
     engine passes, so that no request waits for the compiler.
@@ -282,15 +326,5 @@ def warm_up(cache_dir: Path | None = None) -> None:
         numba.config.CACHE_DIR = str(cache_dir)  # type: ignore[attr-defined]
         for dispatcher in COMPILED:
             dispatcher.enable_caching()
-    state = new_random_state(0)
-    counts, money = array("q", [0]), np.zeros(1, dtype=np.int64)
-    flags, rows = np.ones(1, dtype=bool), np.zeros(1, dtype=np.intp)
-    thompson_pick(counts, counts, rows, np.ones(1), rows, flags, state)
-    gather_spent(rows, counts, counts, 0, counts)
-    reals, flag_table = array("d", [0.0]), array("b", [0])
-    fund(money, counts, money, rows, reals, money.copy(), flags.copy(), money.copy())
-    forecast_admit(
-        money, money + 1, flags, rows, flag_table, counts, reals, reals, counts, reals, counts,
-        1, 1.0, 2.0, flags,
-    )  # fmt: skip
-    publish_expected(flag_table, counts, reals, counts, reals, 1, 1.0)
+    for kernel in COMPILED:
+        entry_of(kernel)

@@ -11,7 +11,7 @@ import numpy as np
 import numpy.typing as npt
 
 from promovolve.domain.ledger import DEFAULT_IDEMPOTENCY_WINDOW_SECONDS, fits_budget
-from promovolve.engine.kernels import gather_spent
+from promovolve.engine import kernels
 
 NO_DAY = -1  # the day of a campaign that has no reservation yet
 ROW_LISTS_KEPT = 4_096
@@ -54,6 +54,7 @@ class InMemoryBudgetLedger:
         # spares hashing every id of a large pool per request, and else by the ids.
         self._rows_by_tuple: dict[int, tuple[tuple[str, ...], npt.NDArray[np.intp]]] = {}
         self._row_lists: dict[tuple[str, ...], npt.NDArray[np.intp]] = {}
+        self._gather = kernels.entry_of(kernels.gather_spent)
 
     def _row(self, campaign_id: str) -> int:
         row = self._rows.get(campaign_id)
@@ -150,7 +151,7 @@ class InMemoryBudgetLedger:
         else:
             rows = self._rows_of(campaign_ids)
         out = array("q", bytes(8 * len(rows)))
-        gather_spent(rows, self._days, self._spent, day, out)
+        self._gather(rows, self._days, self._spent, day, out)
         return out
 
     def _rows_of(self, campaign_ids: Sequence[str]) -> npt.NDArray[np.intp]:

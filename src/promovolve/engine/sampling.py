@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from random import Random
 
 from promovolve.domain.model import Creative
+from promovolve.engine import kernels
 from promovolve.engine.candidates import BoolArray, Candidate, CandidatePool
-from promovolve.engine.kernels import RandomState, new_random_state, thompson_pick
+from promovolve.engine.kernels import RandomState, new_random_state
 
 
 @dataclass(slots=True)
@@ -29,6 +30,7 @@ class ThompsonSampler:
 
     def __init__(self) -> None:
         self._state: RandomState | None = None
+        self._pick = kernels.entry_of(kernels.thompson_pick)
 
     def pick(
         self, admitted: BoolArray | None, rng: Random, pool: CandidatePool
@@ -42,7 +44,7 @@ class ThompsonSampler:
         if self._state is None:
             self._state = new_random_state(rng.getrandbits(64))
         table = pool.table
-        winner, ctr, runner_up = thompson_pick(
+        winner, ctr, runner_up = self._pick(
             table.impressions,
             table.clicks,
             pool.rows,

@@ -16,7 +16,7 @@ from promovolve.domain.auction import price_paid_micros
 from promovolve.domain.ledger import BudgetLedger
 from promovolve.domain.model import ApprovalStatus, Campaign, HouseAd, Site, SlotSpec
 from promovolve.domain.thompson import CreativeStatsTable
-from promovolve.engine import site_snapshot
+from promovolve.engine import kernels, site_snapshot
 from promovolve.engine.candidates import CandidatePool, PoolFunding
 from promovolve.engine.catalog import Catalog
 from promovolve.engine.decisions import (
@@ -35,7 +35,6 @@ from promovolve.engine.decisions import (
 )
 from promovolve.engine.gates import PacingGate, StrategyGate
 from promovolve.engine.house import HouseAds, count_house_event
-from promovolve.engine.kernels import fund
 from promovolve.engine.lifetime_spend import LifetimeSpend
 from promovolve.engine.network_pace import InMemoryNetworkPace, NetworkPace
 from promovolve.engine.paid_prices import PaidPrices
@@ -109,6 +108,7 @@ class SiteEngine:
         self.house = HouseAds()
         self._override_gate: PacingGate | None = self._override_for(site.pacing)
         self.controller = self._new_controller(site.pacing)
+        self._fund = kernels.entry_of(kernels.fund)
 
     def _new_controller(self, config: PacingConfig) -> PacingController:
         tracker = self.policy.make_tracker()
@@ -241,7 +241,7 @@ class SiteEngine:
         size = pool.size
         if size == len(out):
             return SlotDecision(slot.id, NO_CANDIDATES)
-        funding = self._fund(pool, day, out)
+        funding = self._funding(pool, day, out)
         if not funding.count:
             return SlotDecision(slot.id, BUDGET_EXHAUSTED)
         gate = self.gate if self._override_gate is None else self._override_gate
@@ -278,12 +278,12 @@ class SiteEngine:
             out += [p for p in grounded if p not in out]
         return out
 
-    def _fund(self, pool: CandidatePool, day: int, out: Sequence[int]) -> PoolFunding:
+    def _funding(self, pool: CandidatePool, day: int, out: Sequence[int]) -> PoolFunding:
         """What each candidate has left today, whether it can pay and what it is expected to
         pay, in the pool's scratch buffers; a candidate out of play is not funded."""
         spent = self.ledger.spent_many(pool.campaign_ids, day)
         remaining, funded, paid = pool.remaining, pool.funded, self.paid_prices
-        count, remaining_total = fund(
+        count, remaining_total = self._fund(
             pool.budgets,
             spent,
             pool.prices,
