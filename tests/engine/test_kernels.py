@@ -9,7 +9,9 @@ import subprocess
 import sys
 from array import array
 from random import Random
+from typing import Any
 
+import numba
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -171,28 +173,37 @@ def test_forecast_admit_decides_exactly_as_its_plain_python_reference(
             assert network.total(c) == pytest.approx(reference_network.total(c), rel=1e-12)
 
 
-def test_warm_up_compiles_for_the_types_the_engine_passes() -> None:
-    # Serve through engines with every gate and pool size, and tick them; the compiled
-    # functions must not need a second signature.
-    kernels.warm_up()
-    compiled = (
-        kernels.thompson_pick,
-        kernels.gather_spent,
-        kernels.fund,
-        kernels.forecast_admit,
-        kernels.publish_expected,
-    )
-    before = [len(f.signatures) for f in compiled]
-    assert before == [1] * len(compiled)
+def test_every_call_site_passes_the_types_the_entry_points_were_compiled_for(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The entry points do not check their arguments' types (a wrong dtype would be read as
+    # another): serve through engines with every gate and pool size, and tick them, with
+    # every argument's type checked against the kernel's signature.
+    calls: dict[str, int] = {}
+    entry_of = kernels.entry_of
+
+    def checked(kernel: Any) -> Any:
+        entry, signature = entry_of(kernel), kernels.signature_of(kernel)
+        name = kernel.py_func.__name__
+
+        def call(*args: object) -> object:
+            types = tuple(numba.typeof(a) for a in args)  # type: ignore[no-untyped-call]
+            assert types == signature, name
+            calls[name] = calls.get(name, 0) + 1
+            return entry(*args)
+
+        return call
+
+    monkeypatch.setattr(kernels, "entry_of", checked)
     campaigns = [campaign(f"c{i}") for i in range(40)]
     creatives = [creative(f"cr{i}", f"c{i}") for i in range(40)]
     for policy in ("default", "fixed:0"):
-        for pool in (campaigns, campaigns[:2]):
+        for pool in (campaigns, campaigns[:2], campaigns[:1]):
             engine = make_engine(pool, creatives[: len(pool)], policy=policy)
             results = [engine.serve(request(f"r{i}"), 1.0 + i, Random(i)) for i in range(5)]
             assert any(d.outcome == "selected" for r in results for d in r.slots)
             engine.tick(7.0)
-    assert [len(f.signatures) for f in compiled] == before
+    assert set(calls) == {f.py_func.__name__ for f in kernels.COMPILED}
 
 
 def cached_functions(cache_dir: str | None, env_cache: str | None) -> set[str]:

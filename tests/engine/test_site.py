@@ -16,7 +16,7 @@ from promovolve.domain.model import (
     CreativeStatus,
     Site,
 )
-from promovolve.engine import kernels, sampling
+from promovolve.engine import kernels
 from promovolve.engine.memory import InMemoryBudgetLedger
 from promovolve.pacing.config import PacingConfig
 from tests.engine.site_world import (
@@ -36,14 +36,16 @@ from tests.engine.site_world import (
 def picks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Counts Thompson-sampling picks (calls of the compiled sampler) in its one element."""
     count = [0]
-    real = kernels.thompson_pick
+    real = kernels.entry_of(kernels.thompson_pick)
 
     def counting(*args: Any) -> tuple[int, float, float]:
         count[0] += 1
-        winner, ctr, runner_up = real(*args)
-        return int(winner), float(ctr), float(runner_up)
+        return real(*args)
 
-    monkeypatch.setattr(sampling, "thompson_pick", counting)
+    entry_of = kernels.entry_of
+    monkeypatch.setattr(
+        kernels, "entry_of", lambda k: counting if k is kernels.thompson_pick else entry_of(k)
+    )
     return count
 
 

@@ -273,7 +273,7 @@ COMPILED = (thompson_pick, gather_spent, fund, forecast_admit, publish_expected)
 
 
 def _samples(name: str) -> tuple[object, ...]:
-    """Arguments of the types the engine passes `kernel` (its one signature)."""
+    """Arguments of the types the engine passes the kernel `name` (its one signature)."""
     state = new_random_state(0)
     counts, money = array("q", [0]), np.zeros(1, dtype=np.int64)
     flags, rows = np.ones(1, dtype=bool), np.zeros(1, dtype=np.intp)
@@ -292,6 +292,12 @@ def _samples(name: str) -> tuple[object, ...]:
     return samples[name]
 
 
+def signature_of(kernel: Dispatcher[Callable[..., object]]) -> tuple[numba.types.Type, ...]:
+    """The numba types of the arguments the engine passes `kernel`."""
+    samples = _samples(kernel.py_func.__name__)
+    return tuple(numba.typeof(value) for value in samples)  # type: ignore[no-untyped-call]
+
+
 _entries: dict[str, Callable[..., object]] = {}
 
 
@@ -300,15 +306,13 @@ def entry_of(kernel: Dispatcher[Callable[Params, Result]]) -> Callable[Params, R
     the dispatcher (which types every argument on every call: at one campaign that cost more
     than the loops). Compiled, or loaded from the cache, on the first call.
 
-    The types are not checked per call: a caller passes exactly the types of `_samples`
-    (the engine's flat tables and arrays; a test checks every call site).
+    The types are not checked per call: a caller passes exactly the types of
+    `signature_of` (the engine's flat tables and arrays; a test checks every call site).
     """
     name = kernel.py_func.__name__
     entry = _entries.get(name)
     if entry is None:
-        samples = _samples(name)
-        signature = tuple(numba.typeof(value) for value in samples)  # type: ignore[no-untyped-call]
-        entry = _entries[name] = kernel.compile(signature)
+        entry = _entries[name] = kernel.compile(signature_of(kernel))
     return cast(Callable[Params, Result], entry)
 
 

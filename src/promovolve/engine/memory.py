@@ -15,6 +15,7 @@ from promovolve.engine import kernels
 
 NO_DAY = -1  # the day of a campaign that has no reservation yet
 ROW_LISTS_KEPT = 4_096
+_ZERO = array("q", [0])
 
 # (campaign row, day) → {request id: amount} for the reservations accepted in one generation.
 Accepted = dict[tuple[int, int], dict[str, int]]
@@ -150,7 +151,7 @@ class InMemoryBudgetLedger:
             rows = known[1]
         else:
             rows = self._rows_of(campaign_ids)
-        out = array("q", bytes(8 * len(rows)))
+        out = _ZERO * len(rows)  # (repeating a one-element array beats building from bytes)
         self._gather(rows, self._days, self._spent, day, out)
         return out
 
