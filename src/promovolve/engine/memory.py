@@ -97,7 +97,7 @@ class InMemoryBudgetLedger:
             spent[row] = 0
         elif day < current:
             return False
-        generation = self._generation_now()
+        generation = math.floor((self._clock() - self._origin) / self._window)
         if generation != self._generation:
             self._rotate(generation)
         key = (row, day)

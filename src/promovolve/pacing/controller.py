@@ -47,8 +47,9 @@ class PacingController:
         self.day_index: int | None = None
         self.day_start: float | None = None
         self._day_end = -math.inf
-        # Day-clock seconds per real second, divided into hourly buckets.
-        self._buckets_per_second = clock.time_scale / SECONDS_PER_BUCKET
+        # Day-clock seconds per real second (the clock never changes), and in hourly buckets.
+        self._time_scale = clock.time_scale
+        self._buckets_per_second = self._time_scale / SECONDS_PER_BUCKET
         self.requests_today = 0
         # Seconds between the latest request and the one before it (inf for the first).
         self.gap_before_request = math.inf
@@ -104,7 +105,7 @@ class PacingController:
         if start is None or now >= self._day_end:
             return self.tracker.cumulative_fraction_at(self.clock.scaled_elapsed_seconds(now))
         # A late request from an earlier day counts as the start of the current one.
-        return self.tracker.cumulative_fraction_at(max(0.0, now - start) * self.clock.time_scale)
+        return self.tracker.cumulative_fraction_at(max(0.0, now - start) * self._time_scale)
 
     def past_day_requests(self, is_weekend: bool) -> list[int]:
         return [d.requests for d in self.history if d.is_weekend == is_weekend]

@@ -215,7 +215,7 @@ class TrafficShapeTracker:
 
     def cumulative_fraction_at(self, elapsed_seconds: float) -> float:
         """Share of the day's traffic expected before `elapsed_seconds` (24-hour clock)."""
-        prefix = self._prefix_sums()
+        prefix = self._prefix if self._prefix is not None else self._prefix_sums()
         total = prefix[-1]
         if elapsed_seconds <= 0:
             return 0.0
