@@ -123,7 +123,8 @@ def release_rollup(released: Iterable[tuple[str, int, str, int]]) -> dict[str, R
 
 
 def event_rollup(inserted: Iterable[EventFact]) -> dict[str, Rows]:
-    """The aggregate rows that `inserted` events add, by table (invalid ones add nothing)."""
+    """The aggregate rows that `inserted` events add, by table (invalid ones add nothing),
+    in key order (see `add`)."""
     daily: dict[tuple[Any, ...], list[int]] = {}
     totals: dict[tuple[Any, ...], list[int]] = {}
     for site_id, day, creative_id, kind, invalid_reason in inserted:
