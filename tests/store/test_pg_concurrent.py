@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from promovolve.api.metrics import Metrics
 from promovolve.api.writer import GroupCommitWriter
 from promovolve.store import database
-from promovolve.store.pg_batch import AsyncpgStore
+from promovolve.store.pg_batch import AsyncpgStore, Rows
 from promovolve.store.repository import EventKey
 from tests.api.dbutil import PG_URL, drop_schema, new_schema, require_pg
 from tests.store.test_batch import Row, seed
@@ -70,9 +70,7 @@ class CountingStore(AsyncpgStore):
         self.running = 0
         self.most = 0
 
-    async def write(
-        self, reservations: list[Row], pending: list[Row], events: list[Row]
-    ) -> set[EventKey]:  # type: ignore[override]
+    async def write(self, reservations: Rows, pending: Rows, events: Rows) -> set[EventKey]:
         self.running += 1
         self.most = max(self.most, self.running)
         try:
@@ -120,11 +118,13 @@ async def test_concurrent_batches_in_any_row_order_commit_every_count(engine: As
         await store.close()
     total = rounds * per_round // 2
     async with engine.connect() as conn:
-        spend = await conn.execute(
+        daily = await conn.execute(
             text("SELECT campaign_id, selected, spend_micros FROM spend_daily ORDER BY 1")
         )
-        assert [tuple(row) for row in spend] == [(c, total, total * 10) for c in CAMPAIGNS]
+        expected: list[tuple[object, ...]] = [(c, total, total * 10) for c in CAMPAIGNS]
+        assert [tuple(row) for row in daily] == expected
         seen = await conn.execute(
             text("SELECT creative_id, impressions FROM site_creative_totals ORDER BY 1")
         )
-        assert [tuple(row) for row in seen] == [(f"{c}-1", total) for c in CAMPAIGNS]
+        expected = [(f"{c}-1", total) for c in CAMPAIGNS]
+        assert [tuple(row) for row in seen] == expected
