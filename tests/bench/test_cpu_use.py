@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 
 import pytest
 from benchmarks.cpu_use import CpuSplit, ceiling_requests_per_second, cores, snapshot
@@ -17,10 +18,11 @@ def test_a_busy_server_and_a_finished_load_generator_are_counted_apart() -> None
         try:
             before = snapshot([server.pid])
             subprocess.run([sys.executable, "-c", BURN], check=True)  # a "load generator"
-            while True:  # the server has burnt its 0.4 s once it sleeps
+            for _ in range(600):  # the server has burnt its 0.4 s once it sleeps
                 used = snapshot([server.pid]) - before
                 if used.servers >= 0.3:
                     break
+                time.sleep(0.05)
         finally:
             server.kill()
     assert used.load_generators >= 0.35
