@@ -25,6 +25,7 @@ from dataclasses import asdict
 from rich.console import Console
 from rich.table import Table
 
+from benchmarks.commit_floor import commit_latency_ms
 from benchmarks.cpu_use import cores
 from benchmarks.network_bench import (
     NetworkBenchConfig,
@@ -146,6 +147,7 @@ def network_main(args: argparse.Namespace) -> int:
         err.print(f"[bold red]benchmark failed:[/] {error}")
         return 1
     checks = verdicts(results)
+    commit_p50, commit_p99 = commit_latency_ms(args.postgres_url)
     if args.json:
         data = {
             "setups": [
@@ -160,6 +162,7 @@ def network_main(args: argparse.Namespace) -> int:
                 for r in results
             ],
             "twoOverOneCeiling": round(two_over_one_ceiling(results), 3),
+            "postgresCommitMs": {"p50": round(commit_p50, 3), "p99": round(commit_p99, 3)},
             "targets": [
                 {"target": t, "measured": round(m, 3), "wanted": w, "met": ok}
                 for t, m, w, ok in checks
@@ -178,6 +181,10 @@ def network_main(args: argparse.Namespace) -> int:
         f"the most 2 processes / 1 can be on {cores()} cores at the CPU per request measured "
         f"(servers, Redis, PostgreSQL and load generators share them): "
         f"{two_over_one_ceiling(results):.2f}"
+    )
+    console.print(
+        f"PostgreSQL's own one-row commit here (a served ad waits for one): "
+        f"p50 {commit_p50:.2f} ms, p99 {commit_p99:.2f} ms"
     )
     return 0
 
