@@ -26,6 +26,7 @@ import asyncpg  # type: ignore[import-untyped]
 import httpx
 import redis
 
+from benchmarks.cpu_use import CpuSplit, ceiling_requests_per_second, snapshot
 from benchmarks.load import LoadGenerator, LoadResult
 from benchmarks.serve_bench import BenchSite, outcomes_now, selected_between, setup_pool
 from benchmarks.server import ServerProcess, running_server, tail
@@ -65,6 +66,15 @@ class SetupResult:
     saturated: LoadResult
     half_rate: LoadResult
     selected_share: float
+    cpu: CpuSplit  # used during the saturated run
+
+    @property
+    def cpu_micros_per_request(self) -> dict[str, float]:
+        return self.cpu.per_request_micros(self.saturated.requests)
+
+    @property
+    def ceiling_requests_per_second(self) -> float:
+        return ceiling_requests_per_second(self.cpu, self.saturated.requests)
 
 
 def _combined(results: list[LoadResult]) -> LoadResult:
@@ -150,7 +160,10 @@ def measure(setup: Setup, config: NetworkBenchConfig, say: Callable[[str], None]
             time.sleep(1.0)
             before = [outcomes_now(s.url) for s in servers]
             say(f"{label}: saturated, {config.seconds:g}s")
+            pids = [s.process.pid for s in servers]
+            cpu_before = snapshot(pids)
             saturated = spread(config.seconds)
+            cpu = snapshot(pids) - cpu_before
             after = [outcomes_now(s.url) for s in servers]
             share = min(selected_between(b, a) for b, a in zip(before, after, strict=True))
             rate = saturated.requests_per_second / 2
@@ -160,7 +173,7 @@ def measure(setup: Setup, config: NetworkBenchConfig, say: Callable[[str], None]
             paced.close()
     finally:
         generator.close()
-    return SetupResult(setup, saturated, half, share)
+    return SetupResult(setup, saturated, half, share, cpu)
 
 
 def run_network_benchmark(
@@ -171,6 +184,13 @@ def run_network_benchmark(
             progress(message)
 
     return [measure(setup, config, say) for setup in SETUPS]
+
+
+def two_over_one_ceiling(results: list[SetupResult]) -> float:
+    """The highest 2-over-1 ratio this machine allows at the CPU per request measured with
+    two processes: its cores' requests a second at that cost over one process's rate."""
+    one, two = results[1], results[2]
+    return two.ceiling_requests_per_second / one.saturated.requests_per_second
 
 
 def verdicts(results: list[SetupResult]) -> list[tuple[str, float, float, bool]]:

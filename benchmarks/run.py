@@ -25,10 +25,13 @@ from dataclasses import asdict
 from rich.console import Console
 from rich.table import Table
 
+from benchmarks.commit_floor import commit_latency_ms
+from benchmarks.cpu_use import cores
 from benchmarks.network_bench import (
     NetworkBenchConfig,
     SetupResult,
     run_network_benchmark,
+    two_over_one_ceiling,
     verdicts,
 )
 from benchmarks.serve_bench import (
@@ -109,8 +112,10 @@ def network_table(results: Sequence[SetupResult]) -> Table:
     for column in ("setup", "processes", "req/s", "p50 ms", "p99 ms", "errors", "selected"):
         table.add_column(column, justify="left" if column == "setup" else "right")
     table.add_column("half-rate p50 / p99 ms", justify="right")
+    table.add_column("CPU µs/req server+redis+pg+load", justify="right")
     for r in results:
         s = r.saturated
+        cpu = r.cpu_micros_per_request
         table.add_row(
             r.setup.name,
             str(r.setup.processes),
@@ -120,6 +125,8 @@ def network_table(results: Sequence[SetupResult]) -> Table:
             str(s.errors + r.half_rate.errors),
             f"{r.selected_share:.0%}",
             f"{r.half_rate.p50_ms:.2f} / {r.half_rate.p99_ms:.2f}",
+            f"{cpu['servers']:.0f}+{cpu['redis']:.0f}+{cpu['postgres']:.0f}"
+            f"+{cpu['loadGenerators']:.0f}",
         )
     return table
 
@@ -140,6 +147,7 @@ def network_main(args: argparse.Namespace) -> int:
         err.print(f"[bold red]benchmark failed:[/] {error}")
         return 1
     checks = verdicts(results)
+    commit_p50, commit_p99 = commit_latency_ms(args.postgres_url)
     if args.json:
         data = {
             "setups": [
@@ -149,9 +157,12 @@ def network_main(args: argparse.Namespace) -> int:
                     "saturated": asdict(r.saturated),
                     "halfRate": asdict(r.half_rate),
                     "selectedShare": r.selected_share,
+                    "cpuMicrosPerRequest": r.cpu_micros_per_request,
                 }
                 for r in results
             ],
+            "twoOverOneCeiling": round(two_over_one_ceiling(results), 3),
+            "postgresCommitMs": {"p50": round(commit_p50, 3), "p99": round(commit_p99, 3)},
             "targets": [
                 {"target": t, "measured": round(m, 3), "wanted": w, "met": ok}
                 for t, m, w, ok in checks
@@ -166,6 +177,15 @@ def network_main(args: argparse.Namespace) -> int:
         sign = "≤" if "p99" in target else "≥"
         verdict = "[green]meets[/]" if met else "[red]misses[/]"
         console.print(f"{target}: {measured:.2f} — {verdict} the target {sign} {wanted:g}")
+    console.print(
+        f"the most 2 processes / 1 can be on {cores()} cores at the CPU per request measured "
+        f"(servers, Redis, PostgreSQL and load generators share them): "
+        f"{two_over_one_ceiling(results):.2f}"
+    )
+    console.print(
+        f"PostgreSQL's own one-row commit here (a served ad waits for one): "
+        f"p50 {commit_p50:.2f} ms, p99 {commit_p99:.2f} ms"
+    )
     return 0
 
 

@@ -4,6 +4,12 @@ Handlers put rows on a queue and await a future; one task takes everything queue
 writes it in one transaction, and resolves the futures after the commit. While a
 commit is in flight new rows pile up, so batches grow with load and a quiet server
 still commits each row at once. Batches go to a BatchStore (`promovolve.store.batch`).
+
+A store that takes several transactions at once (`BatchStore.commits_in_flight`, one
+connection each: PostgreSQL) gets the next batch while earlier ones are still committing:
+a commit is mostly the wait for the database's disk flush, during which a single
+in-flight batch would leave the process idle and every new row waiting for the flush of
+rows it is not part of.
 """
 
 from __future__ import annotations
@@ -42,6 +48,8 @@ class GroupCommitWriter:
         self._wakeup = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._closed = False
+        self._in_flight: set[asyncio.Task[None]] = set()
+        self._slot_free = asyncio.Event()
 
     @property
     def store(self) -> BatchStore:
@@ -84,17 +92,35 @@ class GroupCommitWriter:
             await self._store.close()
 
     async def _write_until_closed(self) -> None:
+        limit = max(1, self._store.commits_in_flight)
         while True:
             await self._wakeup.wait()
             # One turn of the loop first: handlers already woken add their rows to this batch.
             await asyncio.sleep(0)
             while self._queued:
+                while len(self._in_flight) >= limit:
+                    self._slot_free.clear()
+                    await self._slot_free.wait()
                 batch = self._queued[: self._max_rows]
                 del self._queued[: self._max_rows]
-                await self._flush(batch)
+                if limit == 1:
+                    await self._flush(batch)
+                else:
+                    self._start_flush(batch)
             self._wakeup.clear()
             if self._closed and not self._queued:
+                while self._in_flight:
+                    await asyncio.gather(*self._in_flight)
                 return
+
+    def _start_flush(self, batch: list[_Item]) -> None:
+        task = asyncio.get_running_loop().create_task(self._flush(batch), name="group-commit")
+        self._in_flight.add(task)
+        task.add_done_callback(self._flushed)
+
+    def _flushed(self, task: asyncio.Task[None]) -> None:
+        self._in_flight.discard(task)
+        self._slot_free.set()
 
     async def _flush(self, batch: list[_Item]) -> None:
         try:

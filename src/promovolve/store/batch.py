@@ -54,6 +54,9 @@ _RESERVATIONS_AFTER = (
 
 
 class BatchStore(Protocol):
+    # How many batches may be written at once (each in its own transaction).
+    commits_in_flight: int
+
     async def write(self, reservations: Rows, pending: Rows, events: Rows) -> set[EventKey]:
         """Write all rows in one transaction (existing keys are skipped); the new events."""
         ...
@@ -76,6 +79,8 @@ def batch_store_for(engine: AsyncEngine) -> BatchStore:
 
 class SqlAlchemyStore:
     """Batches through the async engine, on one connection kept between batches."""
+
+    commits_in_flight = 1
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
@@ -113,6 +118,8 @@ class SqlAlchemyStore:
 
 class SqliteThreadStore:
     """Batches on a dedicated thread with its own connection to the SQLite file."""
+
+    commits_in_flight = 1  # SQLite has one writer
 
     def __init__(
         self,

@@ -33,62 +33,82 @@ Rows = Sequence[dict[str, object]]
 _PARAM = re.compile(r"\$(\d+)::([A-Z][A-Z ]*)")
 
 
+# Batches committing at once, one connection each (of the engine's pool of 10 + 10).
+COMMITS_IN_FLIGHT = 3
+
+
 class AsyncpgStore:
-    """Batches on one connection of the engine's pool, kept between batches."""
+    """Batches on connections of the engine's pool, each kept between batches: up to
+    `commits_in_flight` batches commit at once, so a batch does not wait for the disk
+    flush of the one before it (the database merges the flushes of concurrent commits)."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, commits_in_flight: int = COMMITS_IN_FLIGHT) -> None:
         self._engine = engine
-        self._conn: AsyncConnection | None = None
-        self._driver: Any = None
+        self.commits_in_flight = commits_in_flight
+        self._idle: list[tuple[AsyncConnection, Any]] = []
+        self._busy: list[AsyncConnection] = []
 
-    async def _connection(self) -> Any:
-        if self._conn is None:
-            # From the engine's pool: its connect arguments (search_path) apply.
-            self._conn = await self._engine.connect()
-            raw = await self._conn.get_raw_connection()
-            self._driver = raw.driver_connection
-        return self._driver
+    async def _connection(self) -> tuple[AsyncConnection, Any]:
+        if self._idle:
+            return self._idle.pop()
+        # From the engine's pool: its connect arguments (search_path) apply.
+        conn = await self._engine.connect()
+        raw = await conn.get_raw_connection()
+        return conn, raw.driver_connection
 
     async def write(self, reservations: Rows, pending: Rows, events: Rows) -> set[EventKey]:
-        conn = await self._connection()
+        held, conn = await self._connection()
+        self._busy.append(held)
         try:
-            if not pending and not events:  # a batch of serves: one statement, one round trip
-                if reservations:
-                    await conn.execute(*_flat(_spend(reservations)))
-                return set()
-            async with conn.transaction():
-                if reservations:
-                    await conn.execute(*_flat(_spend(reservations)))
-                if pending:
-                    await conn.execute(*_flat(_unnest("approvals", pending)))
-                new: set[EventKey] = set()
-                new_events: list[tuple[Any, ...]] = []
-                if events:
-                    for row in await conn.fetch(*_flat(_unnest("events", events))):
-                        new.add((row[0], row[1], row[2]))
-                        new_events.append(tuple(row)[3:])
-                for what, rows in aggregates.event_rollup(new_events).items():
-                    if rows:
-                        await conn.execute(*_flat(_unnest(what, rows)))
+            new = await _write_batch(conn, reservations, pending, events)
         except Exception as exc:
             # The connection may be broken: the next batch opens a new one.
-            await self.close()
+            self._busy.remove(held)
+            await _close(held)
             if self.refused(exc):
                 raise
             raise WriteInDoubtError(str(exc)) from exc
+        self._busy.remove(held)
+        self._idle.append((held, conn))
         return new
 
     def refused(self, exc: BaseException) -> bool:
         return isinstance(exc, asyncpg.IntegrityConstraintViolationError | asyncpg.DataError)
 
     async def close(self) -> None:
-        conn, self._conn = self._conn, None
-        self._driver = None
-        if conn is not None:
-            try:
-                await conn.close()
-            except Exception as exc:  # a broken connection may fail to close; dropped anyway
-                logger.debug("closing the writer's connection failed: %s", exc)
+        held = [c for c, _ in self._idle] + self._busy
+        self._idle, self._busy = [], []
+        for conn in held:
+            await _close(conn)
+
+
+async def _write_batch(conn: Any, reservations: Rows, pending: Rows, events: Rows) -> set[EventKey]:
+    new: set[EventKey] = set()
+    if not pending and not events:  # a batch of serves: one statement, one round trip
+        if reservations:
+            await conn.execute(*_flat(_spend(reservations)))
+        return new
+    async with conn.transaction():
+        if reservations:
+            await conn.execute(*_flat(_spend(reservations)))
+        if pending:
+            await conn.execute(*_flat(_unnest("approvals", pending)))
+        new_events: list[tuple[Any, ...]] = []
+        if events:
+            for row in await conn.fetch(*_flat(_unnest("events", events))):
+                new.add((row[0], row[1], row[2]))
+                new_events.append(tuple(row)[3:])
+        for what, rows in aggregates.event_rollup(new_events).items():
+            if rows:
+                await conn.execute(*_flat(_unnest(what, rows)))
+    return new
+
+
+async def _close(conn: AsyncConnection) -> None:
+    try:
+        await conn.close()
+    except Exception as exc:  # a broken connection may fail to close; dropped anyway
+        logger.debug("closing a writer's connection failed: %s", exc)
 
 
 def _flat(statement: tuple[str, list[list[object]]]) -> tuple[Any, ...]:
@@ -105,17 +125,21 @@ def _spend(rows: Rows) -> tuple[str, list[list[object]]]:
 @functools.cache
 def _spend_statement(columns: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:
     """Insert the reservations (a replayed id is skipped) and add what was inserted to the
-    daily and per-site aggregates, as `aggregates.spend_rollup` does, in one statement."""
+    daily and per-site aggregates, as `aggregates.spend_rollup` does, in one statement.
+
+    The aggregates are upserted in key order, as `aggregates.add` does: batches of several
+    processes (and several of one process) lock the same rows, and in different orders
+    they would deadlock."""
     inserted, names = _statement("reservations", columns)
     daily_head, daily_tail = _parts("spend_daily", _DAILY)
     totals_head, totals_tail = _parts("site_campaign_totals", _TOTALS)
     sql = (
         f"WITH ins AS ({inserted}), "
         f"daily AS ({daily_head} SELECT day_index, site_id, campaign_id, count(*), "
-        f"sum(amount_micros) FROM ins GROUP BY 1, 2, 3 {daily_tail}), "
+        f"sum(amount_micros) FROM ins GROUP BY 1, 2, 3 ORDER BY 1, 2, 3 {daily_tail}), "
         f"totals AS ({totals_head} SELECT site_id, campaign_id, count(*), sum(amount_micros), "
         f"max(ts), (array_agg(day_index ORDER BY ts DESC, day_index DESC))[1] "
-        f"FROM ins GROUP BY 1, 2 {totals_tail}) "
+        f"FROM ins GROUP BY 1, 2 ORDER BY 1, 2 {totals_tail}) "
         "SELECT count(*) FROM ins"
     )
     return sql, names
