@@ -41,12 +41,6 @@ class Metrics:
             "Spend reserved by answered selections, in dollars",
             registry=self.registry,
         )
-        self.network_refusals = Counter(
-            "promovolve_network_refused_reserves",
-            "Reserves this process accepted on its view of the budget and the network refused "
-            "(another process spent it first, or Redis could not answer); their slots got no ad",
-            registry=self.registry,
-        )
         self.beacons = Counter(
             "promovolve_beacons",
             "Tracking beacons by kind and result (counted, replay, rejected)",

@@ -4,37 +4,24 @@
   serve response is sent;
 - every impression and click beacon is a row in `tracking_events` (unique per request,
   slot and kind, so a replayed beacon counts once; an invalid one carries its reason);
-- a creative entering a site's approval queue is a `pending` row nobody waits for;
-- a spend row whose reserve the network refused is taken back (`store.spend_voids`).
+- a creative entering a site's approval queue is a `pending` row nobody waits for.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
-
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from promovolve.api.tracking import Beacon
 from promovolve.api.writer import GroupCommitWriter
 from promovolve.domain.model import ApprovalStatus
 from promovolve.engine.site import SlotDecision, reservation_id
-from promovolve.store.spend_voids import Key, void_reservations
 
 Recorded = list[tuple[SlotDecision, asyncio.Future[bool]]]
 
 
 class Recorder:
-    def __init__(
-        self, writer: GroupCommitWriter, sessions: async_sessionmaker[AsyncSession]
-    ) -> None:
+    def __init__(self, writer: GroupCommitWriter) -> None:
         self.writer = writer
-        self._sessions = sessions
-
-    async def void(self, keys: Sequence[Key]) -> None:
-        """Take back the spend rows of these reservations, in one transaction."""
-        async with self._sessions() as session, session.begin():
-            await void_reservations(session, keys)
 
     def pending(self, site_id: str, creative_ids: list[str], now: float) -> None:
         for creative_id in creative_ids:

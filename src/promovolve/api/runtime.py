@@ -164,7 +164,7 @@ class Runtime:
         guard = self._guard = build_guard(settings, bytes.fromhex(secret), sessions, self._redis)
         self._serving = ServePath(
             state,
-            Recorder(self.writer, sessions),
+            Recorder(self.writer),
             TrackingSigner(bytes.fromhex(secret)),
             self.metrics,
             snapshots.dirty,

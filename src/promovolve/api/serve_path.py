@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import itertools
 import logging
 import random
@@ -16,7 +14,7 @@ from starlette.types import Scope
 from promovolve.api.errors import ApiError
 from promovolve.api.metrics import Metrics
 from promovolve.api.page_reader import PageReader
-from promovolve.api.recording import Recorder, unrecorded
+from promovolve.api.recording import Recorded, Recorder, unrecorded
 from promovolve.api.schemas import ServeBody
 from promovolve.api.services.errors import (
     ForbiddenError,
@@ -31,8 +29,7 @@ from promovolve.api.traffic_guard.guard import TrafficGuard
 from promovolve.domain.model import HouseAd, Outcome, SlotSpec, host_of
 from promovolve.domain.money import MICROS_PER_USD
 from promovolve.domain.traffic import INVALID_TRAFFIC, InvalidReason
-from promovolve.engine.decisions import ServeResult, SlotDecision, reservation_id
-from promovolve.engine.site import ServeRequest, SiteEngine
+from promovolve.engine.site import ServeRequest
 from promovolve.network.serving import NetworkServing
 from promovolve.store.errors import WriteInDoubtError
 from promovolve.store.settlement import HOUSE_CLICK, HOUSE_IMPRESSION
@@ -44,8 +41,6 @@ SELECTED = Outcome.SELECTED.value
 # stored under kinds of their own, so they never settle or count as paid impressions.
 HOUSE_CAMPAIGN = "~house"
 HOUSE_KINDS = {IMPRESSION: HOUSE_IMPRESSION, CLICK: HOUSE_CLICK}
-# A page's selected paid slots by position, each with its queued spend row's commit.
-Queued = dict[int, tuple[SlotDecision, asyncio.Future[bool]]]
 
 
 class RequestIds:
@@ -130,20 +125,18 @@ class ServePath:
         )
         slots = tuple(SlotSpec(s.id, s.width, s.height) for s in body.slots)
         result = engine.serve(ServeRequest(request_id, page, slots), now, self.rng)
-        # The spend rows are queued at once, so the database commits them while the network
-        # confirms the reserves; the row of a reserve it refuses is taken back.
-        recorded = self._record(body.site_id, request_id, result, now)
         if self.network is not None:
             result, refused = await self.network.confirmed(result)
-            if refused:  # another process spent the budget first, or Redis cannot answer
-                await self._take_back(engine, request_id, result, refused, recorded)
+            for position in refused:  # another process spent the budget first
+                engine.refuse(request_id, result.slots[position], result.day_index)
         self.dirty.add(body.site_id)
         recorder = self.recorder
         recorder.pending(body.site_id, engine.drain_pending(), now)
+        recorded: Recorded = []
         out: list[dict[str, object]] = []
         spend = 0
         expires = int(now) + self.tracking_ttl_seconds
-        for position, d in enumerate(result.slots):
+        for d in result.slots:
             self._outcome_counter(d.outcome).inc()
             if d.house is not None:
                 ids = (body.site_id, request_id, d.slot_id, d.house.id, HOUSE_CAMPAIGN)
@@ -151,9 +144,11 @@ class ServePath:
                 out.append(self._house_slot(d.outcome, d.house, base_url, beacon))
                 continue
             creative, campaign = d.creative, d.campaign
-            if position not in recorded or creative is None or campaign is None:
+            if d.outcome != SELECTED or creative is None or campaign is None:
                 out.append({"id": d.slot_id, "outcome": d.outcome})
                 continue
+            future = recorder.reservation(body.site_id, request_id, result.day_index, d, now)
+            recorded.append((d, future))
             self.state.campaign_last_site[campaign.id] = body.site_id
             spend += d.price_micros
             beacon = Beacon(
@@ -187,7 +182,7 @@ class ServePath:
                 }
             )
         if recorded:
-            failed = await unrecorded(list(recorded.values()))
+            failed = await unrecorded(recorded)
             if failed:
                 # Nothing is shown, so nothing is spent: the budget gets these amounts back.
                 # Slots that were recorded keep their spend (the database has them), and so
@@ -200,46 +195,6 @@ class ServePath:
                 raise UnavailableError("could not record the serve; retry")
             self.metrics.spend.inc(spend / MICROS_PER_USD)
         return {"requestId": request_id, "slots": out}
-
-    def _record(self, site_id: str, request_id: str, result: ServeResult, now: float) -> Queued:
-        """Queue the spend row of every selected paid slot, by slot position."""
-        return {
-            position: (d, self.recorder.reservation(site_id, request_id, result.day_index, d, now))
-            for position, d in enumerate(result.slots)
-            if d.outcome == SELECTED and d.house is None
-            if d.creative is not None and d.campaign is not None
-        }
-
-    async def _take_back(
-        self,
-        engine: SiteEngine,
-        request_id: str,
-        result: ServeResult,
-        refused: list[int],
-        recorded: Queued,
-    ) -> None:
-        """Give refused reserves back to the engine and delete their spend rows once they
-        are written (a row whose write failed is deleted too if it is there)."""
-        self.metrics.network_refusals.inc(len(refused))
-        keys = []
-        for position in refused:
-            decision = result.slots[position]
-            engine.refuse(request_id, decision, result.day_index)
-            _, future = recorded.pop(position)
-            with contextlib.suppress(Exception):  # written or not, the delete below settles it
-                await future
-            assert decision.campaign is not None
-            keys.append(
-                (
-                    decision.campaign.id,
-                    result.day_index,
-                    reservation_id(request_id, decision.slot_id),
-                )
-            )
-        try:
-            await self.recorder.void(keys)
-        except Exception as error:  # the row stays: its slot's budget is lost, not overspent
-            logger.error("could not take back refused spend of request %s: %s", request_id, error)
 
     def _house_slot(
         self, paid_outcome: str, ad: HouseAd, base_url: str, beacon: Beacon

@@ -94,36 +94,30 @@ def spend_rollup(inserted: Iterable[SpendFact]) -> dict[str, Rows]:
     }
 
 
-def release_rollup(
-    released: Iterable[tuple[str, int, str, int]], *, unserved: bool = False
-) -> dict[str, Rows]:
+def release_rollup(released: Iterable[tuple[str, int, str, int]]) -> dict[str, Rows]:
     """What released reservations (site, day, campaign, amount) take off the spend: they
-    were served (the counts stay) but cost nothing. `unserved`: reservations taken back
-    before their ad was answered, so they leave the counts too."""
-    taken = -1 if unserved else 0
-    daily: dict[tuple[Any, ...], list[int]] = {}
-    totals: dict[tuple[Any, ...], list[int]] = {}
+    were served (the counts stay) but cost nothing."""
+    daily: dict[tuple[Any, ...], int] = {}
+    totals: dict[tuple[Any, ...], int] = {}
     for site_id, day, campaign_id, amount in released:
-        for counts, key in ((daily, (day, site_id, campaign_id)), (totals, (site_id, campaign_id))):
-            row = counts.setdefault(key, [0, 0])
-            row[0] += taken
-            row[1] -= amount
+        daily[(day, site_id, campaign_id)] = daily.get((day, site_id, campaign_id), 0) - amount
+        totals[(site_id, campaign_id)] = totals.get((site_id, campaign_id), 0) - amount
     return {
         "spend_daily": [
-            {"day_index": d, "site_id": s, "campaign_id": c, "selected": n, "spend_micros": m}
-            for (d, s, c), (n, m) in sorted(daily.items())
+            {"day_index": d, "site_id": s, "campaign_id": c, "selected": 0, "spend_micros": m}
+            for (d, s, c), m in daily.items()
         ],
         # An older timestamp than any reservation's: the campaign's latest day stays.
         "site_campaign_totals": [
             {
                 "site_id": s,
                 "campaign_id": c,
-                "selected": n,
+                "selected": 0,
                 "spend_micros": m,
                 "last_ts": RELEASE_TS,
                 "last_day": 0,
             }
-            for (s, c), (n, m) in sorted(totals.items())
+            for (s, c), m in totals.items()
         ],
     }
 
