@@ -55,6 +55,11 @@ class LedgerRepair:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
 
+    @property
+    def pending(self) -> bool:
+        """Whether some campaigns are lost (answered budgetExhausted until rebuilt)."""
+        return bool(self._ledger.lost)
+
     async def repair(self) -> int:
         """Load every lost campaign from the database; answers how many."""
         lost = set(self._ledger.lost)

@@ -215,6 +215,15 @@ class Runtime:
         hears the network's changes (api/feed.py)."""
         return self._feed is None or self._feed.in_force()
 
+    def not_ready(self) -> str | None:
+        """Why a load balancer should send this process no traffic now (None: ready). Both
+        reasons pass by themselves, so liveness stays up: a restart would not help."""
+        if not self.in_force():
+            return "this server cannot hear the network's changes (Redis unreachable?); retry"
+        if self._repair is not None and self._repair.pending:
+            return "the budget ledger lost campaigns and is rebuilding them from the database"
+        return None
+
     async def stop(self) -> None:
         if self._feed is not None:
             await self._feed.stop()
