@@ -40,10 +40,15 @@ class Network:
 
 @contextmanager
 def network(
-    tmp_path: Path, processes: int = 3, redis_url: str = REDIS_URL, pg_url: str = PG_URL
+    tmp_path: Path,
+    processes: int = 3,
+    redis_url: str = REDIS_URL,
+    pg_url: str = PG_URL,
+    extra_env: dict[str, str] | None = None,
 ) -> Iterator[Network]:
-    """`processes` servers sharing one new schema and one Redis; the world is built through
-    the first, and the others start on what it wrote. The schema is dropped afterwards."""
+    """`processes` servers sharing one new schema and one Redis (and `extra_env`); the world
+    is built through the first, and the others start on what it wrote. The schema is
+    dropped afterwards."""
     require_pg()
     require_redis()
     schema = new_schema()
@@ -53,6 +58,7 @@ def network(
         "PROMOVOLVE_REDIS_URL": redis_url,
         "PROMOVOLVE_DATA_DIR": str(tmp_path),  # one numba cache for all of them
         "PROMOVOLVE_ADMIN_KEY": "admin-" + fresh_prefix(),
+        **(extra_env or {}),
     }
     try:
         with ExitStack() as stack:

@@ -46,6 +46,7 @@ from promovolve.api.traffic_guard.hosts import TrackingBase
 from promovolve.api.traffic_guard.setup import build_guard, build_tracking_base
 from promovolve.api.writer import GroupCommitWriter
 from promovolve.engine import kernels
+from promovolve.engine.lifetime_spend import LifetimeSpend
 from promovolve.engine.memory import InMemoryBudgetLedger
 from promovolve.engine.network_pace import InMemoryNetworkPace
 from promovolve.network.batched_ledger import BatchedRedisLedger
@@ -134,6 +135,7 @@ class Runtime:
         ledger: InMemoryBudgetLedger | BatchedRedisLedger = InMemoryBudgetLedger(window)
         network: NetworkServing | None = None
         pace: RedisNetworkPace | None = None
+        lifetime = LifetimeSpend()  # told the network's count by the Redis ledger
         if settings.redis_url:
             self._redis = redis.Redis.from_url(settings.redis_url)
             # A Redis that stops answering refuses reserves after this, instead of hanging.
@@ -143,14 +145,19 @@ class Runtime:
                 socket_connect_timeout=REDIS_TIMEOUT,
             )
             sync = RedisBudgetLedger(
-                self._redis, idempotency_window_seconds=window, open_campaigns_only=True
+                self._redis,
+                idempotency_window_seconds=window,
+                open_campaigns_only=True,
+                lifetime=lifetime,
             )
             ledger = BatchedRedisLedger(sync, self._aredis, idempotency_window_seconds=window)
             self._repair = LedgerRepair(ledger, sessions, window, self.clock)
             network = NetworkServing(ledger, self._aredis)
             pace = RedisNetworkPace(secrets.token_hex(6))
         shared = InMemoryNetworkPace() if pace is None else pace
-        state = self._state = ServerState(keyring, self.metrics, ledger=ledger, network=shared)
+        state = self._state = ServerState(
+            keyring, self.metrics, ledger=ledger, network=shared, lifetime_spend=lifetime
+        )
         load_into(state, loaded, now)
         loaded_in = perf_counter() - loading_started
         self.writer = GroupCommitWriter(

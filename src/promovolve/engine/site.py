@@ -316,7 +316,8 @@ class SiteEngine:
         price = price_paid_micros(
             campaign.cpm_micros, floor, win.runner_up, win.ctr, self.site.bid_weight
         )
-        if not self.ledger.reserve(campaign.id, day, reservation, price, winner.budget):
+        budget, before = winner.budget, winner.spent_before
+        if not self.ledger.reserve(campaign.id, day, reservation, price, budget, before):
             return None
         gate.on_served(campaign.id)
         self.lifetime_spend.add(campaign.id, day, price)
