@@ -129,7 +129,8 @@ class BatchedRedisLedger:
         future = asyncio.get_running_loop().create_future()
         self._provisional[key] = future
         self._held[campaign_id] = self._held.get(campaign_id, 0) + amount
-        self._put(_Op("reserve", campaign_id, day, request_id, amount, budget, spent_before, future))
+        op = _Op("reserve", campaign_id, day, request_id, amount, budget, spent_before, future)
+        self._put(op)
         return True
 
     def confirmation(self, campaign_id: str, day: int, request_id: str) -> asyncio.Future[bool]:

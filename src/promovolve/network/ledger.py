@@ -153,10 +153,13 @@ class RedisBudgetLedger:
     def _reservation_key(self, campaign_id: str, day: int, request_id: str) -> str:
         return f"{self._campaign_key(campaign_id)}:{day}:{request_id}"
 
-    def _learn(self, campaign_id: str, answer: Sequence[int]) -> bool:
-        accepted, day, spent, before = (int(v) for v in answer)
-        self._cache[campaign_id] = (day, spent, self._clock())
-        self.tell_lifetime(campaign_id, day, spent, before)
+    def _learn(self, campaign_id: str, answer: Sequence[int], spent: int | None = None) -> bool:
+        """Cache a script's answer (`spent` overrides the spend kept, the lifetime count
+        is told the answer's) and pass on whether it accepted."""
+        accepted, day, counted, before = (int(v) for v in answer)
+        kept = counted if spent is None else spent
+        self._cache[campaign_id] = (day, kept, self._clock())
+        self.tell_lifetime(campaign_id, day, counted, before)
         return accepted == 1
 
     def tell_lifetime(self, campaign_id: str, day: int, spent: int, before: int) -> None:
@@ -202,7 +205,10 @@ class RedisBudgetLedger:
             if campaign_id not in self.lost:
                 logger.warning("budget of campaign %s lost by Redis; reloading it", campaign_id)
             self.lost.add(campaign_id)
-        return self._learn(campaign_id, answer)
+        accepted, day, spent, before = (int(v) for v in answer)
+        # The caller counts an accepted amount itself once this answers (the engine does).
+        mine = amount if accepted == 1 else 0
+        return self._learn(campaign_id, (accepted, day, spent - mine, before), spent)
 
     def release(self, campaign_id: str, day: int, request_id: str) -> bool:
         keys = [
