@@ -23,7 +23,7 @@ from tests.network.redisutil import REDIS_URL, fresh_prefix, require_redis
 
 BUDGET_USD = 1.0
 BUDGET_MICROS = round(BUDGET_USD * 1_000_000)
-CPMS_USD = [2.0, 3.0]  # two campaigns compete for each slot
+CPMS_USD = (2.0, 3.0)  # two campaigns compete for each slot
 READY_SECONDS = 120.0  # a start on a busy shared machine (numba loads, migrations) is slow
 
 
@@ -45,10 +45,11 @@ def network(
     redis_url: str = REDIS_URL,
     pg_url: str = PG_URL,
     extra_env: dict[str, str] | None = None,
+    cpms: tuple[float, ...] = CPMS_USD,
 ) -> Iterator[Network]:
     """`processes` servers sharing one new schema and one Redis (and `extra_env`); the world
-    is built through the first, and the others start on what it wrote. The schema is
-    dropped afterwards."""
+    (one campaign per CPM) is built through the first, and the others start on what it
+    wrote. The schema is dropped afterwards."""
     require_pg()
     require_redis()
     schema = new_schema()
@@ -63,7 +64,7 @@ def network(
     try:
         with ExitStack() as stack:
             first = stack.enter_context(running_server(env, ready_timeout=READY_SECONDS))
-            world = _world(first, env["PROMOVOLVE_ADMIN_KEY"], fresh_prefix())
+            world = _world(first, env["PROMOVOLVE_ADMIN_KEY"], fresh_prefix(), cpms)
             others = [
                 stack.enter_context(running_server(env, ready_timeout=READY_SECONDS))
                 for _ in range(processes - 1)
@@ -73,15 +74,15 @@ def network(
         drop_schema(schema)
 
 
-def _world(server: ServerProcess, admin_key: str, run: str) -> SimWorld:
+def _world(server: ServerProcess, admin_key: str, run: str, cpms: tuple[float, ...]) -> SimWorld:
     scenario, _ = parse_scenario(
         {
             "name": "faults",
-            "advertisers": len(CPMS_USD),
+            "advertisers": len(cpms),
             "campaignsPerAdvertiser": 1,
             "creativesPerCampaign": 1,
             "budget": BUDGET_USD,
-            "cpms": CPMS_USD,
+            "cpms": list(cpms),
             "categories": ["shared"],
         },
         "test",
