@@ -1,10 +1,13 @@
 """The budget ledger in Redis: one ledger for every process of the network.
 
-Each campaign is a hash `{prefix}:ledger:{campaign}` with its current day and that day's
-spend; each accepted reservation is a key `{prefix}:ledger:{campaign}:{day}:{request id}`
-holding its amount, which expires after the idempotency window. Reserve and release are
-each one Lua script, so the check and the change are one atomic step across processes. The
-campaign id is the hash tag, so a campaign's keys share a cluster slot.
+Each campaign is a hash `{prefix}:ledger:{campaign}` with its current day, that day's spend
+and the spend before it (`before`: the reserve that starts a newer day adds the finished
+day's spend to it, for lifetime budgets, which every process is told of through
+`LifetimeSpend.learn`); each accepted reservation is a key
+`{prefix}:ledger:{campaign}:{day}:{request id}` holding its amount, which expires after the
+idempotency window. Reserve and release are each one Lua script, so the check and the change
+are one atomic step across processes. The campaign id is the hash tag, so a campaign's keys
+share a cluster slot.
 
 The serve path reads the spend of a whole candidate pool per request (`spent_many`); it is
 answered from the process's cache, which every reserve and release refreshes with the
