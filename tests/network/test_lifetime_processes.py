@@ -9,6 +9,7 @@ its own part of day 0, and the two together would spend past it."""
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -23,7 +24,7 @@ LIFETIME_USD = 0.03  # at $2 CPM: 15 impressions over the flight's two days
 MISSES = 30  # answers without an ad in a row: the day's share is spent
 
 
-def _serve_until_spent(urls: list[str], body: dict[str, object], until: float) -> list[int]:
+def _serve_until_spent(urls: list[str], body: Mapping[str, object], until: float) -> list[int]:
     """Serve round robin until the share looks spent (or `until`); the prices sold."""
     prices: list[int] = []
     misses = n = 0
