@@ -162,3 +162,18 @@ def test_a_lifetime_share_from_too_little_is_refused_and_the_networks_count_lear
     assert side.reserve("c1", 1, "r2", 100, 10_000, spent_before=4000)
     side.spent_many(["c1"], 1)  # a read tells the count too
     assert (seen.before("c1", 1), first.day_and_spend("c1")) == (4000, (1, 100))
+
+
+def test_an_earlier_days_refund_is_sent_for_the_spend_before():
+    side = Confirmed()
+    assert side.reserve("c1", 0, "r1", 3000, 10_000, spent_before=0)
+    assert side.reserve("c1", 1, "r2", 1000, 10_000, spent_before=3000)
+
+    async def settle() -> tuple[bool, bool]:
+        queued = side.ledger.refund("c1", 0, 3000)  # answered at once: not today's budget
+        # Queued after it, so answered after it: nothing for a later day.
+        return queued, await side.ledger.refunded("c1", 2, 5)
+
+    assert side.run(settle()) == (False, False)
+    key = f"{side.prefix}:ledger:{{c1}}"
+    assert require_redis().hmget(key, "spent", "before") == [b"1000", b"0"]

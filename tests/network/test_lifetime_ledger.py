@@ -63,6 +63,38 @@ def test_a_share_worked_out_from_too_little_is_refused_and_the_network_count_lea
     assert a.spent("c1", 1) == 200
 
 
+def test_an_earlier_days_refund_comes_off_the_spend_before_only() -> None:
+    client = require_redis()
+    prefix = fresh_prefix()
+    seen = LifetimeSpend()
+    ledger = RedisBudgetLedger(client, prefix, lifetime=seen)
+    assert _reserve(ledger, seen, 0, "r1", 3000)
+    assert _reserve(ledger, seen, 1, "r2", 1000)
+    version = seen.version
+    # Settled unviewed on day 1: the settling process takes it off its own count too.
+    seen.add("c1", 0, -3000)
+    assert not ledger.refund("c1", 0, 3000)  # not day 1's budget
+    assert client.hgetall(f"{prefix}:ledger:{{c1}}") == {
+        b"day": b"1",
+        b"spent": b"1000",
+        b"before": b"0",
+    }
+    assert seen.before("c1", 1) == 0 and seen.version == version  # they agree: no rebuild
+
+
+def test_pools_are_rebuilt_only_when_a_share_was_refused() -> None:
+    prefix = fresh_prefix()
+    seen = LifetimeSpend()
+    ledger = RedisBudgetLedger(require_redis(), prefix, lifetime=seen)
+    assert ledger.reserve("c1", 0, "r1", 3000, 10_000, spent_before=0)
+    assert ledger.reserve("c1", 1, "r2", 100, 10_000, spent_before=3500)  # cautious: stands
+    assert seen.version == 0
+    assert not ledger.reserve("c1", 2, "r3", 100, 10_000, spent_before=3000)
+    assert seen.version == 1 and seen.before("c1", 2) == 3100
+    seen.learn("c1", 1, before=9000, on_day=0)  # an older day: stale news
+    assert seen.before("c1", 2) == 3100
+
+
 def test_loading_from_the_database_sets_the_spend_before() -> None:
     client = require_redis()
     prefix = fresh_prefix()

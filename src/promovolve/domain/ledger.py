@@ -63,7 +63,8 @@ class BudgetLedger(Protocol):
     def refund(self, campaign_id: str, day: int, amount: int) -> bool:
         """Give `amount` of `day`'s spend back to the budget (a reservation settled unviewed,
         long after its id was forgotten: the durable record makes it happen once); False,
-        changing nothing, when `day` is not the campaign's current day."""
+        changing nothing of any day's spend, when `day` is not the campaign's current day
+        (a shared ledger takes an earlier day's refund off its spend before that day)."""
         ...
 
     def spent_many(self, campaign_ids: Sequence[str], day: int) -> array[int]:

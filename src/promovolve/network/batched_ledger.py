@@ -169,12 +169,13 @@ class BatchedRedisLedger:
 
     def refund(self, campaign_id: str, day: int, amount: int) -> bool:
         """Queued; answered from the view (a campaign this process has not seen yet is
-        sent anyway: the script refunds only on the campaign's current day)."""
+        sent anyway: the script refunds only on the campaign's current day). One of an
+        earlier day is sent too, for the spend before the current day, and answers False."""
         known = self._known.get(campaign_id)
-        if amount <= 0 or (known is not None and known[0] != day):
+        if amount <= 0 or (known is not None and known[0] < day):
             return False
         self._put(_Op("refund", campaign_id, day, amount=amount))
-        return True
+        return known is None or known[0] == day
 
     async def refunded(self, campaign_id: str, day: int, amount: int) -> bool:
         """`refund`, answered by the network."""
@@ -295,7 +296,7 @@ class BatchedRedisLedger:
                 self._sync.lost.add(campaign_id)
             else:
                 self._known[campaign_id] = (day, spent, now)
-                self._sync.tell_lifetime(campaign_id, day, spent, before)
+                self._sync.tell_lifetime(campaign_id, day, spent, before, op.spent_before)
         elif op.kind != "reserve":  # the refusal of a reserve is logged by _execute
             logger.warning("budget %s of %s not sent: %s", op.kind, campaign_id, answer)
         if op.kind != "reserve":

@@ -84,7 +84,9 @@ spent = redis.call('HINCRBY', KEYS[1], 'spent', -tonumber(amount))
 return {1, day, spent, before}
 """
 
-# KEYS: the campaign hash. ARGV: day, amount. A settled-unviewed reservation's refund.
+# KEYS: the campaign hash. ARGV: day, amount. A settled-unviewed reservation's refund. One
+# of an earlier day is not budget any more, but it comes off the spend before the current
+# day, as the settling process takes it off its own count (so the two agree).
 REFUND = """
 local day = tonumber(ARGV[1])
 local amount = tonumber(ARGV[2])
@@ -92,6 +94,10 @@ local state = redis.call('HMGET', KEYS[1], 'day', 'spent', 'before')
 local current = tonumber(state[1]) or -1
 local spent = tonumber(state[2]) or 0
 local before = tonumber(state[3]) or 0
+if day < current and amount > 0 then
+  before = math.max(0, before - amount)
+  redis.call('HSET', KEYS[1], 'before', before)
+end
 if current ~= day or amount <= 0 then return {0, current, spent, before} end
 if amount > spent then amount = spent end
 spent = redis.call('HINCRBY', KEYS[1], 'spent', -amount)
@@ -156,19 +162,23 @@ class RedisBudgetLedger:
     def _reservation_key(self, campaign_id: str, day: int, request_id: str) -> str:
         return f"{self._campaign_key(campaign_id)}:{day}:{request_id}"
 
-    def _learn(self, campaign_id: str, answer: Sequence[int], spent: int | None = None) -> bool:
-        """Cache a script's answer (`spent` overrides the spend kept, the lifetime count
-        is told the answer's) and pass on whether it accepted."""
-        accepted, day, counted, before = (int(v) for v in answer)
-        kept = counted if spent is None else spent
-        self._cache[campaign_id] = (day, kept, self._clock())
-        self.tell_lifetime(campaign_id, day, counted, before)
+    def _learn(self, campaign_id: str, answer: Sequence[int]) -> bool:
+        accepted, day, spent, before = (int(v) for v in answer)
+        self._cache[campaign_id] = (day, spent, self._clock())
+        self.tell_lifetime(campaign_id, day, spent, before)
         return accepted == 1
 
-    def tell_lifetime(self, campaign_id: str, day: int, spent: int, before: int) -> None:
-        """Pass on what the network answered of a campaign's lifetime spend."""
-        if self.lifetime is not None and day != NO_DAY:
-            self.lifetime.learn(campaign_id, day, before, spent)
+    def tell_lifetime(
+        self, campaign_id: str, day: int, spent: int, before: int, assumed: int | None = None
+    ) -> None:
+        """Pass on what the network answered of a campaign's lifetime spend; `assumed` is
+        the spend before the day a reserve named (more before it: refused for that)."""
+        lifetime = self.lifetime
+        if lifetime is None or day == NO_DAY:
+            return
+        lifetime.learn(campaign_id, day, before, spent)
+        if assumed is not None and before > assumed:
+            lifetime.share_refused()
 
     def open(self, campaign_ids: Sequence[str]) -> None:
         """Give new campaigns their (empty) hash, leaving existing ones as they are. If
@@ -209,9 +219,11 @@ class RedisBudgetLedger:
                 logger.warning("budget of campaign %s lost by Redis; reloading it", campaign_id)
             self.lost.add(campaign_id)
         accepted, day, spent, before = (int(v) for v in answer)
+        self._cache[campaign_id] = (day, spent, self._clock())
         # The caller counts an accepted amount itself once this answers (the engine does).
         mine = amount if accepted == 1 else 0
-        return self._learn(campaign_id, (accepted, day, spent - mine, before), spent)
+        self.tell_lifetime(campaign_id, day, spent - mine, before, spent_before)
+        return accepted == 1
 
     def release(self, campaign_id: str, day: int, request_id: str) -> bool:
         keys = [
