@@ -1,10 +1,12 @@
-"""Readiness on real processes: `/healthz?ready=true` answers 503 while a process cannot
-hear the network's changes (Redis behind a stopped proxy), and 200 again by itself once
-Redis is back; liveness (`/healthz`) answers 200 throughout, so Kubernetes takes the
-process out of the Service without restarting it."""
+"""Readiness: `/healthz?ready=true` answers 503 while a process cannot hear the network's
+changes (real processes, Redis behind a stopped proxy) or while its budget ledger is being
+rebuilt after Redis lost its data (an in-process app on the real Redis), and 200 again by
+itself; liveness (`/healthz`) answers 200 throughout, so Kubernetes takes the process out
+of the Service without restarting it."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -12,9 +14,13 @@ from pathlib import Path
 import httpx
 import jsonschema_rs
 
+from promovolve.settings import Settings
+from tests.api.harness import ADMIN_KEY, Harness
 from tests.network.faults import network
 from tests.network.proxy import TcpProxy
 from tests.network.redisutil import REDIS_URL, require_redis
+
+REBUILDING = "the budget ledger lost campaigns and is rebuilding them from the database"
 
 DEADLINE_SECONDS = 30.0  # generous: a shared machine; the feed lapses within 2.5 s
 
@@ -62,3 +68,46 @@ def test_readiness_follows_redis_and_liveness_stays_up(tmp_path: Path) -> None:
             assert _until(lambda: all(_status(u, "/healthz?ready=true") == 200 for u in urls))
     finally:
         proxy.close()
+
+
+async def test_not_ready_while_the_ledger_is_rebuilt_after_redis_lost_its_data(
+    tmp_path: Path,
+) -> None:
+    client = require_redis()
+    client.flushdb()  # our database only
+    settings = Settings(
+        data_dir=tmp_path,
+        admin_key=ADMIN_KEY,
+        redis_url=REDIS_URL,
+        allowed_hosts="testserver",
+        rate_limit=0,
+    )
+    api = await Harness(settings).start()
+    try:
+        pub, adv = await api.publisher("pub-1"), await api.advertiser("adv-1")
+        await api.site(pub, "pub-1", "site-1", "example.com")
+        await api.pacing(pub, "pub-1", "site-1", {"testThrottleOverride": 0.0})
+        await api.campaign(adv, "adv-1", "cmp-1")
+        await api.creative(adv, "adv-1", "cmp-1", "cr-1")
+        await api.approve(pub, "pub-1", "site-1", "cr-1")
+        served = (await api.serve("site-1", "https://example.com/a")).json()
+        assert served["slots"][0]["outcome"] == "selected"
+        assert (await api.http.get("/healthz?ready=true")).status_code == 200
+
+        client.flushdb()  # the campaign's hash is gone: found at the next spend read
+        reasons: list[str] = []
+        deadline = time.monotonic() + DEADLINE_SECONDS
+        while time.monotonic() < deadline:
+            answer = await api.http.get("/healthz?ready=true")
+            if answer.status_code == 503:
+                reasons.append(answer.json()["message"])
+            elif REBUILDING in reasons:
+                break  # rebuilt, and ready again
+            assert (await api.http.get("/healthz")).status_code == 200
+            await asyncio.sleep(0.02)
+        assert REBUILDING in reasons
+        assert (await api.http.get("/healthz?ready=true")).status_code == 200
+        served = (await api.serve("site-1", "https://example.com/b")).json()
+        assert served["slots"][0]["outcome"] == "selected"  # its spend rebuilt, it sells
+    finally:
+        await api.stop()
