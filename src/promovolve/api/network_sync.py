@@ -37,12 +37,11 @@ class NetworkSync:
 
     async def __call__(self) -> None:
         self._ledger.refresh_all()
-        tables = {
-            site_id: s.engine.creative_stats
-            for site_id, s in self._state.sites.items()
-            if s.serving
-        }
+        serving = [(site_id, s.engine) for site_id, s in self._state.sites.items() if s.serving]
+        tables = {site_id: engine.creative_stats for site_id, engine in serving}
+        controllers = {site_id: engine.controller for site_id, engine in serving}
         await asyncio.gather(
             self._pace.sync(self._client, self._clock()),
             self._stats.sync(self._client, tables),
+            self.shapes.sync(self._client, controllers),
         )
