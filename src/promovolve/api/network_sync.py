@@ -37,11 +37,12 @@ class NetworkSync:
 
     async def __call__(self) -> None:
         self._ledger.refresh_all()
-        serving = [(site_id, s.engine) for site_id, s in self._state.sites.items() if s.serving]
-        tables = {site_id: engine.creative_stats for site_id, engine in serving}
-        controllers = {site_id: engine.controller for site_id, engine in serving}
+        tables = {
+            site_id: s.engine.creative_stats
+            for site_id, s in self._state.sites.items()
+            if s.serving
+        }
         await asyncio.gather(
             self._pace.sync(self._client, self._clock()),
             self._stats.sync(self._client, tables),
-            self.shapes.sync(self._client, controllers),
         )
