@@ -10,6 +10,13 @@ from deploy.checks.manifests import Manifest, describe
 
 SERVER = "promovolve"
 HEALTH_PATH = "/healthz"
+# Liveness stays plain /healthz: a process that cannot reach Redis recovers by itself, and
+# restarting every pod in a Redis outage would not help. Readiness asks for more.
+PROBE_PATHS = {
+    "startupProbe": HEALTH_PATH,
+    "livenessProbe": HEALTH_PATH,
+    "readinessProbe": HEALTH_PATH + "?ready=true",
+}
 MIN_REPLICAS = 2
 # After the preStop sleep, uvicorn drains for up to 5 s (timeout_graceful_shutdown in
 # cli/serve.py) and then the shutdown writes the last pacing snapshot.
@@ -155,9 +162,9 @@ def check_server(manifests: Sequence[Manifest]) -> list[str]:
     grace = pod.get("terminationGracePeriodSeconds", 30)
     for container in pod["containers"]:
         where = f"{describe(deployment)}/{container['name']}"
-        for probe in ("readinessProbe", "livenessProbe"):
-            if _probe_path(container, probe) != HEALTH_PATH:
-                problems.append(f"{where}: {probe} must GET {HEALTH_PATH}")
+        for probe, path in PROBE_PATHS.items():
+            if _probe_path(container, probe) != path:
+                problems.append(f"{where}: {probe} must GET {path}")
         sleep = _pre_stop_seconds(container)
         if sleep is None:
             problems.append(f"{where}: needs a preStop sleep, so the Service stops routing first")

@@ -136,3 +136,19 @@ async def test_a_405_names_every_method_the_path_serves(api: Harness) -> None:
     assert r.status_code == 405
     allowed = set(r.headers["allow"].split(", "))
     assert documented <= allowed <= documented | {"HEAD"}
+
+
+async def test_liveness_and_readiness_answers_match_the_spec(api: Harness) -> None:
+    spec = await _spec(api)
+    operation = spec["paths"]["/healthz"]["get"]
+    assert [p["name"] for p in operation["parameters"]] == ["ready"]
+    assert operation["responses"]["503"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/ErrorOut"
+    }
+    validator = _validator(spec, _answer_schema(spec, "/healthz", "get", "200"))
+    # One process without Redis: always ready once started.
+    for query in ("", "?ready=false", "?ready=true"):
+        r = await api.http.get("/healthz" + query)
+        assert r.status_code == 200
+        validator.validate(r.json())
+    assert (await api.http.get("/healthz?ready=maybe")).status_code == 422

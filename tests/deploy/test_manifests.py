@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 import pytest
 from deploy.checks import __main__ as checks_cli
 from deploy.checks.manifests import Manifest, RenderError, render, schema_problems
-from deploy.checks.policy import HEALTH_PATH, check_policy, find, pod_spec, referenced
+from deploy.checks.policy import PROBE_PATHS, check_policy, find, pod_spec, referenced
 
 from promovolve.settings import Settings
 from tests.api.test_settings import _env_names
@@ -63,8 +63,8 @@ def test_the_server_runs_replicated_probed_and_bounded(rendered: list[Manifest])
     [container] = pod_spec(deployment)["containers"]
     port = container["ports"][0]
     assert (port["name"], port["containerPort"]) == ("http", 8080)
-    for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
-        assert container[probe]["httpGet"] == {"path": HEALTH_PATH, "port": "http"}
+    for probe, path in PROBE_PATHS.items():
+        assert container[probe]["httpGet"] == {"path": path, "port": "http"}
     for part in ("requests", "limits"):
         assert set(container["resources"][part]) == {"cpu", "memory"}
     assert pod_spec(deployment)["securityContext"]["runAsNonRoot"] is True

@@ -40,6 +40,15 @@ def probe_elsewhere(m: list[Manifest]) -> None:
     server_container(m)["livenessProbe"] = {"tcpSocket": {"port": "http"}}
 
 
+def ready_as_alive(m: list[Manifest]) -> None:
+    server_container(m)["readinessProbe"] = {"httpGet": {"path": "/healthz", "port": "http"}}
+
+
+def restart_when_unready(m: list[Manifest]) -> None:
+    probe = {"httpGet": {"path": "/healthz?ready=true", "port": "http"}}
+    server_container(m)["livenessProbe"] = probe
+
+
 def drop_limits(m: list[Manifest]) -> None:
     del find(m, "StatefulSet", "redis")[0]["spec"]["template"]["spec"]["containers"][0][
         "resources"
@@ -103,6 +112,11 @@ def no_pdb(m: list[Manifest]) -> None:
     [
         (set_replicas, "Deployment/promovolve: replicas must be at least 2"),
         (probe_elsewhere, "Deployment/promovolve/server: livenessProbe must GET /healthz"),
+        (
+            ready_as_alive,
+            "Deployment/promovolve/server: readinessProbe must GET /healthz?ready=true",
+        ),
+        (restart_when_unready, "Deployment/promovolve/server: livenessProbe must GET /healthz"),
         (drop_limits, "StatefulSet/redis/redis: no limits for cpu, memory"),
         (
             long_pre_stop,

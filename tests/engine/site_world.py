@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from random import Random
 
+from promovolve.domain.ledger import BudgetLedger
 from promovolve.domain.model import (
     ApprovalStatus,
     Campaign,
@@ -78,7 +79,7 @@ def make_engine(
     approve: bool = True,
     policy: str = "fixed:0",
     pacing: PacingConfig = SHORT_DAY,
-    ledger: InMemoryBudgetLedger | None = None,
+    ledger: BudgetLedger | None = None,
 ) -> SiteEngine:
     catalog = Catalog()
     for c in campaigns:

@@ -23,7 +23,7 @@ from tests.network.redisutil import REDIS_URL, fresh_prefix, require_redis
 
 BUDGET_USD = 1.0
 BUDGET_MICROS = round(BUDGET_USD * 1_000_000)
-CPMS_USD = [2.0, 3.0]  # two campaigns compete for each slot
+CPMS_USD = (2.0, 3.0)  # two campaigns compete for each slot
 READY_SECONDS = 120.0  # a start on a busy shared machine (numba loads, migrations) is slow
 
 
@@ -40,10 +40,16 @@ class Network:
 
 @contextmanager
 def network(
-    tmp_path: Path, processes: int = 3, redis_url: str = REDIS_URL, pg_url: str = PG_URL
+    tmp_path: Path,
+    processes: int = 3,
+    redis_url: str = REDIS_URL,
+    pg_url: str = PG_URL,
+    extra_env: dict[str, str] | None = None,
+    cpms: tuple[float, ...] = CPMS_USD,
 ) -> Iterator[Network]:
-    """`processes` servers sharing one new schema and one Redis; the world is built through
-    the first, and the others start on what it wrote. The schema is dropped afterwards."""
+    """`processes` servers sharing one new schema and one Redis (and `extra_env`); the world
+    (one campaign per CPM) is built through the first, and the others start on what it
+    wrote. The schema is dropped afterwards."""
     require_pg()
     require_redis()
     schema = new_schema()
@@ -53,11 +59,12 @@ def network(
         "PROMOVOLVE_REDIS_URL": redis_url,
         "PROMOVOLVE_DATA_DIR": str(tmp_path),  # one numba cache for all of them
         "PROMOVOLVE_ADMIN_KEY": "admin-" + fresh_prefix(),
+        **(extra_env or {}),
     }
     try:
         with ExitStack() as stack:
             first = stack.enter_context(running_server(env, ready_timeout=READY_SECONDS))
-            world = _world(first, env["PROMOVOLVE_ADMIN_KEY"], fresh_prefix())
+            world = _world(first, env["PROMOVOLVE_ADMIN_KEY"], fresh_prefix(), cpms)
             others = [
                 stack.enter_context(running_server(env, ready_timeout=READY_SECONDS))
                 for _ in range(processes - 1)
@@ -67,15 +74,15 @@ def network(
         drop_schema(schema)
 
 
-def _world(server: ServerProcess, admin_key: str, run: str) -> SimWorld:
+def _world(server: ServerProcess, admin_key: str, run: str, cpms: tuple[float, ...]) -> SimWorld:
     scenario, _ = parse_scenario(
         {
             "name": "faults",
-            "advertisers": len(CPMS_USD),
+            "advertisers": len(cpms),
             "campaignsPerAdvertiser": 1,
             "creativesPerCampaign": 1,
             "budget": BUDGET_USD,
-            "cpms": CPMS_USD,
+            "cpms": list(cpms),
             "categories": ["shared"],
         },
         "test",

@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 import redis.asyncio as aioredis
 
 from promovolve.domain.ledger import BudgetLedger
+from promovolve.engine.lifetime_spend import LifetimeSpend
 from promovolve.network.batched_ledger import BatchedRedisLedger
 from promovolve.network.ledger import RedisBudgetLedger
 from tests.engine.ledger_contract import BudgetLedgerContract
@@ -24,26 +25,36 @@ class Confirmed:
     """The batched ledger seen synchronously: each call runs the loop until the network
     answered, the way the serve path awaits a reserve's confirmation before it answers."""
 
-    def __init__(self, prefix: str | None = None) -> None:
+    def __init__(self, prefix: str | None = None, lifetime: LifetimeSpend | None = None) -> None:
         self.prefix = prefix or fresh_prefix()
         self.loop = asyncio.new_event_loop()
         self.client = aioredis.Redis.from_url(REDIS_URL)
-        sync = RedisBudgetLedger(require_redis(), self.prefix)
+        sync = RedisBudgetLedger(require_redis(), self.prefix, lifetime=lifetime)
         self.ledger = BatchedRedisLedger(sync, self.client, self.prefix)
 
     def run(self, coroutine: Coroutine[Any, Any, T]) -> T:
         return self.loop.run_until_complete(coroutine)
 
-    async def _reserve(self, c: str, day: int, r: str, amount: int, budget: int) -> bool:
-        if not self.ledger.reserve(c, day, r, amount, budget):
+    async def _reserve(
+        self, c: str, day: int, r: str, amount: int, budget: int, before: int | None
+    ) -> bool:
+        if not self.ledger.reserve(c, day, r, amount, budget, before):
             return False
         if await self.ledger.confirmation(c, day, r):
             return True
         assert self.ledger.release(c, day, r)  # refused: given back without a round trip
         return False
 
-    def reserve(self, campaign_id: str, day: int, request_id: str, amount: int, budget: int):
-        return self.run(self._reserve(campaign_id, day, request_id, amount, budget))
+    def reserve(
+        self,
+        campaign_id: str,
+        day: int,
+        request_id: str,
+        amount: int,
+        budget: int,
+        spent_before: int | None = None,
+    ) -> bool:
+        return self.run(self._reserve(campaign_id, day, request_id, amount, budget, spent_before))
 
     def release(self, campaign_id: str, day: int, request_id: str) -> bool:
         return self.run(self.ledger.released(campaign_id, day, request_id))
@@ -137,3 +148,32 @@ def test_refused_when_redis_is_unreachable():
     assert loop.run_until_complete(go()) == (True, False)
     assert ledger.release("c1", 0, "r1")
     assert ledger.spent("c1", 0) == 0
+
+
+def test_a_lifetime_share_from_too_little_is_refused_and_the_networks_count_learnt():
+    prefix = fresh_prefix()
+    first = RedisBudgetLedger(require_redis(), prefix)
+    assert first.reserve("c1", 0, "r1", 4000, 10_000, spent_before=0)
+    seen = LifetimeSpend()
+    side = Confirmed(prefix, lifetime=seen)
+    # This process never saw day 0's spend: its share of day 1 was worked out from 0.
+    assert not side.reserve("c1", 1, "r2", 100, 10_000, spent_before=0)
+    assert seen.before("c1", 1) == 4000
+    assert side.reserve("c1", 1, "r2", 100, 10_000, spent_before=4000)
+    side.spent_many(["c1"], 1)  # a read tells the count too
+    assert (seen.before("c1", 1), first.day_and_spend("c1")) == (4000, (1, 100))
+
+
+def test_an_earlier_days_refund_is_sent_for_the_spend_before():
+    side = Confirmed()
+    assert side.reserve("c1", 0, "r1", 3000, 10_000, spent_before=0)
+    assert side.reserve("c1", 1, "r2", 1000, 10_000, spent_before=3000)
+
+    async def settle() -> tuple[bool, bool]:
+        queued = side.ledger.refund("c1", 0, 3000)  # answered at once: not today's budget
+        # Queued after it, so answered after it: nothing for a later day.
+        return queued, await side.ledger.refunded("c1", 2, 5)
+
+    assert side.run(settle()) == (False, False)
+    key = f"{side.prefix}:ledger:{{c1}}"
+    assert require_redis().hmget(key, "spent", "before") == [b"1000", b"0"]

@@ -5,9 +5,9 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Query
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.responses import PlainTextResponse, Response
 
@@ -15,10 +15,11 @@ from promovolve.api.deps import RuntimeDep
 from promovolve.api.docs import install_docs
 from promovolve.api.errors import JsonResponse, install_error_handlers
 from promovolve.api.middleware import PublicCorsMiddleware, ServerMiddleware
-from promovolve.api.openapi import build_openapi
+from promovolve.api.openapi import ERROR_REF, build_openapi
 from promovolve.api.responses import HealthOut
 from promovolve.api.routes import advertisers, context, house_ads, publishers, serving, stats
 from promovolve.api.runtime import Runtime
+from promovolve.api.services.errors import UnavailableError
 from promovolve.settings import Settings
 from promovolve.ui.app import install_ui
 from promovolve.web import demo
@@ -31,6 +32,15 @@ Management endpoints need `Authorization: Bearer KEY` (the admin key, or the API
 returned once when the admin created the publisher or advertiser). `POST /v1/serve` and the
 tracking beacons are public. Errors are `{"error": code, "message": ..., "field": ...}`.
 """
+JSON = "application/json"
+READY_PARAMETER = (
+    "Ask for readiness instead of liveness: 503 while this process may not serve paid ads "
+    "(it cannot hear the network's changes, or its budget ledger is being rebuilt)"
+)
+NOT_READY = (
+    "Not ready (only with `ready=true`): this process may have missed a change or its "
+    "budget ledger lost data; it recovers by itself, without a restart"
+)
 
 
 def create_app(settings: Settings | None = None, clock: Callable[[], float] = time.time) -> FastAPI:
@@ -66,9 +76,19 @@ def create_app(settings: Settings | None = None, clock: Callable[[], float] = ti
     # The serve hot path is a plain ASGI route, matched first; see ServeEndpoint.
     app.router.routes.insert(0, serving.ServeRoute(runtime))
 
-    @app.get("/healthz", tags=["ops"], response_model=HealthOut)
-    async def healthz() -> JsonResponse:
-        """Liveness: answers without touching the database (also the benchmark's baseline)."""
+    @app.get(
+        "/healthz",
+        tags=["ops"],
+        response_model=HealthOut,
+        responses={503: {"description": NOT_READY, "content": {JSON: {"schema": ERROR_REF}}}},
+    )
+    async def healthz(
+        ready: Annotated[bool, Query(description=READY_PARAMETER)] = False,
+    ) -> JsonResponse:
+        """Liveness: answers without touching the database or Redis (also the benchmark's
+        baseline). With `ready=true`, readiness: 503 while this process may not serve."""
+        if ready and (reason := runtime.not_ready()) is not None:
+            raise UnavailableError(reason)
         return JsonResponse({"status": "ok"})
 
     @app.get("/metrics", tags=["ops"], response_class=PlainTextResponse)

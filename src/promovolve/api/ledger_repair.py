@@ -2,7 +2,8 @@
 
 Redis keeps nothing on disk here: after a restart or a flush every campaign's hash is gone.
 The ledger then refuses those campaigns' reserves and lists them in `lost`; this task
-loads each one's latest day from the durable reservations, as a start does, and serving
+loads each one's latest day from the durable reservations, as a start does (with the
+spend before it, from the lifetime aggregates, which lifetime budgets need), and serving
 resumes. It waits `grace_seconds` after it first sees a loss, so that what Redis had
 accepted just before is committed to the database (the group-commit writer's latency)
 and counted; reserves stay refused meanwhile, so nothing is sold twice.
@@ -55,6 +56,11 @@ class LedgerRepair:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
 
+    @property
+    def pending(self) -> bool:
+        """Whether some campaigns are lost (answered budgetExhausted until rebuilt)."""
+        return bool(self._ledger.lost)
+
     async def repair(self) -> int:
         """Load every lost campaign from the database; answers how many."""
         lost = set(self._ledger.lost)
@@ -67,7 +73,7 @@ class LedgerRepair:
             if day is None:  # never spent: an empty ledger is right
                 self._ledger.open([campaign_id])
             else:
-                self._ledger.load(campaign_id, day.day, day.spent, day.recent)
+                self._ledger.load(campaign_id, day.day, day.spent, day.recent, day.before)
         logger.warning("budgets of %d campaigns rebuilt from the database", len(lost))
         return len(lost)
 

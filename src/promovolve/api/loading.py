@@ -40,9 +40,10 @@ def load_into(server: ServerState, state: LoadedState, now: float) -> None:
         server.put_campaign(campaign)
     server.ledger.open([c.id for c in state.campaigns])  # before loading: it keeps what is there
     for campaign_id, ledger_day in state.ledger_days.items():
-        server.ledger.load(campaign_id, ledger_day.day, ledger_day.spent, ledger_day.recent)
         before = state.lifetime_spent.get(campaign_id, 0) - ledger_day.spent
-        server.lifetime_spend.load(campaign_id, ledger_day.day, before, ledger_day.spent)
+        day, spent = ledger_day.day, ledger_day.spent
+        server.ledger.load(campaign_id, day, spent, ledger_day.recent, before)
+        server.lifetime_spend.load(campaign_id, day, before, spent)
     server.campaign_last_site.update(state.last_site)
     for site, origin in state.sites:
         site_state = server.add_site(site, origin, now, started=False)

@@ -46,6 +46,7 @@ from promovolve.api.traffic_guard.hosts import TrackingBase
 from promovolve.api.traffic_guard.setup import build_guard, build_tracking_base
 from promovolve.api.writer import GroupCommitWriter
 from promovolve.engine import kernels
+from promovolve.engine.lifetime_spend import LifetimeSpend
 from promovolve.engine.memory import InMemoryBudgetLedger
 from promovolve.engine.network_pace import InMemoryNetworkPace
 from promovolve.network.batched_ledger import BatchedRedisLedger
@@ -134,6 +135,7 @@ class Runtime:
         ledger: InMemoryBudgetLedger | BatchedRedisLedger = InMemoryBudgetLedger(window)
         network: NetworkServing | None = None
         pace: RedisNetworkPace | None = None
+        lifetime = LifetimeSpend()  # told the network's count by the Redis ledger
         if settings.redis_url:
             self._redis = redis.Redis.from_url(settings.redis_url)
             # A Redis that stops answering refuses reserves after this, instead of hanging.
@@ -143,14 +145,19 @@ class Runtime:
                 socket_connect_timeout=REDIS_TIMEOUT,
             )
             sync = RedisBudgetLedger(
-                self._redis, idempotency_window_seconds=window, open_campaigns_only=True
+                self._redis,
+                idempotency_window_seconds=window,
+                open_campaigns_only=True,
+                lifetime=lifetime,
             )
             ledger = BatchedRedisLedger(sync, self._aredis, idempotency_window_seconds=window)
             self._repair = LedgerRepair(ledger, sessions, window, self.clock)
             network = NetworkServing(ledger, self._aredis)
             pace = RedisNetworkPace(secrets.token_hex(6))
         shared = InMemoryNetworkPace() if pace is None else pace
-        state = self._state = ServerState(keyring, self.metrics, ledger=ledger, network=shared)
+        state = self._state = ServerState(
+            keyring, self.metrics, ledger=ledger, network=shared, lifetime_spend=lifetime
+        )
         load_into(state, loaded, now)
         loaded_in = perf_counter() - loading_started
         self.writer = GroupCommitWriter(
@@ -214,6 +221,15 @@ class Runtime:
         """Whether this process may serve paid ads: always alone; with Redis, while it
         hears the network's changes (api/feed.py)."""
         return self._feed is None or self._feed.in_force()
+
+    def not_ready(self) -> str | None:
+        """Why a load balancer should send this process no traffic now (None: ready). Both
+        reasons pass by themselves, so liveness stays up: a restart would not help."""
+        if not self.in_force():
+            return "this server cannot hear the network's changes (Redis unreachable?); retry"
+        if self._repair is not None and self._repair.pending:
+            return "the budget ledger lost campaigns and is rebuilding them from the database"
+        return None
 
     async def stop(self) -> None:
         if self._feed is not None:

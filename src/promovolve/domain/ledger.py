@@ -24,9 +24,21 @@ DEFAULT_IDEMPOTENCY_WINDOW_SECONDS = 60.0
 
 class BudgetLedger(Protocol):
     def reserve(
-        self, campaign_id: str, day: int, request_id: str, amount: int, budget: int
+        self,
+        campaign_id: str,
+        day: int,
+        request_id: str,
+        amount: int,
+        budget: int,
+        spent_before: int | None = None,
     ) -> bool:
         """Add `amount` to the campaign's spend for `day` if it stays within `budget`.
+
+        `spent_before` is the campaign's spend before `day` that `budget` was worked out
+        from (a lifetime budget's share of the day; None for a daily budget). A ledger
+        shared by processes refuses it when the network counts more (then the caller's
+        share is too large); one process's own ledger may ignore it, since that process
+        counts every reservation itself.
 
         Repeating a request id that was reserved answers True and changes nothing,
         for at least the idempotency window after it was reserved (later it may count
@@ -51,7 +63,8 @@ class BudgetLedger(Protocol):
     def refund(self, campaign_id: str, day: int, amount: int) -> bool:
         """Give `amount` of `day`'s spend back to the budget (a reservation settled unviewed,
         long after its id was forgotten: the durable record makes it happen once); False,
-        changing nothing, when `day` is not the campaign's current day."""
+        changing nothing of any day's spend, when `day` is not the campaign's current day
+        (a shared ledger takes an earlier day's refund off its spend before that day)."""
         ...
 
     def spent_many(self, campaign_ids: Sequence[str], day: int) -> array[int]:

@@ -37,7 +37,7 @@ class Candidate:
     `multiplier` is CPM^bidWeight; each creative comes with its row in the site's Thompson
     statistics; `position` is the candidate's index in its pool; `todays_budget` is what it
     may spend today when that is not its daily budget (a lifetime budget spread over the
-    flight).
+    flight), and `spent_before` the spend before today that it was worked out from.
     """
 
     campaign: Campaign
@@ -46,6 +46,7 @@ class Candidate:
     creatives: tuple[tuple[Creative, int], ...]
     position: int = 0
     todays_budget: int | None = None
+    spent_before: int | None = None
     campaign_id: str = field(init=False)
     budget: int = field(init=False)
     cpm: int = field(init=False)

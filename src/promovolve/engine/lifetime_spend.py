@@ -1,8 +1,10 @@
 """Each campaign's spend over its life, split at its latest day.
 
-A lifetime budget needs what a campaign spent before today. The budget ledger keeps only a
-campaign's current day, so every engine of the process reports here what it reserves and
-gives back; at start it is loaded from the lifetime aggregates.
+A lifetime budget needs what a campaign spent before today. Every engine of the process
+reports here what it reserves and gives back; at start it is loaded from the lifetime
+aggregates. With several processes that is only this process's part: the ledger in Redis
+then tells it the network's count (`learn`) with each answer, and `version` changes when a
+share worked out from less than that was refused, so the pools built on it are rebuilt.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ class LifetimeSpend:
     def __init__(self) -> None:
         # campaign → [its latest day, spend before that day, spend on that day]
         self._rows: dict[str, list[int]] = {}
+        self.version = 0
 
     def add(self, campaign_id: str, day: int, amount: int) -> None:
         """`amount` (negative: given back) spent by the campaign on `day`."""
@@ -35,6 +38,19 @@ class LifetimeSpend:
     def total(self, campaign_id: str) -> int:
         row = self._rows.get(campaign_id)
         return 0 if row is None else row[1] + row[2]
+
+    def learn(self, campaign_id: str, day: int, before: int, on_day: int) -> None:
+        """The network's count of the campaign on `day`, its current day there: spend
+        before that day and on it. News of a day older than this process's is ignored."""
+        row = self._rows.get(campaign_id)
+        if row is None or day >= row[0]:
+            self._rows[campaign_id] = [day, before, on_day]
+
+    def share_refused(self) -> None:
+        """A ledger refused a day's share worked out from less than the network's count
+        (learnt just before): the pools, which carry each share, are built afresh. One
+        worked out from more is only cautious, and waits for the next build."""
+        self.version += 1
 
     def load(self, campaign_id: str, day: int, before: int, on_day: int) -> None:
         """Set a campaign from durable state: its latest day, spend before it and on it."""

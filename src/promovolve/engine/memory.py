@@ -84,7 +84,13 @@ class InMemoryBudgetLedger:
         """New campaigns start empty here anyway (the Redis ledger needs to be told)."""
 
     def reserve(
-        self, campaign_id: str, day: int, request_id: str, amount: int, budget: int
+        self,
+        campaign_id: str,
+        day: int,
+        request_id: str,
+        amount: int,
+        budget: int,
+        spent_before: int | None = None,  # one process: its own count is the whole
     ) -> bool:
         # Once per served slot: written out rather than through the helpers below.
         row = self._rows.get(campaign_id)
@@ -172,7 +178,14 @@ class InMemoryBudgetLedger:
         """How many accepted request ids are remembered now (bounded by the window)."""
         return sum(len(ids) for g in (self._current, self._previous) for ids in g.values())
 
-    def load(self, campaign_id: str, day: int, spent: int, recent: Mapping[str, int]) -> None:
+    def load(
+        self,
+        campaign_id: str,
+        day: int,
+        spent: int,
+        recent: Mapping[str, int],
+        before: int = 0,  # kept by LifetimeSpend in one process
+    ) -> None:
         """Set a campaign's day from durable state at restart: its spend, and the accepted
         request ids of the last window (already counted in `spent`), which stay idempotent."""
         row = self._row(campaign_id)

@@ -312,11 +312,11 @@ class SiteEngine:
     ) -> SlotDecision | None:
         """Reserve the price the winner pays: the selection, or None if the ledger refused it."""
         winner = win.candidate
-        campaign = winner.campaign
+        campaign, budget, before = winner.campaign, winner.budget, winner.spent_before
         price = price_paid_micros(
             campaign.cpm_micros, floor, win.runner_up, win.ctr, self.site.bid_weight
         )
-        if not self.ledger.reserve(campaign.id, day, reservation, price, winner.budget):
+        if not self.ledger.reserve(campaign.id, day, reservation, price, budget, before):
             return None
         gate.on_served(campaign.id)
         self.lifetime_spend.add(campaign.id, day, price)

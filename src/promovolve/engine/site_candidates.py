@@ -43,7 +43,7 @@ class SiteCandidates:
         self.blocklist: frozenset[str] = frozenset()
         self.newly_pending: list[str] = []
         self._pools: dict[tuple[object, ...], CandidatePool] = {}
-        self._version: tuple[int, int] = (-1, -1)
+        self._version: tuple[int, int, int] = (-1, -1, -1)
         self._local_version = 0
 
     def __len__(self) -> int:
@@ -71,12 +71,13 @@ class SiteCandidates:
             self.day = (day, start, seconds)
             self.changed()
 
-    def _todays_budget(self, campaign: Campaign) -> int | None:
+    def _todays_budget(self, campaign: Campaign) -> tuple[int | None, int | None]:
+        """A lifetime budget's share of today, and the spend before today it comes from."""
         if campaign.lifetime_budget_micros is None:
-            return None
+            return None, None
         day, start, seconds = self.day
         before = self.lifetime_spend.before(campaign.id, day)
-        return todays_budget_micros(campaign, before, start, seconds)
+        return todays_budget_micros(campaign, before, start, seconds), before
 
     def set_approval(self, creative_id: str, status: ApprovalStatus | None) -> None:
         if status is None:
@@ -98,7 +99,7 @@ class SiteCandidates:
         return sum(1 for s in self.approvals.values() if s is ApprovalStatus.PENDING)
 
     def pool(self, page: PageContext, width: int, height: int) -> CandidatePool:
-        version = (self.catalog.version, self._local_version)
+        version = (self.catalog.version, self._local_version, self.lifetime_spend.version)
         if version != self._version:
             self._pools.clear()
             self._version = version
@@ -140,8 +141,8 @@ class SiteCandidates:
             elif approved and price > 0:
                 multiplier = bid_multiplier(campaign.cpm_micros / MICROS_PER_USD, self.bid_weight)
                 rows = tuple((c, self.stats.row(c.id)) for c in approved)
-                budget = self._todays_budget(campaign)
+                budget, before = self._todays_budget(campaign)
                 candidates.append(
-                    Candidate(campaign, price, multiplier, rows, len(candidates), budget)
+                    Candidate(campaign, price, multiplier, rows, len(candidates), budget, before)
                 )
         return candidates, below_floor

@@ -31,7 +31,16 @@ import redis.asyncio as aioredis
 from redis.exceptions import NoScriptError
 
 from promovolve.domain.ledger import DEFAULT_IDEMPOTENCY_WINDOW_SECONDS, fits_budget
-from promovolve.network.ledger import LOST, NO_DAY, REFUND, RELEASE, RESERVE, RedisBudgetLedger
+from promovolve.network.ledger import (
+    FIELDS,
+    LOST,
+    NO_DAY,
+    REFUND,
+    RELEASE,
+    RESERVE,
+    RedisBudgetLedger,
+    read_fields,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +56,7 @@ class _Op:
     request_id: str = ""
     amount: int = 0
     budget: int = 0
+    spent_before: int | None = None
     future: asyncio.Future[bool] | None = field(default=None)
 
 
@@ -97,7 +107,13 @@ class BatchedRedisLedger:
         return network + self._held.get(campaign_id, 0)
 
     def reserve(
-        self, campaign_id: str, day: int, request_id: str, amount: int, budget: int
+        self,
+        campaign_id: str,
+        day: int,
+        request_id: str,
+        amount: int,
+        budget: int,
+        spent_before: int | None = None,
     ) -> bool:
         known = self._known.get(campaign_id)
         if known is not None and day < known[0]:
@@ -113,7 +129,8 @@ class BatchedRedisLedger:
         future = asyncio.get_running_loop().create_future()
         self._provisional[key] = future
         self._held[campaign_id] = self._held.get(campaign_id, 0) + amount
-        self._put(_Op("reserve", campaign_id, day, request_id, amount, budget, future))
+        op = _Op("reserve", campaign_id, day, request_id, amount, budget, spent_before, future)
+        self._put(op)
         return True
 
     def confirmation(self, campaign_id: str, day: int, request_id: str) -> asyncio.Future[bool]:
@@ -152,12 +169,13 @@ class BatchedRedisLedger:
 
     def refund(self, campaign_id: str, day: int, amount: int) -> bool:
         """Queued; answered from the view (a campaign this process has not seen yet is
-        sent anyway: the script refunds only on the campaign's current day)."""
+        sent anyway: the script refunds only on the campaign's current day). One of an
+        earlier day is sent too, for the spend before the current day, and answers False."""
         known = self._known.get(campaign_id)
-        if amount <= 0 or (known is not None and known[0] != day):
+        if amount <= 0 or (known is not None and known[0] < day):
             return False
         self._put(_Op("refund", campaign_id, day, amount=amount))
-        return True
+        return known is None or known[0] == day
 
     async def refunded(self, campaign_id: str, day: int, amount: int) -> bool:
         """`refund`, answered by the network."""
@@ -193,8 +211,15 @@ class BatchedRedisLedger:
     def open(self, campaign_ids: Sequence[str]) -> None:
         self._sync.open(campaign_ids)
 
-    def load(self, campaign_id: str, day: int, spent: int, recent: Mapping[str, int]) -> None:
-        self._sync.load(campaign_id, day, spent, recent)
+    def load(
+        self,
+        campaign_id: str,
+        day: int,
+        spent: int,
+        recent: Mapping[str, int],
+        before: int = 0,
+    ) -> None:
+        self._sync.load(campaign_id, day, spent, recent, before)
         self._known[campaign_id] = (*self._sync.day_and_spend(campaign_id), self._clock())
 
     def _put(self, op: _Op) -> None:
@@ -234,14 +259,15 @@ class BatchedRedisLedger:
             campaign = self._campaign_key(op.campaign_id)
             reservation = f"{campaign}:{op.day}:{op.request_id}"
             if op.kind == "reserve":
-                args = (op.day, op.amount, op.budget, self._window_ms, self._sync.strict)
+                before = "" if op.spent_before is None else op.spent_before
+                args = (op.day, op.amount, op.budget, self._window_ms, self._sync.strict, before)
                 pipe.evalsha(self._reserve_sha, 2, campaign, reservation, *args)
             elif op.kind == "release":
                 pipe.evalsha(self._release_sha, 2, campaign, reservation, op.day)
             elif op.kind == "refund":
                 pipe.evalsha(self._refund_sha, 1, campaign, op.day, op.amount)
             else:
-                pipe.hmget(campaign, "day", "spent")
+                pipe.hmget(campaign, *FIELDS)
         self.round_trips += 1
         try:
             return list(await pipe.execute(raise_on_error=False))
@@ -254,18 +280,15 @@ class BatchedRedisLedger:
         if op.kind == "read":
             self._reading.discard(campaign_id)
             if isinstance(answer, list):
-                day, spent = answer
-                if day is None and self._sync.strict == "1":
+                if answer[0] is None and self._sync.strict == "1":
                     self._sync.lost.add(campaign_id)
-                self._known[campaign_id] = (
-                    NO_DAY if day is None else int(day),
-                    0 if spent is None else int(spent),
-                    now,
-                )
+                day, spent, before = read_fields(answer)
+                self._known[campaign_id] = (day, spent, now)
+                self._sync.tell_lifetime(campaign_id, day, spent, before)
             return
         accepted = False
         if isinstance(answer, list):
-            ok, day, spent = (int(v) for v in answer)
+            ok, day, spent, before = (int(v) for v in answer)
             accepted = ok == 1
             if ok == LOST:
                 if campaign_id not in self._sync.lost:
@@ -273,6 +296,7 @@ class BatchedRedisLedger:
                 self._sync.lost.add(campaign_id)
             else:
                 self._known[campaign_id] = (day, spent, now)
+                self._sync.tell_lifetime(campaign_id, day, spent, before, op.spent_before)
         elif op.kind != "reserve":  # the refusal of a reserve is logged by _execute
             logger.warning("budget %s of %s not sent: %s", op.kind, campaign_id, answer)
         if op.kind != "reserve":

@@ -63,11 +63,13 @@ class EventCounts:
 
 @dataclass(slots=True)
 class LedgerDay:
-    """A campaign's latest day: its spend, and its reservations of the idempotency window."""
+    """A campaign's latest day: its spend, its reservations of the idempotency window, and
+    (from `ledger_days`) its spend before that day."""
 
     day: int
     spent: int
     recent: dict[str, int] = field(default_factory=dict)
+    before: int = 0
 
 
 @dataclass(slots=True)
@@ -227,11 +229,14 @@ async def ledger_days(
     session: AsyncSession, campaign_ids: Collection[str], now: float, window_seconds: float
 ) -> dict[str, LedgerDay]:
     """The latest day of each of these campaigns, as loading at start reads it (its spend,
-    and its reservations of the idempotency window); campaigns that never spent are absent."""
+    its reservations of the idempotency window, and its spend before it); campaigns that
+    never spent are absent."""
     ids = sorted(campaign_ids)
     latest: dict[str, tuple[float, int]] = {}
+    lifetime: dict[str, int] = {}
     totals = select(SiteCampaignTotalRow).where(SiteCampaignTotalRow.campaign_id.in_(ids))
     for total in await session.scalars(totals):
+        lifetime[total.campaign_id] = lifetime.get(total.campaign_id, 0) + total.spend_micros
         known = latest.get(total.campaign_id)
         if known is None or (total.last_ts, total.last_day) > known:
             latest[total.campaign_id] = (total.last_ts, total.last_day)
@@ -249,4 +254,6 @@ async def ledger_days(
         recent = days.get(campaign)
         if recent is not None and recent.day == day:
             recent.recent[reservation_id] = amount
+    for campaign, ledger_day in days.items():
+        ledger_day.before = lifetime[campaign] - ledger_day.spent
     return days
