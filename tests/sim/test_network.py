@@ -181,3 +181,29 @@ def test_a_big_campaign_elsewhere_counts_only_its_share_of_the_shared_sites() ->
     requests = {s["siteId"]: s["requests"] for s in day2["sites"]}
     assert requests["b"] < 1.5 * (6000 + 200) and requests["a"] > 3 * requests["b"]
     assert [c["eligible"] for c in day2["campaigns"]] == [True, True]
+
+
+def test_a_campaign_outbid_on_part_of_a_site_buys_the_rest_on_its_other_site() -> None:
+    # A $12 CPM campaign on the big site (the first) takes most of its requests; the $2.50
+    # one runs on both sites (same shape) and needs more of the big site's requests than
+    # are left to it. The credit it earns there buys on the small site at the same hours,
+    # so both spend their budgets along the traffic (with a credit per site the $2.50 one
+    # bought about 0.67 of its budget a day, pacingError 0.18, and the $12 one 0.75).
+    result = run(
+        network(
+            advertisers=2,
+            budgets=[4.0, 0.8],
+            cpms=[12.0, 2.5],
+            stopAfterDays=3,
+            configuredShapes=True,
+            sites=[
+                {"id": "morning", "weekdayShapeVolumes": MORNING},
+                {"id": "evening", "weekdayShapeVolumes": MORNING, "delayMs": 80},
+            ],
+            advertiserSites=[["morning"], ["morning", "evening"]],
+        ),
+        seed=1,
+    )
+    for day in result["days"][1:]:
+        assert [c["utilization"] >= 0.99 for c in day["campaigns"]] == [True, True]
+    assert result["days"][2]["campaigns"][1]["pacingError"] <= 0.03
