@@ -29,6 +29,7 @@ from array import array
 from typing import Protocol
 
 from promovolve.engine.candidates import FloatTable, IntTable, RowTable
+from promovolve.engine.paid_prices import PaidPrices
 
 
 class NetworkPace(Protocol):
@@ -60,6 +61,11 @@ class NetworkPace(Protocol):
 
     def credit_row(self, campaign_id: str) -> int:
         """The campaign's row in `credit`: one per campaign, shared by every site here."""
+        ...
+
+    @property
+    def paid_prices(self) -> PaidPrices:
+        """Each campaign's recent average paid price over every site here."""
         ...
 
 
@@ -97,6 +103,7 @@ class InMemoryNetworkPace:
         "credit",
         "credit_since",
         "expected",
+        "paid_prices",
         "ring",
     )
 
@@ -111,6 +118,9 @@ class InMemoryNetworkPace:
         self.credit: FloatTable = array("d")
         self.credit_since: FloatTable = array("d")
         self._credit_rows: dict[str, int] = {}
+        # The price a credit buys: one average per campaign over all its sites, so every
+        # site adds the same impressions to the credit for the same request.
+        self.paid_prices = PaidPrices()
 
     def credit_row(self, campaign_id: str) -> int:
         row = self._credit_rows.get(campaign_id)
