@@ -49,12 +49,40 @@ def row(result: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def markdown(
+    results: dict[str, dict[str, Any]], strategies: list[str], overall: dict[str, float | None]
+) -> str:
+    """Per scenario and strategy: lowest utilization, median / worst pacingError, targets met."""
+
+    def fmt(v: float | None, spec: str = ".3f") -> str:
+        return "—" if v is None else format(v, spec)
+
+    head = "| scenario | " + " | ".join(f"{s}: min util, med / max err, met" for s in strategies)
+    lines = [head + " |", "|---" * (len(strategies) + 1) + "|"]
+    for name, by_strategy in results.items():
+        cells = [
+            f"{fmt(r['minUtilization'])}, {fmt(r['medianPacingError'])} / "
+            f"{fmt(r['maxPacingError'])}, {r['met']}/{r['eligible']}"
+            for r in (by_strategy[s] for s in strategies)
+        ]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    lines.append("")
+    lines.append(
+        "Median pacingError over all eligible campaign-days: "
+        + ", ".join(f"{s} {fmt(v, '.4f')}" for s, v in overall.items())
+    )
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("scenarios", nargs="*", type=Path)
     parser.add_argument("--strategies", default="default,seed,oracle")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument(
+        "--markdown", action="store_true", help="a Markdown table: utilization, median/worst error"
+    )
     args = parser.parse_args(argv)
     paths = args.scenarios or [
         *sorted(SCENARIO_DIR.glob("*.json")),
@@ -81,6 +109,9 @@ def main(argv: list[str] | None = None) -> int:
             for r in by_strategy.values():
                 r.pop("errors")
         print(json.dumps({"scenarios": results, "medianPacingError": overall}, indent=2))
+        return 0
+    if args.markdown:
+        print(markdown(results, strategies, overall))
         return 0
     table = Table(title="Eligible campaign-days: met targets, pacingError, utilization")
     table.add_column("scenario")

@@ -8,6 +8,8 @@ does at the tick before another process would see the entries; nothing in memory
 
 from __future__ import annotations
 
+import math
+
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -44,6 +46,16 @@ class NetworkPaceContract:
         assert site.row("c1") == site.row("c1")
         assert site.row("c1") != site.row("c2")
         assert pace.site("s2").row("c1") != site.row("c1")
+
+    def test_a_campaign_has_one_credit_for_all_its_sites(self):
+        pace = self.make_pace()
+        row = pace.credit_row("c1")
+        pace.site("s1").row("c1")
+        pace.site("s2").row("c1")
+        assert pace.credit_row("c1") == row
+        assert pace.credit_row("c2") != row
+        assert pace.credit[row] == 0.0
+        assert pace.credit_since[row] == -math.inf  # no day yet: the first one resets it
 
     def test_total_sums_every_site_of_the_campaign(self):
         pace = self.make_pace()

@@ -7,6 +7,7 @@ strategy's pooled decision, summed in a loop) behind the engine's gate protocol.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from random import Random
 
@@ -19,9 +20,12 @@ from promovolve.pacing.controller import PacingController
 
 @dataclass
 class ReferenceNetwork:
-    """Each (campaign, site)'s forecast of eligible requests still to come."""
+    """Each (campaign, site)'s forecast of eligible requests still to come, and each
+    campaign's credit (shared by its sites) with the start of the day it was earned on."""
 
     expected: dict[tuple[str, str], float] = field(default_factory=dict)
+    credit: dict[str, float] = field(default_factory=dict)
+    credit_since: dict[str, float] = field(default_factory=dict)
 
     def total(self, campaign_id: str) -> float:
         return sum(v for (cid, _), v in self.expected.items() if cid == campaign_id)
@@ -35,7 +39,6 @@ class ReferencePacing:
     network: ReferenceNetwork = field(default_factory=ReferenceNetwork)
     max_credit: float = 2.0
     eligible: dict[str, int] = field(default_factory=dict)
-    credit: dict[str, float] = field(default_factory=dict)
     pass_rate: dict[str, float] = field(default_factory=dict)
 
     def admit(
@@ -45,13 +48,18 @@ class ReferencePacing:
         price: int,
         requests_today: int,
         remaining_requests: float,
+        day_start: float = 0.0,
     ) -> bool:
         if price <= 0 or remaining_budget < price:
             return False  # not funded: the gate never sees it
         if campaign_id not in self.eligible:
             # First seen today: eligible for all of today's traffic so far.
             self.eligible[campaign_id] = max(0, requests_today - 1)
-            self.credit[campaign_id] = 0.0
+        credit = self.network.credit
+        if self.network.credit_since.get(campaign_id, -math.inf) < day_start:
+            # First seen today on any site: no credit from yesterday.
+            self.network.credit_since[campaign_id] = day_start
+            credit[campaign_id] = 0.0
         eligible = self.eligible[campaign_id] = self.eligible[campaign_id] + 1
         share = eligible / requests_today if requests_today > 0 else 1.0
         self.network.expected[(campaign_id, self.site_id)] = remaining_requests * share
@@ -59,16 +67,16 @@ class ReferencePacing:
         impressions_left = remaining_budget / price
         rate = 1.0 if to_come <= impressions_left else impressions_left / to_come
         self.pass_rate[campaign_id] = rate
-        self.credit[campaign_id] = min(self.credit[campaign_id] + rate, self.max_credit)
-        return self.credit[campaign_id] >= 1.0
+        credit[campaign_id] = min(credit[campaign_id] + rate, self.max_credit)
+        return credit[campaign_id] >= 1.0
 
     def on_served(self, campaign_id: str) -> None:
-        if campaign_id in self.credit:
-            self.credit[campaign_id] = max(0.0, self.credit[campaign_id] - 1.0)
+        credit = self.network.credit
+        if campaign_id in self.eligible:
+            credit[campaign_id] = max(0.0, credit[campaign_id] - 1.0)
 
     def forget_today(self) -> None:
         self.eligible.clear()
-        self.credit.clear()
         self.pass_rate.clear()
 
 
@@ -106,6 +114,7 @@ class ReferenceGate:
                     int(funding.prices[i]),
                     requests,
                     to_come,
+                    controller.day_start if controller.day_start is not None else now,
                 )
             return admitted, int(admitted.sum())
         assert isinstance(gate, StrategyGate)

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from promovolve.engine import kernels
 from promovolve.engine.gates import ForecastGate
+from promovolve.engine.network_pace import InMemoryNetworkPace
 from promovolve.pacing.forecast import ForecastPacing
 
 PRICE = 2500  # micros per impression ($2.50 CPM)
@@ -17,9 +18,14 @@ PRICE = 2500  # micros per impression ($2.50 CPM)
 class CompiledPacing(ForecastPacing):
     """ForecastPacing whose `admit` asks the engine's compiled gate about one campaign."""
 
-    def __init__(self) -> None:
+    def __init__(self, network: InMemoryNetworkPace | None = None, site_id: str = "") -> None:
         super().__init__()
-        self.gate = ForecastGate(self)
+        self.gate = ForecastGate(self, network, site_id)
+        self.day_start = 0.0
+
+    def start_day(self, own_history: list[int], requests_yesterday: int = 0) -> None:
+        super().start_day(own_history, requests_yesterday)
+        self.day_start += 1.0
 
     def admit(
         self,
@@ -38,8 +44,11 @@ class CompiledPacing(ForecastPacing):
             np.array([gate.row(campaign_id)], dtype=np.intp),
             paces.seen,
             paces.eligible,
-            paces.credit,
             paces.pass_rate,
+            gate.credit_of,
+            gate.network.credit,
+            gate.network.credit_since,
+            self.day_start,
             gate.entry_of,
             gate.network.expected,
             gate.network.ring,
@@ -49,6 +58,9 @@ class CompiledPacing(ForecastPacing):
             admitted,
         )
         return bool(admitted[0])
+
+    def on_served(self, campaign_id: str) -> None:
+        self.gate.on_served(campaign_id)
 
 
 def run_gate(pacing: CompiledPacing, impressions_left: int, remaining: float, n: int) -> int:
@@ -62,9 +74,9 @@ def run_gate(pacing: CompiledPacing, impressions_left: int, remaining: float, n:
 
 
 def credit_of(pacing: CompiledPacing, campaign_id: str) -> float:
-    pace = pacing.paces.today(campaign_id)
-    assert pace is not None
-    return pace.credit
+    assert pacing.paces.today(campaign_id) is not None
+    gate = pacing.gate
+    return gate.network.credit[gate.credit_of[gate.row(campaign_id)]]
 
 
 def test_pass_rate_is_impressions_left_over_expected_eligible_requests():
@@ -171,11 +183,12 @@ def test_admit_never_passes_a_campaign_that_cannot_pay(
 
 def test_start_day_forgets_credits():
     pacing = CompiledPacing()
-    pacing.admit("c1", 10 * PRICE, PRICE, 1, 100.0)
-    assert pacing.paces.today("c1") is not None
+    for i in range(3):
+        pacing.admit("c1", 1000 * PRICE, PRICE, i + 1, 100.0)  # p = 1, never served
+    assert credit_of(pacing, "c1") == 2.0
     pacing.start_day([100])
     assert pacing.paces.today("c1") is None
-    pacing.admit("c1", 10 * PRICE, PRICE, 1, 100.0)
+    assert not pacing.admit("c1", 10 * PRICE, PRICE, 1, 100.0)  # p = 0.1, from no credit
     pacing.reset()
     assert pacing.paces.today("c1") is None
     assert pacing.pass_rate("c1") == 0.0
@@ -193,3 +206,21 @@ def test_a_campaign_first_seen_mid_day_is_paced_not_let_through():
             passes += 1
             pacing.on_served("late")
     assert 15 <= passes <= 25
+
+
+def test_credit_earned_where_a_campaign_is_outbid_is_spent_on_its_other_site():
+    # One campaign on two sites of 200 requests each, 100 impressions to buy: p = 0.25 of
+    # every eligible request. On site a higher bids win whatever it is admitted for; the
+    # credit it earns there buys on site b, so by half of the traffic it has bought half of
+    # its budget (a credit per site would have bought about 30: p of site b's requests, a
+    # little more as it fell behind).
+    network = InMemoryNetworkPace()
+    outbid_site, open_site = CompiledPacing(network, "a"), CompiledPacing(network, "b")
+    served = 0
+    for n in range(1, 101):
+        to_come, left = 200.0 - n, (100 - served) * PRICE
+        outbid_site.admit("c1", left, PRICE, n, to_come)
+        if open_site.admit("c1", left, PRICE, n, to_come):
+            open_site.on_served("c1")
+            served += 1
+    assert abs(served - 50) <= 2

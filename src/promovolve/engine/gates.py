@@ -155,9 +155,10 @@ class StrategyGate:
 class ForecastGate:
     """The project's default: per-campaign credits at the campaign's network-wide pace.
 
-    Per site it keeps each campaign's credit and eligible count (`ForecastPacing.paces`);
-    it publishes the campaign's eligible requests still to come on this site into the
-    network pace and divides the campaign's impressions left by the network's sum.
+    Per site it keeps each campaign's eligible count (`ForecastPacing.paces`); it publishes
+    the campaign's eligible requests still to come on this site into the network pace,
+    divides the campaign's impressions left by the network's sum, and adds that rate to the
+    campaign's credit, which every site of the network pace shares.
     """
 
     def __init__(
@@ -169,8 +170,10 @@ class ForecastGate:
         self.pacing = pacing if pacing is not None else ForecastPacing()
         self.network: NetworkPace = network if network is not None else InMemoryNetworkPace()
         self._entries = self.network.site(site_id)
-        # The campaign's network pace entry for each row of the pace table (-1: none yet).
+        # The campaign's network pace entry and credit for each row of the pace table
+        # (-1: none yet).
         self.entry_of: IntTable = array("q")
+        self.credit_of: IntTable = array("q")
         self._admitted = 0
         self._asked = 0
         # Whether today's traffic has left the learned shape; checked once per hour bucket
@@ -188,11 +191,13 @@ class ForecastGate:
     def row(self, campaign_id: str) -> int:
         """The campaign's row in this site's pace table, linked to its network entry."""
         row = self.pacing.paces.row(campaign_id)
-        entry_of = self.entry_of
+        entry_of, credit_of = self.entry_of, self.credit_of
         while len(entry_of) <= row:
             entry_of.append(-1)
+            credit_of.append(-1)
         if entry_of[row] < 0:
             entry_of[row] = self._entries.row(campaign_id)
+            credit_of[row] = self.network.credit_row(campaign_id)
         return row
 
     def start_day(self, controller: PacingController) -> None:
@@ -252,8 +257,11 @@ class ForecastGate:
             pool.rows_in(self),
             paces.seen,
             paces.eligible,
-            paces.credit,
             paces.pass_rate,
+            self.credit_of,
+            network.credit,
+            network.credit_since,
+            controller.day_start if controller.day_start is not None else now,
             self.entry_of,
             network.expected,
             network.ring,
@@ -283,7 +291,11 @@ class ForecastGate:
         )
 
     def on_served(self, campaign_id: str) -> None:
-        self.pacing.on_served(campaign_id)
+        paces = self.pacing.paces
+        row = paces.rows.get(campaign_id)
+        if row is not None and paces.seen[row]:
+            credit, slot = self.network.credit, self.credit_of[row]
+            credit[slot] = max(0.0, credit[slot] - 1.0)
 
     def throttle(self) -> float:
         return 0.0 if self._asked == 0 else 1.0 - self._admitted / self._asked

@@ -205,8 +205,11 @@ def forecast_admit(
     pace_rows: IndexArray,
     seen: CountTable,
     eligible: IntTable,
-    credit: FloatTable,
     pass_rate: FloatTable,
+    credit_of: IntTable,
+    credit: FloatTable,
+    credit_since: FloatTable,
+    day_start: float,
     entry_of: IntTable,
     expected: FloatTable,
     ring: IntTable,
@@ -220,8 +223,9 @@ def forecast_admit(
     Each candidate counts one eligible request on this site, publishes its forecast of
     eligible requests still to come here (`remaining_requests` × its share of this site's
     requests today) and earns `impressions its budget buys / eligible requests still to
-    come on all its sites` credit; it passes while it holds a whole credit. Fills
-    `admitted`; returns (candidates asked, candidates admitted).
+    come on all its sites` of its credit (row `credit_of[row]` of `credit`, shared by every
+    site); it passes while that holds a whole credit. Fills `admitted`; returns (candidates
+    asked, candidates admitted).
     """
     asked = 0
     passed = 0
@@ -236,8 +240,14 @@ def forecast_admit(
             # eligible for all of today's traffic so far, or its share would look tiny.
             seen[row] = 1
             eligible[row] = max(0, requests - 1)
-            credit[row] = 0.0
             pass_rate[row] = 0.0
+        slot = credit_of[row]
+        if credit_since[slot] < day_start:
+            # Its first eligible request today on any site: yesterday's credit is not
+            # today's. (Only a later day resets it, so sites whose days start at other
+            # times reset it once at each of their starts, never back and forth.)
+            credit_since[slot] = day_start
+            credit[slot] = 0.0
         count = eligible[row] + 1
         eligible[row] = count
         share = count / requests if requests > 0 else 1.0
@@ -251,9 +261,9 @@ def forecast_admit(
         left = remaining[i] / prices[i]
         rate = 1.0 if to_come <= left else left / to_come
         pass_rate[row] = rate
-        total = credit[row] + rate
+        total = credit[slot] + rate
         total = total if total < max_credit else max_credit
-        credit[row] = total
+        credit[slot] = total
         if total >= 1.0:
             admitted[i] = True
             passed += 1
@@ -290,8 +300,8 @@ def _samples(name: str) -> tuple[object, ...]:
     flags, rows = np.ones(1, dtype=bool), np.zeros(1, dtype=np.intp)
     reals, flag_table = array("d", [0.0]), array("b", [0])
     forecast = (
-        money, money, flags, rows, flag_table, counts, reals, reals, counts, reals, counts,
-        1, 1.0, 2.0, flags,
+        money, money, flags, rows, flag_table, counts, reals, counts, reals, reals, 0.0,
+        counts, reals, counts, 1, 1.0, 2.0, flags,
     )  # fmt: skip
     samples: dict[str, tuple[object, ...]] = {
         "thompson_pick": (counts, counts, rows, np.ones(1), rows, flags, state),

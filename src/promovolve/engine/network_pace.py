@@ -12,14 +12,24 @@ increment), so a shared implementation can combine many processes' entries witho
 read-modify-write: each process sets the entries of the sites it serves and reads the rest.
 The entries of one campaign are linked in a ring (`ring[e]` is the next entry of the same
 campaign), so compiled code sums them without a lookup.
+
+The campaign's credit (what the gate lets it buy; `pacing/forecast.py`) is one per campaign,
+shared by every site of the process: it is earned on each site's eligible requests and spent
+by a win on any of them. A site where higher bids take the requests the campaign is admitted
+for then leaves its share to the campaign's other sites at the same hours, so the campaign
+still buys along the traffic of all its sites. Credits change on every request, so they are
+never shared across processes: each process's credits pace its share of every site's
+traffic.
 """
 
 from __future__ import annotations
 
+import math
 from array import array
 from typing import Protocol
 
 from promovolve.engine.candidates import FloatTable, IntTable, RowTable
+from promovolve.engine.paid_prices import PaidPrices
 
 
 class NetworkPace(Protocol):
@@ -41,6 +51,21 @@ class NetworkPace(Protocol):
 
     def clear_site(self, site_id: str) -> None:
         """A site that stops serving (removed, archived) expects nothing more."""
+        ...
+
+    @property
+    def credit(self) -> FloatTable: ...
+
+    @property
+    def credit_since(self) -> FloatTable: ...
+
+    def credit_row(self, campaign_id: str) -> int:
+        """The campaign's row in `credit`: one per campaign, shared by every site here."""
+        ...
+
+    @property
+    def paid_prices(self) -> PaidPrices:
+        """Each campaign's recent average paid price over every site here."""
         ...
 
 
@@ -71,13 +96,39 @@ class SiteEntries:
 class InMemoryNetworkPace:
     """The network pace of one process: every site engine of the process shares it."""
 
-    __slots__ = ("_any_entry", "_sites", "expected", "ring")
+    __slots__ = (
+        "_any_entry",
+        "_credit_rows",
+        "_sites",
+        "credit",
+        "credit_since",
+        "expected",
+        "paid_prices",
+        "ring",
+    )
 
     def __init__(self) -> None:
         self.expected: FloatTable = array("d")
         self.ring: IntTable = array("q")
         self._any_entry: dict[str, int] = {}  # campaign id → one of its entries
         self._sites: dict[str, SiteEntries] = {}
+        # A campaign's credit, earned on every site's eligible requests and spent by a win
+        # on any of them, and the start of the day it was earned on (a new day starts from
+        # none).
+        self.credit: FloatTable = array("d")
+        self.credit_since: FloatTable = array("d")
+        self._credit_rows: dict[str, int] = {}
+        # The price a credit buys: one average per campaign over all its sites, so every
+        # site adds the same impressions to the credit for the same request.
+        self.paid_prices = PaidPrices()
+
+    def credit_row(self, campaign_id: str) -> int:
+        row = self._credit_rows.get(campaign_id)
+        if row is None:
+            row = self._credit_rows[campaign_id] = len(self.credit)
+            self.credit.append(0.0)
+            self.credit_since.append(-math.inf)
+        return row
 
     def site(self, site_id: str) -> SiteEntries:
         entries = self._sites.get(site_id)

@@ -1,8 +1,10 @@
-"""Each campaign's recent average price paid on a site: what pacing divides budgets by.
+"""Each campaign's recent average price paid: what pacing divides budgets by.
 
 With second pricing a campaign pays less than its bid, so dividing its budget left by its
 bid would undercount the impressions it still buys. The average is an exponential moving
-average of the prices it paid here; before its first win it is the bid (0 in the table).
+average of the prices it paid on any of its sites (the table is the network pace's, one for
+every site engine of a process, so every site turns the budget into the same impressions);
+before its first win it is the bid (0 in the table).
 The serve path reads a pool's averages in the same compiled pass that funds it
 (`promovolve.engine.kernels.fund`, with the pool's rows here from `CandidatePool.rows_in`).
 """

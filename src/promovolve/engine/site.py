@@ -37,7 +37,6 @@ from promovolve.engine.gates import PacingGate, StrategyGate
 from promovolve.engine.house import HouseAds, count_house_event
 from promovolve.engine.lifetime_spend import LifetimeSpend
 from promovolve.engine.network_pace import InMemoryNetworkPace, NetworkPace
-from promovolve.engine.paid_prices import PaidPrices
 from promovolve.engine.policies import PacingPolicy, policy_named
 from promovolve.engine.sampling import ThompsonSampler, Win
 from promovolve.engine.site_candidates import SiteCandidates
@@ -104,7 +103,7 @@ class SiteEngine:
         self.network = network if network is not None else InMemoryNetworkPace()
         self.gate: PacingGate = self.policy.make_gate(self.network, site.id)
         self.sampler = ThompsonSampler()
-        self.paid_prices = PaidPrices()
+        self.paid_prices = self.network.paid_prices  # the campaign's, over all its sites
         self.house = HouseAds()
         self._override_gate: PacingGate | None = self._override_for(site.pacing)
         self.controller = self._new_controller(site.pacing)

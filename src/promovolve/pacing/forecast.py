@@ -13,7 +13,8 @@ Why not one PI controller per site (the seed):
 Each campaign earns `p = impressions still to buy / eligible requests still to come` credit
 per eligible request and passes the gate while it holds a whole credit; a served impression
 spends one. This error-diffusion keeps delivered impressions within one of p·requests, so
-spend follows the realized traffic instead of drifting by Bernoulli noise.
+spend follows the realized traffic instead of drifting by Bernoulli noise. (The credit is
+the campaign's across all its sites: `engine/network_pace.py`.)
 """
 
 from __future__ import annotations
@@ -38,25 +39,24 @@ PRIOR_DAYS_ALPHA = 0.5
 
 @dataclass(frozen=True, slots=True)
 class CampaignPace:
-    credit: float = 0.0
     eligible_requests: int = 0
     pass_rate: float = 0.0
 
 
 class PaceTable:
-    """Today's gate state per campaign, a row each in flat arrays.
+    """Today's gate state per campaign on one site, a row each in flat arrays (a campaign's
+    credit is its network's: `engine.network_pace`).
 
     Rows never move (a new day clears the `seen` flags, not the rows), so a caller may keep
     row numbers and update many campaigns at once through the arrays' buffers.
     """
 
-    __slots__ = ("credit", "eligible", "pass_rate", "prior_share", "rows", "seen")
+    __slots__ = ("eligible", "pass_rate", "prior_share", "rows", "seen")
 
     def __init__(self) -> None:
         self.rows: dict[str, int] = {}
         self.seen = array("b")  # 1 once the campaign was eligible today
         self.eligible = array("q")  # eligible requests today
-        self.credit = array("d")
         self.pass_rate = array("d")
         # Share of yesterday's requests the campaign was eligible for: its forecast here
         # until it is eligible today.
@@ -68,7 +68,6 @@ class PaceTable:
             row = self.rows[campaign_id] = len(self.seen)
             self.seen.append(0)
             self.eligible.append(0)
-            self.credit.append(0.0)
             self.pass_rate.append(0.0)
             self.prior_share.append(0.0)
         return row
@@ -78,7 +77,7 @@ class PaceTable:
         row = self.rows.get(campaign_id)
         if row is None or not self.seen[row]:
             return None
-        return CampaignPace(self.credit[row], self.eligible[row], self.pass_rate[row])
+        return CampaignPace(self.eligible[row], self.pass_rate[row])
 
     def forget_today(self, requests_today: int = 0) -> None:
         """Start a new day; each campaign's share of the day that ended becomes its prior."""
@@ -99,7 +98,8 @@ class ForecastPacing:
     paces: PaceTable = field(default_factory=PaceTable)
 
     def start_day(self, own_history: list[int], requests_yesterday: int = 0) -> None:
-        """Forget yesterday's credits; take the day-total prior from past days of this type.
+        """Forget yesterday's counts; take the day-total prior from past days of this type.
+        (Credits start again at a campaign's first eligible request of the day: the gate.)
 
         The other type's total is no prior: a weekend's volume is not a weekday's (measured:
         borrowing it, even weakly, paced the first weekend day worse than extrapolating).
@@ -137,12 +137,6 @@ class ForecastPacing:
         bound = requests_today + z * math.sqrt(requests_today) + z * z
         total = bound / max(expected_fraction, MIN_EXTRAPOLATION_FRACTION)
         return max(0.0, total * (1.0 - expected_fraction / finish))
-
-    def on_served(self, campaign_id: str) -> None:
-        paces = self.paces
-        row = paces.rows.get(campaign_id)
-        if row is not None and paces.seen[row]:
-            paces.credit[row] = max(0.0, paces.credit[row] - 1.0)
 
     def pass_rate(self, campaign_id: str) -> float:
         pace = self.paces.today(campaign_id)
