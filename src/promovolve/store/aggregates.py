@@ -144,11 +144,11 @@ def event_rollup(inserted: Iterable[EventFact]) -> dict[str, Rows]:
     return {
         "event_daily": [
             {"day_index": d, "site_id": s, "creative_id": c, "impressions": i, "clicks": k}
-            for (d, s, c), (i, k) in daily.items()
+            for (d, s, c), (i, k) in sorted(daily.items())
         ],
         "site_creative_totals": [
             {"site_id": s, "creative_id": c, "impressions": i, "clicks": k}
-            for (s, c), (i, k) in totals.items()
+            for (s, c), (i, k) in sorted(totals.items())
         ],
     }
 
