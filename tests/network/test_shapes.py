@@ -174,3 +174,20 @@ def test_a_weekend_with_nothing_learnt_starts_from_the_networks_weekday_shape():
     assert tracker.is_weekend and tracker.weekend_days == 0
     assert tracker.weekend_shape == tracker.weekday_shape
     assert min(tracker.weekend_shape[:6]) > max(tracker.weekend_shape[6:])
+
+
+def test_a_process_that_did_not_see_the_day_learns_it_as_the_day_type_it_was():
+    require_redis()
+    prefix = fresh_prefix()
+    friday, saturday = 4 * DAY, 5 * DAY
+    gone = process(prefix)
+    for n in range(300):
+        gone[1]["s1"].observe_request(friday + 0.5 + (n % 59))
+    sync(friday + 60.0, gone)
+    # The process that counted Friday is gone; one started on Saturday learns Friday.
+    started = process(prefix)
+    started[1]["s1"].begin_day(saturday + 0.5)
+    sync(saturday + SETTLE_SECONDS, started)
+    assert learned_count(started) == 1
+    tracker = started[1]["s1"].tracker
+    assert (tracker.weekday_days, tracker.weekend_days) == (1, 0)

@@ -175,7 +175,13 @@ def learn(
     else:
         base = controller.tracker.snapshot()
     tracker.adopt_learned(base)
-    tracker.set_day_type(ended.is_weekend if ended is not None else tracker.is_weekend)
+    if ended is not None:
+        weekend = ended.is_weekend
+    elif controller.day_start is not None:  # a day this process did not see end: the clock's
+        weekend = controller.clock.is_weekend(controller.day_start - 1.0)
+    else:
+        weekend = tracker.is_weekend
+    tracker.set_day_type(weekend)
     tracker.today_count = counts
     tracker.rollover_day()
     learned: dict[str, object] = {"day": day, **tracker.snapshot()}
