@@ -6,12 +6,17 @@ bucket, in the tick's pipeline, never per request; the hash expires after a few 
 the network's latest learned shape of the site, `{prefix}:shape:{site}`, is read in the same
 round trip.
 
-When a site's day has ended, the first process to take the lock `{prefix}:shape-lock:
-{site}:<day>` (SET NX) learns the shape from the network's counts of that day — the same
-tracker code a process runs on its own counts, started from the network's previous shape —
-and stores it with the day. Every process adopts a stored shape newer than the one it has
-(its own day totals stay its own: they are its share of the traffic, which is what its
-forecasts need). The database keeps it as before, through each process's snapshots.
+A process's last counts of a day are sent at its first tick of the next: its controller
+keeps the ended day's final counts (`PacingController.ended`), so none are lost at rollover.
+Once a site's day is `settle_seconds` old (a few ticks: every live process has rolled over
+and sent its last counts of the ended day by then), the first process to take the lock
+`{prefix}:shape-lock:{site}:<day>` (SET NX) learns the ended day's shape from the network's
+counts — the same tracker code a process runs on its own counts, started from the network's
+previous shape, or before there is one from this process's shape as it was before its own
+rollover of that day — and stores it with the day. Every process adopts a stored shape newer
+than the one it has (its own day totals stay its own: they are its share of the traffic,
+which is what its forecasts need). The database keeps it as before, through each process's
+snapshots.
 """
 
 from __future__ import annotations
@@ -30,14 +35,20 @@ from promovolve.pacing.shape import TrafficShapeTracker
 logger = logging.getLogger(__name__)
 
 COUNT_DAYS_KEPT = 3
+# How old a day must be before its predecessor is learnt: three ticks of the server.
+SETTLE_SECONDS = 3.0
 
 
 class SharedShapes:
     def __init__(
-        self, make_tracker: Callable[[], TrafficShapeTracker], prefix: str = "promovolve"
+        self,
+        make_tracker: Callable[[], TrafficShapeTracker],
+        prefix: str = "promovolve",
+        settle_seconds: float = SETTLE_SECONDS,
     ) -> None:
         self._make_tracker = make_tracker
         self._prefix = prefix
+        self._settle = settle_seconds
         self._sent: dict[str, tuple[int, list[int]]] = {}  # site → (day, counts sent)
         self._adopted: dict[str, int] = {}  # site → day of the network shape it has
         self._learnt: dict[str, int] = {}  # site → last ended day it tried the lock of
@@ -50,7 +61,7 @@ class SharedShapes:
         return f"{self._prefix}:shape:{{{site_id}}}"
 
     async def sync(
-        self, client: aioredis.Redis, controllers: Mapping[str, PacingController]
+        self, client: aioredis.Redis, controllers: Mapping[str, PacingController], now: float
     ) -> None:
         pipe = client.pipeline(transaction=False)
         sent: list[tuple[str, int, list[int]]] = []
@@ -59,15 +70,14 @@ class SharedShapes:
             if day is None:
                 continue
             counts = list(controller.tracker.today_count)
-            sent_day, before = self._sent.get(site_id, (day, [0] * len(counts)))
+            sent_day, before = self._sent.get(site_id) or _first_sight(controller)
             if sent_day != day:
+                final = controller.ended
+                if final is not None and final.day_index == sent_day:
+                    # What it counted of the ended day after its last tick in that day.
+                    self._add(pipe, controller, site_id, sent_day, list(final.counts), before)
                 before = [0] * len(counts)
-            key = self.counts_key(site_id, day)
-            deltas = [(b, n - before[b]) for b, n in enumerate(counts) if n != before[b]]
-            for bucket, delta in deltas:
-                pipe.hincrby(key, str(bucket), delta)
-            if deltas:
-                pipe.expire(key, _ttl(controller))
+            self._add(pipe, controller, site_id, day, counts, before)
             pipe.get(self.shape_key(site_id))
             sent.append((site_id, day, counts))
         if not sent:
@@ -83,15 +93,36 @@ class SharedShapes:
             controller = controllers[site_id]
             if stored is not None:
                 self._adopt(site_id, controller, json.loads(stored))
-            ended = day - 1
-            if ended >= 0 and self._learnt.get(site_id, -1) < ended:
-                self._learnt[site_id] = ended
-                await self._learn_once(client, site_id, ended, controller, stored)
+            last = day - 1
+            start = controller.day_start
+            settled = start is not None and now - start >= self._settle
+            if settled and last >= 0 and self._learnt.get(site_id, -1) < last:
+                self._learnt[site_id] = last
+                await self._learn_once(client, site_id, last, controller, stored)
+
+    def _add(
+        self,
+        pipe: aioredis.client.Pipeline,
+        controller: PacingController,
+        site_id: str,
+        day: int,
+        counts: list[int],
+        before: list[int],
+    ) -> None:
+        key = self.counts_key(site_id, day)
+        deltas = [(b, n - before[b]) for b, n in enumerate(counts) if n != before[b]]
+        for bucket, delta in deltas:
+            pipe.hincrby(key, str(bucket), delta)
+        if deltas:
+            pipe.expire(key, _ttl(controller))
 
     def _adopt(self, site_id: str, controller: PacingController, stored: dict[str, object]) -> None:
         day = int(str(stored.get("day", -1)))
         if day > self._adopted.get(site_id, -1):
-            controller.tracker.adopt_learned(stored)
+            tracker = controller.tracker
+            tracker.adopt_learned(stored)
+            # A day type the network has learnt nothing of starts from the other one's shape.
+            tracker.set_day_type(tracker.is_weekend)
             self._adopted[site_id] = day
 
     async def _learn_once(
@@ -131,18 +162,40 @@ def learn(
     counts: list[int],
 ) -> dict[str, object] | None:
     """The shape after `day` from the network's counts: the tracker's own rollover, started
-    from the network's last shape (or, before there is one, this process's)."""
+    from the network's last shape or, before there is one, from this process's shape as it
+    was before it rolled `day` over on its own (so the day is not learnt twice)."""
     if not sum(counts):
         return None
     tracker = make_tracker()
-    base = json.loads(stored) if stored is not None else controller.tracker.snapshot()
+    ended = controller.ended if controller.ended and controller.ended.day_index == day else None
+    if stored is not None:
+        base: dict[str, object] = json.loads(stored)
+    elif ended is not None:
+        base = ended.learned_before
+    else:
+        base = controller.tracker.snapshot()
     tracker.adopt_learned(base)
-    ended = next((d for d in reversed(controller.history) if d.day_index == day), None)
-    tracker.set_day_type(ended.is_weekend if ended is not None else tracker.is_weekend)
+    if ended is not None:
+        weekend = ended.is_weekend
+    elif controller.day_start is not None:  # a day this process did not see end: the clock's
+        weekend = controller.clock.is_weekend(controller.day_start - 1.0)
+    else:
+        weekend = tracker.is_weekend
+    tracker.set_day_type(weekend)
     tracker.today_count = counts
     tracker.rollover_day()
     learned: dict[str, object] = {"day": day, **tracker.snapshot()}
     return learned
+
+
+def _first_sight(controller: PacingController) -> tuple[int, list[int]]:
+    """What counts as sent before a site's first tick here: nothing of the day that ended
+    since (its counts go in full), but counts a snapshot brought in, already shared."""
+    ended, restored = controller.ended, controller.restored_counts
+    day = ended.day_index if ended is not None else controller.day_index
+    if restored is not None and restored[0] == day:
+        return day, list(restored[1])
+    return (day if day is not None else -1), [0] * controller.tracker.bucket_count
 
 
 def _ttl(controller: PacingController) -> int:

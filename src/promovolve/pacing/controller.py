@@ -28,6 +28,18 @@ class DaySummary:
     shape: tuple[float, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class EndedDay:
+    """The day that ended last, as it was just before its rollover: its final hourly counts
+    and the tracker's learned state without it (what the network's learning of that day,
+    network/shapes.py, needs once this process has rolled it over on its own)."""
+
+    day_index: int
+    is_weekend: bool
+    counts: tuple[int, ...]
+    learned_before: dict[str, object]
+
+
 class PacingController:
     """Tracks the day start, detects day boundaries, rolls the traffic shape over.
 
@@ -54,6 +66,9 @@ class PacingController:
         # Seconds between the latest request and the one before it (inf for the first).
         self.gap_before_request = math.inf
         self.history: deque[DaySummary] = deque(maxlen=SNAPSHOTS_KEPT)
+        self.ended: EndedDay | None = None
+        # (day, counts) a snapshot brought in: another process counted (and shared) them.
+        self.restored_counts: tuple[int, tuple[int, ...]] | None = None
 
     def has_new_day_started(self, now: float) -> bool:
         return self.day_index is not None and self.clock.day_index(now) > self.day_index
@@ -68,7 +83,11 @@ class PacingController:
             return False
         if self.day_index is not None:
             logger.debug("Day rollover detected, resetting pacing for new day")
-            self.tracker.rollover_day()
+            tracker = self.tracker
+            self.ended = EndedDay(
+                self.day_index, tracker.is_weekend, tuple(tracker.today_count), tracker.snapshot()
+            )
+            tracker.rollover_day()
             self.history.append(
                 DaySummary(
                     day_index=self.day_index if self.day_index is not None else index,
@@ -139,6 +158,8 @@ class PacingController:
             if self.day_start is None
             else self.day_start + self.clock.day_duration_seconds
         )
+        if self.day_index is not None:
+            self.restored_counts = (self.day_index, tuple(self.tracker.today_count))
         requests = data.get("requestsToday", 0)
         self.requests_today = requests if isinstance(requests, int) else 0
         self.history.clear()
