@@ -153,7 +153,7 @@ async def test_migration_0005_fills_the_aggregates_from_existing_rows_and_downgr
     async with database.session_factory(engine)() as session:
         state = await loading.load_state(session, now=13.0, window_seconds=300.0)
     assert state.ledger_days == {
-        "c1": LedgerDay(3, 157, {"r1": 100, "r2": 50, "r3": 7}),
+        "c1": LedgerDay(3, 157, {"r1": 100, "r2": 50, "r3": 7}, before=100),
     }
     assert state.last_site == {"c1": "s2"}
     assert state.site_selected == {"s1": 3, "s2": 1}

@@ -26,7 +26,7 @@ async def test_a_restarted_day_clock_is_followed_by_the_newest_reservation(
     await _write(engine, [reservation(day_index=7, reservation_id="a", ts=100.0)])
     await _write(engine, [reservation(day_index=0, reservation_id="b", ts=200.0)])
     state = await _load(engine, now=201.0, window=10.0)
-    assert state.ledger_days == {"c1": LedgerDay(0, 100, {"b": 100})}
+    assert state.ledger_days == {"c1": LedgerDay(0, 100, {"b": 100}, before=100)}
     assert state.site_days == {"s1": {0: {"c1": (1, 100)}}}
     assert state.site_selected == {"s1": 2}
 

@@ -137,7 +137,9 @@ async def test_events_count_once_and_state_loads(engine: AsyncEngine) -> None:
     assert secret == again == "first"
     async with sessions() as session:
         state = await loading.load_state(session, now=2.0, window_seconds=300.0)
-    assert state.ledger_days == {"cmp-1": LedgerDay(7, 3000, {"r1/s1": 2500, "r2/s1": 500})}
+    assert state.ledger_days == {
+        "cmp-1": LedgerDay(7, 3000, {"r1/s1": 2500, "r2/s1": 500}, before=2500)
+    }
     assert state.site_days["site-1"][7] == {"cmp-1": (2, 3000)}
     assert state.site_selected == {"site-1": 3}
     counts = state.creative_events["site-1"]["cr-1"]

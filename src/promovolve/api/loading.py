@@ -39,11 +39,9 @@ def load_into(server: ServerState, state: LoadedState, now: float) -> None:
     for campaign in state.campaigns:
         server.put_campaign(campaign)
     server.ledger.open([c.id for c in state.campaigns])  # before loading: it keeps what is there
-    for campaign_id, ledger_day in state.ledger_days.items():
-        before = state.lifetime_spent.get(campaign_id, 0) - ledger_day.spent
-        day, spent = ledger_day.day, ledger_day.spent
-        server.ledger.load(campaign_id, day, spent, ledger_day.recent, before)
-        server.lifetime_spend.load(campaign_id, day, before, spent)
+    for campaign_id, d in state.ledger_days.items():
+        server.ledger.load(campaign_id, d.day, d.spent, d.recent, d.before)
+        server.lifetime_spend.load(campaign_id, d.day, d.before, d.spent)
     server.campaign_last_site.update(state.last_site)
     for site, origin in state.sites:
         site_state = server.add_site(site, origin, now, started=False)

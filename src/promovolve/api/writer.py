@@ -103,10 +103,7 @@ class GroupCommitWriter:
                     await self._slot_free.wait()
                 batch = self._queued[: self._max_rows]
                 del self._queued[: self._max_rows]
-                if limit == 1:
-                    await self._flush(batch)
-                else:
-                    self._start_flush(batch)
+                self._start_flush(batch)
             self._wakeup.clear()
             if self._closed and not self._queued:
                 while self._in_flight:

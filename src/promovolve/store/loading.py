@@ -64,7 +64,7 @@ class EventCounts:
 @dataclass(slots=True)
 class LedgerDay:
     """A campaign's latest day: its spend, its reservations of the idempotency window, and
-    (from `ledger_days`) its spend before that day."""
+    its spend before that day."""
 
     day: int
     spent: int
@@ -90,8 +90,6 @@ class LoadedState:
     snapshots: dict[str, str] = field(default_factory=dict)
     # campaign → its latest day's spend and recent reservation ids
     ledger_days: dict[str, LedgerDay] = field(default_factory=dict)
-    # campaign → its spend over all time
-    lifetime_spent: dict[str, int] = field(default_factory=dict)
     # campaign → site that last spent for it
     last_site: dict[str, str] = field(default_factory=dict)
     # site → its latest day with spend → campaign → (impressions served, spend)
@@ -143,10 +141,11 @@ async def _load_spend(session: AsyncSession, state: LoadedState, since: float) -
     reservation, so a day clock restarted at 0 is followed)."""
     campaign_latest: dict[str, tuple[float, int, str]] = {}
     site_latest: dict[str, tuple[float, int]] = {}
+    lifetime: dict[str, int] = {}
     for total in await session.scalars(select(SiteCampaignTotalRow)):
         site, campaign = total.site_id, total.campaign_id
         state.site_selected[site] = state.site_selected.get(site, 0) + total.selected
-        state.lifetime_spent[campaign] = state.lifetime_spent.get(campaign, 0) + total.spend_micros
+        lifetime[campaign] = lifetime.get(campaign, 0) + total.spend_micros
         latest = (total.last_ts, total.last_day)
         if campaign not in campaign_latest or latest > campaign_latest[campaign][:2]:
             campaign_latest[campaign] = (*latest, site)
@@ -166,7 +165,10 @@ async def _load_spend(session: AsyncSession, state: LoadedState, since: float) -
             ] = (row.selected, row.spend_micros)
         if campaign_day.get(row.campaign_id) == row.day_index:
             spent[row.campaign_id] += row.spend_micros
-    state.ledger_days = {c: LedgerDay(day, spent[c]) for c, day in campaign_day.items()}
+    state.ledger_days = {
+        c: LedgerDay(day, spent[c], before=lifetime[c] - spent[c])
+        for c, day in campaign_day.items()
+    }
     for campaign, day, reservation_id, amount in await _recent_reservations(session, since):
         ledger_day = state.ledger_days.get(campaign)
         if ledger_day is not None and ledger_day.day == day:

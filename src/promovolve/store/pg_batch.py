@@ -63,12 +63,12 @@ class AsyncpgStore:
             new = await _write_batch(conn, reservations, pending, events)
         except Exception as exc:
             # The connection may be broken: the next batch opens a new one.
-            self._busy.remove(held)
             await _close(held)
             if self.refused(exc):
                 raise
             raise WriteInDoubtError(str(exc)) from exc
-        self._busy.remove(held)
+        finally:
+            self._busy.remove(held)
         self._idle.append((held, conn))
         return new
 
