@@ -65,7 +65,8 @@ def test_every_per_request_key_expires(tmp_path: Path) -> None:
             time.sleep(0.2)
             for n, slot in enumerate(served[::3]):
                 assert http.get(urls[n % 2] + _path(slot["clickUrl"])).status_code == 302
-        time.sleep(1.5)  # a tick of each process: statistics (and pace, if any) written
+        # A tick of each process: statistics, traffic counts (and pace, if any) written.
+        time.sleep(1.5)
         ttls = {key.decode(): client.ttl(key) for key in client.scan_iter()}
     campaigns = [c.id for c in world.campaigns]
     without_expiry = {k for k, ttl in ttls.items() if ttl == -1}
@@ -76,6 +77,7 @@ def test_every_per_request_key_expires(tmp_path: Path) -> None:
         "beacon": r"promovolve:beacon:.+:(imp|click)",
         "rate": r"promovolve:rate:.+",
         "invalid": r"promovolve:invalid:.+",
+        "traffic": r"promovolve:traffic:.+",
     }
     for kind, pattern in kinds.items():
         keys = [k for k in ttls if re.fullmatch(pattern, k)]

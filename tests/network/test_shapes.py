@@ -43,6 +43,11 @@ def sync(now: float, *pairs: Process) -> None:
     asyncio.run(run())
 
 
+def bucket_counts(stored: Mapping[bytes, bytes]) -> dict[int, int]:
+    """The hourly counts of a day's hash, without the second its counts began at."""
+    return {int(k): int(v) for k, v in stored.items() if k != b"from"}
+
+
 def learned_count(*pairs: Process) -> int:
     return sum(shared.learned_here for shared, _ in pairs)
 
@@ -58,7 +63,7 @@ def test_one_process_learns_the_day_from_everyones_counts():
         if n % 100 == 99:
             sync(t, a, b)
     sync(60.0, a, b)
-    counts = {int(k): int(v) for k, v in client.hgetall(a[0].counts_key("s1", 0)).items()}
+    counts = bucket_counts(client.hgetall(a[0].counts_key("s1", 0)))
     assert sum(counts.values()) == 600
     assert set(counts) == set(range(6))
     assert 0 < client.ttl(a[0].counts_key("s1", 0)) <= 3 * 3600
@@ -108,8 +113,8 @@ def test_the_day_is_learnt_only_once_every_process_has_sent_its_last_counts():
     sync(DAY + 1.2, late)
     sync(DAY + SETTLE_SECONDS + 0.2, early, late)
     assert learned_count(early, late) == 1
-    counts = client.hgetall(early[0].counts_key("s1", 0))
-    assert sum(int(v) for v in counts.values()) == 200
+    counts = bucket_counts(client.hgetall(early[0].counts_key("s1", 0)))
+    assert sum(counts.values()) == 200
 
 
 @settings(max_examples=15, deadline=None)
@@ -148,7 +153,8 @@ def test_the_network_learns_the_sum_of_every_processes_day(
             whole[bucket] += n
     assert sum(whole) == len(requests)
     stored = client.hgetall(pairs[0][0].counts_key("s1", 0))
-    assert {int(k): int(v) for k, v in stored.items()} == {b: n for b, n in enumerate(whole) if n}
+    assert bucket_counts(stored) == {b: n for b, n in enumerate(whole) if n}
+    assert float(stored[b"from"]) == 0.0  # every process counted from the day's start
     assert learned_count(*pairs) == 1
     alone = make_tracker()
     alone.today_count = list(whole)
@@ -191,3 +197,31 @@ def test_a_process_that_did_not_see_the_day_learns_it_as_the_day_type_it_was():
     assert learned_count(started) == 1
     tracker = started[1]["s1"].tracker
     assert (tracker.weekday_days, tracker.weekend_days) == (1, 0)
+
+
+def test_a_day_the_network_began_counting_mid_day_is_learnt_without_an_empty_morning():
+    """Two processes that started at 15:00 and 18:00 (DAY/24 seconds an hour): the network
+    counted from 15:00, so the hours before are unseen, and flat traffic is learnt flat."""
+    client = require_redis()
+    prefix = fresh_prefix()
+    hour = DAY / 24
+    a, b = process(prefix), process(prefix)
+    a[1]["s1"].begin_day(15 * hour, observed_from_now=True)
+    sync(15 * hour, a)
+    b[1]["s1"].begin_day(18 * hour, observed_from_now=True)
+    for n in range(900):
+        t = 15 * hour + n * (9 * hour / 900)
+        who = a if t < 18 * hour or n % 2 else b
+        who[1]["s1"].observe_request(t)
+        if n % 90 == 89:
+            sync(t, a, b)
+    for _, controllers in (a, b):
+        controllers["s1"].begin_day(DAY + 0.5)
+    sync(DAY + 0.5, a, b)
+    sync(DAY + SETTLE_SECONDS, a, b)
+    stored = client.hgetall(a[0].counts_key("s1", 0))
+    assert float(stored[b"from"]) == 15 * 3600.0  # the earlier process's start
+    assert learned_count(a, b) == 1
+    shape = a[1]["s1"].tracker.weekday_shape
+    assert shape == b[1]["s1"].tracker.weekday_shape
+    assert min(shape) > 0.8

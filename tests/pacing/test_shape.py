@@ -9,13 +9,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from promovolve.pacing.shape import (
-    TrafficShapeTracker,
+from promovolve.pacing.day_counts import (
     coefficient_of_variation,
     denoised,
     departs_from_shape,
     normalized,
 )
+from promovolve.pacing.shape import TrafficShapeTracker
 
 HOUR = 3600.0
 

@@ -10,6 +10,7 @@ from collections.abc import Callable
 import redis.asyncio as aioredis
 
 from promovolve.api.state import ServerState
+from promovolve.api.ticker import TICK_SECONDS
 from promovolve.engine.policies import policy_named
 from promovolve.network.batched_ledger import BatchedRedisLedger
 from promovolve.network.pace import RedisNetworkPace
@@ -33,16 +34,19 @@ class NetworkSync:
         self._client = client
         self._clock = clock
         self._stats = SharedCreativeStats(prefix)
-        self.shapes = SharedShapes(policy_named("default").make_tracker, prefix)
+        # Learnt once the day is three ticks old: every process has sent its last counts.
+        self.shapes = SharedShapes(
+            policy_named("default").make_tracker, prefix, settle_seconds=3 * TICK_SECONDS
+        )
 
     async def __call__(self) -> None:
         self._ledger.refresh_all()
-        tables = {
-            site_id: s.engine.creative_stats
-            for site_id, s in self._state.sites.items()
-            if s.serving
-        }
+        serving = [(site_id, s.engine) for site_id, s in self._state.sites.items() if s.serving]
+        tables = {site_id: engine.creative_stats for site_id, engine in serving}
+        controllers = {site_id: engine.controller for site_id, engine in serving}
+        now = self._clock()
         await asyncio.gather(
-            self._pace.sync(self._client, self._clock()),
+            self._pace.sync(self._client, now),
             self._stats.sync(self._client, tables),
+            self.shapes.sync(self._client, controllers, now),
         )

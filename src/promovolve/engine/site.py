@@ -169,7 +169,7 @@ class SiteEngine:
     def start(self, now: float) -> None:
         """Enter the day containing `now` if no day has begun yet (a new or restored site)."""
         if self.controller.day_index is None:
-            self.controller.begin_day(now)
+            self.controller.begin_day(now, observed_from_now=True)
             self._start_day()
 
     def tick(self, now: float) -> bool:

@@ -13,10 +13,13 @@ and sent its last counts of the ended day by then), the first process to take th
 `{prefix}:shape-lock:{site}:<day>` (SET NX) learns the ended day's shape from the network's
 counts — the same tracker code a process runs on its own counts, started from the network's
 previous shape, or before there is one from this process's shape as it was before its own
-rollover of that day — and stores it with the day. Every process adopts a stored shape newer
-than the one it has (its own day totals stay its own: they are its share of the traffic,
-which is what its forecasts need). The database keeps it as before, through each process's
-snapshots.
+rollover of that day — and stores it with the day. A day's counts that began after its
+start (a site created, or the network's first process started, mid-day) are learnt as the
+tracker learns such a day: from the earliest second any process counted it (`from` in the
+counts hash, the least any process sent), the hours before unseen rather than empty.
+Every process adopts a stored shape newer than the one it has (its own day totals stay its
+own: they are its share of the traffic, which is what its forecasts need). The
+database keeps it as before, through each process's snapshots.
 """
 
 from __future__ import annotations
@@ -35,6 +38,15 @@ from promovolve.pacing.shape import TrafficShapeTracker
 logger = logging.getLogger(__name__)
 
 COUNT_DAYS_KEPT = 3
+OBSERVED_FROM_FIELD = "from"
+# Keeps the least of the values sent: the network's day began where its earliest process's did.
+_KEEP_LEAST = """
+local held = redis.call('HGET', KEYS[1], ARGV[1])
+if not held or tonumber(ARGV[2]) < tonumber(held) then
+    redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+end
+return 0
+"""
 # How old a day must be before its predecessor is learnt: three ticks of the server.
 SETTLE_SECONDS = 3.0
 
@@ -52,6 +64,7 @@ class SharedShapes:
         self._sent: dict[str, tuple[int, list[int]]] = {}  # site → (day, counts sent)
         self._adopted: dict[str, int] = {}  # site → day of the network shape it has
         self._learnt: dict[str, int] = {}  # site → last ended day it tried the lock of
+        self._from_sent: dict[str, int] = {}  # site → last day its observed start went
         self.learned_here = 0
 
     def counts_key(self, site_id: str, day: int) -> str:
@@ -65,6 +78,7 @@ class SharedShapes:
     ) -> None:
         pipe = client.pipeline(transaction=False)
         sent: list[tuple[str, int, list[int]]] = []
+        from_sent = dict(self._from_sent)
         for site_id, controller in controllers.items():
             day = controller.day_index
             if day is None:
@@ -75,9 +89,12 @@ class SharedShapes:
                 final = controller.ended
                 if final is not None and final.day_index == sent_day:
                     # What it counted of the ended day after its last tick in that day.
+                    began = _number(final.learned_before.get("observedFrom", 0.0))
                     self._add(pipe, controller, site_id, sent_day, list(final.counts), before)
+                    self._add_start(pipe, controller, site_id, sent_day, began)
                 before = [0] * len(counts)
             self._add(pipe, controller, site_id, day, counts, before)
+            self._add_start(pipe, controller, site_id, day, controller.tracker.observed_from)
             pipe.get(self.shape_key(site_id))
             sent.append((site_id, day, counts))
         if not sent:
@@ -86,6 +103,7 @@ class SharedShapes:
             answers = await pipe.execute()
         except (redis.RedisError, OSError) as error:
             logger.warning("traffic counts not shared this tick: %s", error)
+            self._from_sent = from_sent  # not sent: again at the next tick
             return
         shapes = [a for a in answers if a is None or isinstance(a, bytes)]
         for (site_id, day, counts), stored in zip(sent, shapes, strict=True):
@@ -116,6 +134,22 @@ class SharedShapes:
         if deltas:
             pipe.expire(key, _ttl(controller))
 
+    def _add_start(
+        self,
+        pipe: aioredis.client.Pipeline,
+        controller: PacingController,
+        site_id: str,
+        day: int,
+        observed_from: float,
+    ) -> None:
+        """Once per day: the second this process's counts of the day began at."""
+        if self._from_sent.get(site_id, -1) >= day:
+            return
+        self._from_sent[site_id] = day
+        key = self.counts_key(site_id, day)
+        pipe.eval(_KEEP_LEAST, 1, key, OBSERVED_FROM_FIELD, repr(observed_from))
+        pipe.expire(key, _ttl(controller))
+
     def _adopt(self, site_id: str, controller: PacingController, stored: dict[str, object]) -> None:
         day = int(str(stored.get("day", -1)))
         if day > self._adopted.get(site_id, -1):
@@ -140,10 +174,13 @@ class SharedShapes:
                 return
             raw = await client.hgetall(self.counts_key(site_id, day))
             counts = [0] * controller.tracker.bucket_count
-            for bucket, n in raw.items():
-                if 0 <= int(bucket) < len(counts):
-                    counts[int(bucket)] = int(n)
-            learned = learn(self._make_tracker, controller, stored, day, counts)
+            observed_from = 0.0
+            for field, n in raw.items():
+                if field == OBSERVED_FROM_FIELD.encode():
+                    observed_from = float(n)
+                elif 0 <= int(field) < len(counts):
+                    counts[int(field)] = int(n)
+            learned = learn(self._make_tracker, controller, stored, day, counts, observed_from)
             if learned is None:
                 return
             await client.set(self.shape_key(site_id), json.dumps(learned))
@@ -160,10 +197,12 @@ def learn(
     stored: bytes | None,
     day: int,
     counts: list[int],
+    observed_from: float = 0.0,
 ) -> dict[str, object] | None:
-    """The shape after `day` from the network's counts: the tracker's own rollover, started
-    from the network's last shape or, before there is one, from this process's shape as it
-    was before it rolled `day` over on its own (so the day is not learnt twice)."""
+    """The shape after `day` from the network's counts (begun at `observed_from`): the
+    tracker's own rollover, started from the network's last shape or, before there is one,
+    from this process's shape as it was before it rolled `day` over on its own (so the day
+    is not learnt twice)."""
     if not sum(counts):
         return None
     tracker = make_tracker()
@@ -183,6 +222,7 @@ def learn(
         weekend = tracker.is_weekend
     tracker.set_day_type(weekend)
     tracker.today_count = counts
+    tracker.observe_from(observed_from)
     tracker.rollover_day()
     learned: dict[str, object] = {"day": day, **tracker.snapshot()}
     return learned
@@ -196,6 +236,10 @@ def _first_sight(controller: PacingController) -> tuple[int, list[int]]:
     if restored is not None and restored[0] == day:
         return day, list(restored[1])
     return (day if day is not None else -1), [0] * controller.tracker.bucket_count
+
+
+def _number(value: object) -> float:
+    return float(value) if isinstance(value, int | float) else 0.0
 
 
 def _ttl(controller: PacingController) -> int:

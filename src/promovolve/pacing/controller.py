@@ -16,6 +16,9 @@ from promovolve.pacing.shape import TrafficShapeTracker
 logger = logging.getLogger(__name__)
 
 SNAPSHOTS_KEPT = 14
+# A first day observed for less than this share of its traffic still counts as this much,
+# so a site started just before midnight does not extrapolate a day from a few requests.
+MIN_OBSERVED_SHARE_OF_DAY = 0.05
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +29,15 @@ class DaySummary:
     is_weekend: bool
     requests: int
     shape: tuple[float, ...]
+    # Share of the day's traffic in the part of it observed (a site started mid-day: less).
+    observed_share: float = 1.0
+
+    @property
+    def total(self) -> int:
+        """The day's requests, the unobserved part included."""
+        if self.observed_share >= 1.0:
+            return self.requests
+        return round(self.requests / max(self.observed_share, MIN_OBSERVED_SHARE_OF_DAY))
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,11 +85,14 @@ class PacingController:
     def has_new_day_started(self, now: float) -> bool:
         return self.day_index is not None and self.clock.day_index(now) > self.day_index
 
-    def begin_day(self, now: float) -> bool:
+    def begin_day(self, now: float, observed_from_now: bool = False) -> bool:
         """Enter the day containing `now`; True when that is a new day (the first one too).
 
-        Days never go back: a late request stamped in an earlier day stays in the current one.
+        `observed_from_now`: the first day's counts begin at `now` (a site or process
+        started mid-day), its earlier hours unseen rather than empty. Days never go back: a
+        late request stamped in an earlier day stays in the current one.
         """
+        first = self.day_index is None
         index = self.clock.day_index(now)
         if self.day_index is not None and index <= self.day_index:
             return False
@@ -87,13 +102,14 @@ class PacingController:
             self.ended = EndedDay(
                 self.day_index, tracker.is_weekend, tuple(tracker.today_count), tracker.snapshot()
             )
-            tracker.rollover_day()
+            observed_share = tracker.rollover_day()
             self.history.append(
                 DaySummary(
-                    day_index=self.day_index if self.day_index is not None else index,
+                    day_index=self.day_index,
                     is_weekend=self.tracker.is_weekend,
                     requests=self.requests_today,
                     shape=tuple(self.tracker.shape),
+                    observed_share=observed_share,
                 )
             )
         self.day_index = index
@@ -101,6 +117,8 @@ class PacingController:
         self._day_end = self.clock.day_start(now) + self.clock.day_duration_seconds
         self.requests_today = 0
         self.tracker.set_day_type(self.clock.is_weekend(now))
+        if first and observed_from_now:
+            self.tracker.observe_from(self.clock.scaled_elapsed_seconds(now))
         return True
 
     def observe_request(self, now: float) -> bool:
@@ -119,15 +137,17 @@ class PacingController:
         return new_day
 
     def expected_fraction(self, now: float) -> float:
-        """Share of today's traffic the learned shape expects before `now`."""
+        """Share of today's observed traffic the learned shape expects before `now` (of the
+        whole day's, unless the day's counts began after its start)."""
         start = self.day_start
         if start is None or now >= self._day_end:
-            return self.tracker.cumulative_fraction_at(self.clock.scaled_elapsed_seconds(now))
+            return self.tracker.observed_part_before(self.clock.scaled_elapsed_seconds(now))
         # A late request from an earlier day counts as the start of the current one.
-        return self.tracker.cumulative_fraction_at(max(0.0, now - start) * self._time_scale)
+        return self.tracker.observed_part_before(max(0.0, now - start) * self._time_scale)
 
     def past_day_requests(self, is_weekend: bool) -> list[int]:
-        return [d.requests for d in self.history if d.is_weekend == is_weekend]
+        """Past days' totals of one type (a partly observed day's as a whole day)."""
+        return [d.total for d in self.history if d.is_weekend == is_weekend]
 
     def snapshot(self) -> dict[str, object]:
         return {
@@ -141,6 +161,7 @@ class PacingController:
                     "isWeekend": d.is_weekend,
                     "requests": d.requests,
                     "shape": list(d.shape),
+                    "observedShare": d.observed_share,
                 }
                 for d in self.history
             ],
@@ -173,5 +194,6 @@ class PacingController:
                             is_weekend=bool(item["isWeekend"]),
                             requests=int(item["requests"]),
                             shape=tuple(float(v) for v in item["shape"]),
+                            observed_share=float(item.get("observedShare", 1.0)),
                         )
                     )

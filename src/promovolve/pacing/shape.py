@@ -11,32 +11,26 @@ import math
 from collections.abc import Mapping, Sequence
 
 from promovolve.pacing.config import BUCKETS_PER_DAY, SECONDS_PER_DAY
+from promovolve.pacing.day_counts import (
+    MIN_OBSERVED_SHARE,
+    coefficient_of_variation,
+    denoised,
+    departs_from_shape,
+    filled_in,
+    normalized,
+    observed_weights,
+)
 
 logger = logging.getLogger(__name__)
 
 SEED_INTRADAY_ALPHA = 0.1
 SEED_DAY_ALPHA = 0.2
-# Total-variation distance between today's and the learned shape that counts as a change
-# of traffic pattern (and at least this many times what Poisson noise alone would give).
-SHAPE_CHANGE_DISTANCE = 0.15
-SHAPE_CHANGE_NOISE_FACTOR = 4.0
 # Configured volumes count as this many days of observation for the adaptive blend,
 # so one day's traffic refines an operator's shape without overwriting it.
 CONFIGURED_PRIOR_DAYS = 4
-
-
 # An hour with no request is an outage only where at least this many were expected (a Poisson
 # count of that mean is zero less than once in three thousand hours).
 OUTAGE_MIN_EXPECTED = 8.0
-
-
-def normalized(volumes: Sequence[float]) -> list[float]:
-    """Scale to mean 1.0; an all-zero input stays all zero."""
-    total = math.fsum(volumes)
-    if total <= 0:
-        return [0.0] * len(volumes)
-    mean = total / len(volumes)
-    return [v / mean for v in volumes]
 
 
 class TrafficShapeTracker:
@@ -75,6 +69,9 @@ class TrafficShapeTracker:
         self.weekend_days = 0
         self.is_weekend = False
         self.today_count = [0] * bucket_count
+        # 24-hour-clock seconds today's counts began at: 0 for a whole day; later for the
+        # first day of a site or process started mid-day, whose earlier hours went unseen.
+        self.observed_from = 0.0
         self._current_bucket: int | None = None
         self._requests_in_bucket = 0
         self._ema_bucket_requests: float | None = None
@@ -118,6 +115,21 @@ class TrafficShapeTracker:
             self.weekend_days = max(self.weekend_days, CONFIGURED_PRIOR_DAYS)
         self._prefix = None
 
+    def observe_from(self, elapsed_seconds: float) -> None:
+        """Today's counts begin at `elapsed_seconds`: the hours before are unseen, not empty."""
+        self.observed_from = min(max(0.0, elapsed_seconds), float(SECONDS_PER_DAY))
+
+    def observed_part_before(self, elapsed_seconds: float) -> float:
+        """Share of the observed part of today's expected traffic that comes before
+        `elapsed_seconds` (the day's whole expected fraction when all of it is observed)."""
+        fraction = self.cumulative_fraction_at(elapsed_seconds)
+        if self.observed_from <= 0.0:
+            return fraction
+        start = self.cumulative_fraction_at(self.observed_from)
+        if start >= 1.0:
+            return 1.0
+        return max(0.0, fraction - start) / (1.0 - start)
+
     def record_request(self, bucket: int) -> None:
         if bucket != self._current_bucket:
             self._close_bucket()
@@ -143,19 +155,31 @@ class TrafficShapeTracker:
             self._ema_bucket_requests = alpha * count + (1 - alpha) * ema
             self._prefix = None
 
-    def rollover_day(self, day_alpha: float | None = None) -> None:
-        """Blend today's counts into the active shape and start a new day of counts."""
+    def rollover_day(self, day_alpha: float | None = None) -> float:
+        """Blend today's counts into the active shape and start a new day of counts.
+
+        Answers the share of the day's traffic that fell in its observed part (1.0 for a
+        whole day), so the day's total can be told from its count."""
         self._close_bucket()
         self._current_bucket = None
-        total = sum(self.today_count)
-        if total > 0:
+        weights = observed_weights(self.observed_from, self.bucket_count)
+        observed = [b for b, w in enumerate(weights) if w >= MIN_OBSERVED_SHARE]
+        estimate = filled_in(self.today_count, weights, self.shape)
+        observed_share = 1.0
+        if sum(self.today_count[b] for b in observed) > 0:
+            total = math.fsum(estimate)
+            observed_share = (
+                math.fsum(w * v for w, v in zip(weights, estimate, strict=True)) / total
+            )
             today = (
-                denoised(self.today_count)
+                denoised(estimate, noisy_buckets=len(observed))
                 if self.adaptive_rollover
-                else normalized(self.today_count)
+                else normalized(estimate)
             )
             relearn = self.adaptive_rollover and self.days_learned > 0
-            if relearn and self.departed_so_far(self.bucket_count):
+            if relearn and departs_from_shape(
+                [self.today_count[b] for b in observed], [self.shape[b] for b in observed]
+            ):
                 # Today's traffic did not follow the learned shape: learn afresh from it.
                 logger.debug("Traffic shape change detected, relearning the shape")
                 if self.is_weekend:
@@ -170,8 +194,10 @@ class TrafficShapeTracker:
                 self.weekend_days += 1
             else:
                 self.weekday_days += 1
-            self._prefix = None
         self.today_count = [0] * self.bucket_count
+        self.observed_from = 0.0
+        self._prefix = None
+        return observed_share
 
     def departed_so_far(self, buckets: int) -> bool:
         """True when today's first `buckets` hours left the learned shape by far more than noise."""
@@ -263,6 +289,7 @@ class TrafficShapeTracker:
             "weekendDays": self.weekend_days,
             "isWeekend": self.is_weekend,
             "todayCount": list(self.today_count),
+            "observedFrom": self.observed_from,
             "currentBucket": self._current_bucket,
             "requestsInBucket": self._requests_in_bucket,
             "emaBucketRequests": self._ema_bucket_requests,
@@ -289,6 +316,7 @@ class TrafficShapeTracker:
         self.weekday_days = int(_number(data.get("weekdayDays", 0)))
         self.weekend_days = int(_number(data.get("weekendDays", 0)))
         self.is_weekend = bool(data.get("isWeekend", False))
+        self.observed_from = _number(data.get("observedFrom", 0.0))
         bucket = data.get("currentBucket")
         self._current_bucket = None if bucket is None else int(_number(bucket))
         self._requests_in_bucket = int(_number(data.get("requestsInBucket", 0)))
@@ -299,51 +327,6 @@ class TrafficShapeTracker:
     def _check_length(self, values: Sequence[float]) -> None:
         if len(values) != self.bucket_count:
             raise ValueError(f"expected {self.bucket_count} buckets, got {len(values)}")
-
-
-def denoised(counts: Sequence[int]) -> list[float]:
-    """Normalized counts with the part Poisson noise explains shrunk toward the mean.
-
-    James-Stein shrinkage: with k buckets and n requests a normalized bucket has noise
-    variance about k/n, so the spread around the mean is scaled by
-    max(0, 1 - (k - 3)·(k/n) / Σ(v - 1)²). Flat traffic comes out flat; a real peak,
-    whose spread dwarfs the noise, is left as it is.
-    """
-    values = normalized(counts)
-    k, n = len(values), sum(counts)
-    spread = math.fsum((v - 1.0) ** 2 for v in values)
-    if n <= 0 or k <= 3 or spread <= 0:
-        return values
-    keep = max(0.0, 1.0 - (k - 3) * (k / n) / spread)
-    return [1.0 + keep * (v - 1.0) for v in values]
-
-
-def departs_from_shape(counts: Sequence[int], shape: Sequence[float]) -> bool:
-    """True when the counts' proportions differ from the shape's by far more than Poisson noise.
-
-    Both are normalized over the buckets given, so a day that is busier or quieter all
-    through does not count as a departure; only a change in where the traffic falls does.
-    """
-    total = sum(counts)
-    weight = math.fsum(shape)
-    if total <= 0 or weight <= 0:
-        return False
-    expected = [total * v / weight for v in shape]
-    distance = 0.5 * math.fsum(abs(c - e) for c, e in zip(counts, expected, strict=True)) / total
-    # Expected distance from Poisson noise alone: ½ Σ sqrt(2λ/π) / N over the buckets.
-    noise = 0.5 * math.fsum(math.sqrt(2 * e / math.pi) for e in expected) / total
-    return distance > max(SHAPE_CHANGE_DISTANCE, SHAPE_CHANGE_NOISE_FACTOR * noise)
-
-
-def coefficient_of_variation(values: Sequence[float]) -> float:
-    """Population standard deviation over the mean (0 for an empty or all-zero shape)."""
-    if not values:
-        return 0.0
-    mean = math.fsum(values) / len(values)
-    if mean <= 0:
-        return 0.0
-    variance = math.fsum((v - mean) ** 2 for v in values) / len(values)
-    return math.sqrt(variance) / mean
 
 
 def _number(value: object) -> float:

@@ -10,7 +10,8 @@ from random import Random
 from typing import Protocol
 
 from promovolve.pacing.context import PacingContext
-from promovolve.pacing.shape import TrafficShapeTracker, coefficient_of_variation
+from promovolve.pacing.day_counts import coefficient_of_variation
+from promovolve.pacing.shape import TrafficShapeTracker
 
 logger = logging.getLogger(__name__)
 

@@ -43,8 +43,9 @@ from promovolve.sim.plan import build_plan
 from promovolve.sim.scenario import Scenario
 
 DEFAULT_CONCURRENCY = 64
-# After the last day, time for the server's rollover (its engines tick every second).
-ROLLOVER_WAIT_SECONDS = 1.5
+# After the last day, time for the server's rollover (its engines tick every second) and,
+# through several processes, for the network's learning of the day, three ticks later.
+ROLLOVER_WAIT_SECONDS = 5.0
 
 T = TypeVar("T")
 
