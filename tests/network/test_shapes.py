@@ -43,9 +43,9 @@ def sync(now: float, *pairs: Process) -> None:
     asyncio.run(run())
 
 
-def bucket_counts(stored: Mapping[bytes, bytes]) -> dict[int, int]:
+def bucket_counts(stored: Mapping[bytes | str, bytes | str]) -> dict[int, int]:
     """The hourly counts of a day's hash, without the second its counts began at."""
-    return {int(k): int(v) for k, v in stored.items() if k != b"from"}
+    return {int(k): int(v) for k, v in stored.items() if k not in (b"from", "from")}
 
 
 def learned_count(*pairs: Process) -> int:
