@@ -4,6 +4,7 @@ retries, bounded pool caches, and the compiled gates against their reference."""
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 from random import Random
 
 import pytest
@@ -14,10 +15,12 @@ from promovolve.domain.thompson import CreativeStats
 from promovolve.engine import site_candidates
 from promovolve.engine.memory import InMemoryBudgetLedger
 from promovolve.engine.site import SiteEngine
+from promovolve.pacing.config import PacingConfig
 from tests.engine.reference_pacing import ReferenceGate
 from tests.engine.site_world import (
     DAY,
     SEED_STATS_FIELDS,
+    SHORT_DAY,
     campaign,
     creative,
     ledger_of,
@@ -211,3 +214,25 @@ def test_the_compiled_gates_decide_exactly_as_their_plain_python_reference(
         )
         assert compiled == reference
     assert engines[0].stats(101.0) == engines[1].stats(101.0)
+
+
+def test_a_new_day_length_starts_a_whole_day_whatever_the_old_clock_had_seen():
+    """A site created at 17:30 UTC on real days saw its first day from 17:30; a new day
+    length restarts its clock, so the new first day is observed from its start."""
+    real_day = PacingConfig()  # 86,400 s days from UTC midnight
+    engine = make_engine([campaign()], [creative("a")], policy="default", pacing=real_day)
+    created = 20_000 * 86_400.0 + 17.5 * 3600
+    engine.start(created)
+    assert engine.controller.expected_fraction(created) == 0.0
+    engine.update_site(replace(engine.site, pacing=SHORT_DAY), created + 5.0)
+    engine.serve(request("r1"), created + 6.0, Random(1))
+    # One second into a 600 s day of a flat prior: 1/600 of it expected, not nothing.
+    assert abs(engine.controller.expected_fraction(created + 6.0) - 1 / DAY) < 1e-9
+    assert engine.controller.tracker.observed_from == 0.0
+
+
+def test_a_site_started_mid_day_expects_its_traffic_from_its_start():
+    engine = make_engine([campaign()], [creative("a")], policy="default")
+    engine.start(DAY / 2)  # half way through day 0
+    assert engine.controller.expected_fraction(DAY / 2) == 0.0
+    assert abs(engine.controller.expected_fraction(DAY * 0.75) - 0.5) < 1e-9

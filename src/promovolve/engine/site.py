@@ -136,7 +136,8 @@ class SiteEngine:
             self.origin = now
             snapshot = self.controller.tracker.snapshot()
             self.controller = self._new_controller(new)
-            self.controller.tracker.restore(snapshot)
+            # The learned shapes carry over; today's counts were on the old clock.
+            self.controller.tracker.adopt_learned(snapshot)
         if (new.weekday_shape_volumes, new.weekend_shape_volumes) != (
             old.weekday_shape_volumes,
             old.weekend_shape_volumes,
