@@ -212,7 +212,7 @@ def test_sigkill_under_load_loses_and_doubles_nothing(server: Server) -> None:
             time.sleep(0.01)  # uneven traffic gives the shape some texture
     # Real days from here on: the learned shape is kept and stays put within the day.
     _ok(c.put(pacing, json={"dayDurationSeconds": 86400, "testThrottleOverride": 0.0}, headers=pub))
-    _ok(c.post("/v1/serve", json=SERVE))  # begins the real day (and its day type)
+    first = _ok(c.post("/v1/serve", json=SERVE))  # begins the real day (and its day type)
     time.sleep(1.0)  # > the snapshot interval
     stats_before = _ok(c.get("/v1/publishers/pub-1/sites/site-1/stats", headers=pub))
     learned = stats_before["learnedShape"]
@@ -220,7 +220,12 @@ def test_sigkill_under_load_loses_and_doubles_nothing(server: Server) -> None:
     assert sum(cr["impressions"] for cr in stats_before["creatives"]) > 0
 
     # Phase 2: load from several threads, SIGKILL in the middle of it.
-    answered: list[tuple[str, str, int]] = []
+    # Today's answered serves, the one that began the day included.
+    answered: list[tuple[str, str, int]] = [
+        (first["requestId"], s["id"], round(s["priceCpm"] * 1000))
+        for s in first["slots"]
+        if s["outcome"] == "selected"
+    ]
     failures = [0]
     lock = threading.Lock()
     stop = threading.Event()
