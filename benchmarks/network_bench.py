@@ -6,7 +6,9 @@ every serve selects and reserves) built through its first process; a second proc
 after it, on the same database and Redis, so it loads the same world. The load is spread
 over the processes (a load generator per process, run at the same time, as a balancer
 would spread it). Measured per setup: saturated serve throughput and latency, then the
-latency at half that rate (paced, measured from when each request was due).
+latency at half that rate (paced, measured from when each request was due), and as its
+reference the same paced load on the same servers' trivial `GET /healthz`: what the paced
+Python generator and the shared cores add to any request.
 
 Redis: the benchmark flushes the database number it is given before each setup.
 PostgreSQL: each setup gets a schema of its own, dropped afterwards.
@@ -65,6 +67,7 @@ class SetupResult:
     setup: Setup
     saturated: LoadResult
     half_rate: LoadResult
+    half_rate_healthz: LoadResult  # the reference: the same pace on the trivial endpoint
     selected_share: float
     cpu: CpuSplit  # used during the saturated run
 
@@ -170,10 +173,13 @@ def measure(setup: Setup, config: NetworkBenchConfig, say: Callable[[str], None]
             say(f"{label}: at half that rate ({rate:,.0f} req/s), {config.seconds:g}s")
             paced = LoadGenerator(config.connections)
             half = paced.run_paced(urls, config.seconds, rate, "POST", body)
+            health = [s.url + "/healthz" for s in servers]
+            say(f"{label}: GET /healthz at that rate, {config.seconds:g}s")
+            half_health = paced.run_paced(health, config.seconds, rate, "GET", None)
             paced.close()
     finally:
         generator.close()
-    return SetupResult(setup, saturated, half, share, cpu)
+    return SetupResult(setup, saturated, half, half_health, share, cpu)
 
 
 def run_network_benchmark(

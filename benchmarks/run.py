@@ -112,6 +112,7 @@ def network_table(results: Sequence[SetupResult]) -> Table:
     for column in ("setup", "processes", "req/s", "p50 ms", "p99 ms", "errors", "selected"):
         table.add_column(column, justify="left" if column == "setup" else "right")
     table.add_column("half-rate p50 / p99 ms", justify="right")
+    table.add_column("healthz at that rate p50 / p99 ms", justify="right")
     table.add_column("CPU µs/req server+redis+pg+load", justify="right")
     for r in results:
         s = r.saturated
@@ -125,6 +126,7 @@ def network_table(results: Sequence[SetupResult]) -> Table:
             str(s.errors + r.half_rate.errors),
             f"{r.selected_share:.0%}",
             f"{r.half_rate.p50_ms:.2f} / {r.half_rate.p99_ms:.2f}",
+            f"{r.half_rate_healthz.p50_ms:.2f} / {r.half_rate_healthz.p99_ms:.2f}",
             f"{cpu['servers']:.0f}+{cpu['redis']:.0f}+{cpu['postgres']:.0f}"
             f"+{cpu['loadGenerators']:.0f}",
         )
@@ -156,6 +158,7 @@ def network_main(args: argparse.Namespace) -> int:
                     "processes": r.setup.processes,
                     "saturated": asdict(r.saturated),
                     "halfRate": asdict(r.half_rate),
+                    "halfRateHealthz": asdict(r.half_rate_healthz),
                     "selectedShare": r.selected_share,
                     "cpuMicrosPerRequest": r.cpu_micros_per_request,
                 }

@@ -116,3 +116,19 @@ def test_filled_in_keeps_the_observed_counts_and_a_whole_day_is_as_before(
     if sum(counts):  # a first whole day is learnt exactly as its denoised counts
         tracker.rollover_day()
         assert tracker.weekday_shape == denoised(counts)
+
+
+def test_a_new_sites_counts_begin_at_its_first_request() -> None:
+    """Created at 01:00, its tag live at 03:00 (the first request), even on a later day."""
+    controller = PacingController(DayClock(DAY, 0.0), make_tracker(), observer_for(DAY))
+    controller.begin_day(1 * HOUR, observed_from_now=True)
+    assert controller.tracker.observed_from == 1 * HOUR
+    controller.observe_request(3 * HOUR)
+    assert controller.tracker.observed_from == 3 * HOUR
+    controller.observe_request(4 * HOUR)
+    assert controller.tracker.observed_from == 3 * HOUR
+    later = PacingController(DayClock(DAY, 0.0), make_tracker(), observer_for(DAY))
+    later.begin_day(23 * HOUR, observed_from_now=True)
+    later.observe_request(DAY + 10 * HOUR)  # no request until 10:00 the next day
+    assert later.day_index == 1
+    assert later.tracker.observed_from == 10 * HOUR

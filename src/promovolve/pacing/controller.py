@@ -81,6 +81,9 @@ class PacingController:
         self.ended: EndedDay | None = None
         # (day, counts) a snapshot brought in: another process counted (and shared) them.
         self.restored_counts: tuple[int, tuple[int, ...]] | None = None
+        # Started without a day (`begin_day(observed_from_now=True)`): the first request
+        # marks where the site's counts begin.
+        self._counts_begin_at_a_request = False
 
     def has_new_day_started(self, now: float) -> bool:
         return self.day_index is not None and self.clock.day_index(now) > self.day_index
@@ -88,9 +91,10 @@ class PacingController:
     def begin_day(self, now: float, observed_from_now: bool = False) -> bool:
         """Enter the day containing `now`; True when that is a new day (the first one too).
 
-        `observed_from_now`: the first day's counts begin at `now` (a site or process
-        started mid-day), its earlier hours unseen rather than empty. Days never go back: a
-        late request stamped in an earlier day stays in the current one.
+        `observed_from_now`: the site's counts begin at `now` (a site or process started
+        mid-day), or later at its first request (a new site's tag goes live after it is
+        created): the hours before are unseen rather than empty. Days never go back: a late
+        request stamped in an earlier day stays in the current one.
         """
         first = self.day_index is None
         index = self.clock.day_index(now)
@@ -119,6 +123,7 @@ class PacingController:
         self.tracker.set_day_type(self.clock.is_weekend(now))
         if first and observed_from_now:
             self.tracker.observe_from(self.clock.scaled_elapsed_seconds(now))
+            self._counts_begin_at_a_request = True
         return True
 
     def observe_request(self, now: float) -> bool:
@@ -130,6 +135,9 @@ class PacingController:
             new_day = self.begin_day(now)
             start = self.day_start if self.day_start is not None else now
         self.gap_before_request = self.observer.seconds_since_last_request(now)
+        if self._counts_begin_at_a_request:
+            self._counts_begin_at_a_request = False
+            self.tracker.observe_from(max(0.0, now - start) * self._time_scale)
         bucket = int(max(0.0, now - start) * self._buckets_per_second)
         self.tracker.record_request(bucket if bucket < BUCKETS_PER_DAY else BUCKETS_PER_DAY - 1)
         self.observer.record_request(now)
