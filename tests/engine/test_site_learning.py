@@ -225,10 +225,12 @@ def test_a_new_day_length_starts_a_whole_day_whatever_the_old_clock_had_seen():
     engine.start(created)
     assert engine.controller.expected_fraction(created) == 0.0
     engine.update_site(replace(engine.site, pacing=SHORT_DAY), created + 5.0)
+    assert engine.controller.day_index == 0  # the new clock's first day, begun at once
     engine.serve(request("r1"), created + 6.0, Random(1))
-    # One second into a 600 s day of a flat prior: 1/600 of it expected, not nothing.
-    assert abs(engine.controller.expected_fraction(created + 6.0) - 1 / DAY) < 1e-9
-    assert engine.controller.tracker.observed_from == 0.0
+    # Its counts begin at that request, one second into the new 600 s day (not at 17:30).
+    assert abs(engine.controller.tracker.observed_from - 86_400 / DAY) < 1e-6
+    half_way = created + 5.0 + 1.0 + (DAY - 1.0) / 2
+    assert abs(engine.controller.expected_fraction(half_way) - 0.5) < 1e-9
 
 
 def test_a_site_started_mid_day_expects_its_traffic_from_its_start():

@@ -134,10 +134,13 @@ class SiteEngine:
         self._override_gate = self._override_for(new)
         if new.day_duration_seconds != old.day_duration_seconds:
             self.origin = now
+            started = self.controller.day_index is not None
             snapshot = self.controller.tracker.snapshot()
             self.controller = self._new_controller(new)
             # The learned shapes carry over; today's counts were on the old clock.
             self.controller.tracker.adopt_learned(snapshot)
+            if started:  # its new first day's counts begin at the next request
+                self.start(now)
         if (new.weekday_shape_volumes, new.weekend_shape_volumes) != (
             old.weekday_shape_volumes,
             old.weekend_shape_volumes,
