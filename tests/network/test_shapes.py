@@ -5,6 +5,7 @@ network's counts, the others adopt it."""
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Mapping
 
 import redis.asyncio as aioredis
@@ -13,12 +14,13 @@ from hypothesis import strategies as st
 
 from promovolve.engine.policies import policy_named
 from promovolve.engine.site import observer_for
-from promovolve.network.shapes import SETTLE_SECONDS, SharedShapes
+from promovolve.network.shapes import SETTLE_SECONDS, SharedShapes, day_id
 from promovolve.pacing.clock import DayClock
 from promovolve.pacing.controller import PacingController
 from tests.network.redisutil import REDIS_URL, fresh_prefix, require_redis
 
 DAY = 240  # ten seconds an hour
+DAY0 = day_id(DayClock(DAY, 0.0), 0)  # the first day's name in Redis
 make_tracker = policy_named("default").make_tracker
 Process = tuple[SharedShapes, Mapping[str, PacingController]]
 
@@ -63,10 +65,10 @@ def test_one_process_learns_the_day_from_everyones_counts():
         if n % 100 == 99:
             sync(t, a, b)
     sync(60.0, a, b)
-    counts = bucket_counts(client.hgetall(a[0].counts_key("s1", 0)))
+    counts = bucket_counts(client.hgetall(a[0].counts_key("s1", DAY0)))
     assert sum(counts.values()) == 600
     assert set(counts) == set(range(6))
-    assert 0 < client.ttl(a[0].counts_key("s1", 0)) <= 3 * 3600
+    assert 0 < client.ttl(a[0].counts_key("s1", DAY0)) <= 3 * 3600
     # Day 1 begins in both; each rolled its own half over.
     for _, controllers in (a, b):
         controllers["s1"].observe_request(DAY + 1.0)
@@ -113,7 +115,7 @@ def test_the_day_is_learnt_only_once_every_process_has_sent_its_last_counts():
     sync(DAY + 1.2, late)
     sync(DAY + SETTLE_SECONDS + 0.2, early, late)
     assert learned_count(early, late) == 1
-    counts = bucket_counts(client.hgetall(early[0].counts_key("s1", 0)))
+    counts = bucket_counts(client.hgetall(early[0].counts_key("s1", DAY0)))
     assert sum(counts.values()) == 200
 
 
@@ -152,7 +154,7 @@ def test_the_network_learns_the_sum_of_every_processes_day(
         for bucket, n in enumerate(ended.counts if ended is not None else ()):
             whole[bucket] += n
     assert sum(whole) == len(requests)
-    stored = client.hgetall(pairs[0][0].counts_key("s1", 0))
+    stored = client.hgetall(pairs[0][0].counts_key("s1", DAY0))
     assert bucket_counts(stored) == {b: n for b, n in enumerate(whole) if n}
     assert float(stored[b"from"]) == 0.0  # every process counted from the day's start
     assert learned_count(*pairs) == 1
@@ -219,9 +221,38 @@ def test_a_day_the_network_began_counting_mid_day_is_learnt_without_an_empty_mor
         controllers["s1"].begin_day(DAY + 0.5)
     sync(DAY + 0.5, a, b)
     sync(DAY + SETTLE_SECONDS, a, b)
-    stored = client.hgetall(a[0].counts_key("s1", 0))
+    stored = client.hgetall(a[0].counts_key("s1", DAY0))
     assert float(stored[b"from"]) == 15 * 3600.0  # the earlier process's start
     assert learned_count(a, b) == 1
     shape = a[1]["s1"].tracker.weekday_shape
     assert shape == b[1]["s1"].tracker.weekday_shape
     assert min(shape) > 0.8
+
+
+def test_a_new_day_length_starts_the_networks_days_afresh():
+    """Days of a new clock (a new day length, a new origin) are learnt too, under names of
+    their own, and their shapes are adopted though their day numbers start again at 0."""
+    client = require_redis()
+    prefix = fresh_prefix()
+    a = process(prefix)
+    for n in range(300):
+        a[1]["s1"].observe_request(0.5 + n * 0.2)  # day 0, the first hours
+    a[1]["s1"].begin_day(DAY + 0.5)
+    sync(DAY + 0.5, a)
+    sync(DAY + SETTLE_SECONDS, a)
+    assert learned_count(a) == 1
+    origin, short = 10_000.0, 120
+    fresh = PacingController(DayClock(short, origin), make_tracker(), observer_for(short))
+    b = (a[0], {"s1": fresh})
+    for n in range(300):
+        fresh.observe_request(origin + 60.0 + n * 0.2)  # the afternoon of its day 0
+    sync(origin + 100.0, b)
+    fresh.begin_day(origin + short + 0.5)
+    sync(origin + short + 0.5, b)
+    sync(origin + short + SETTLE_SECONDS, b)
+    assert learned_count(a) == 2
+    assert a[0].counts_key("s1", DAY0) != a[0].counts_key("s1", round(origin * 1000))
+    stored = client.get(a[0].shape_key("s1"))
+    assert stored is not None and json.loads(stored)["dayStart"] == round(origin * 1000)
+    shape = fresh.tracker.weekday_shape
+    assert min(shape[12:]) > max(shape[:12])  # the afternoon's shape, adopted

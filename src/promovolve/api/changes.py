@@ -110,11 +110,9 @@ class ChangeApplier:
             return
         if known.site == site and known.clock_origin == origin:
             return
-        state.update_site(known, site, now)
-        if origin != known.clock_origin:
-            # A new day length restarted the day clock where the change was made.
-            known.clock_origin = origin
-            known.engine.origin = origin
+        # A new day length restarts the day clock where the change was made (`origin`).
+        state.update_site(known, site, now, origin)
+        known.clock_origin = origin
 
     async def reload_all(self) -> None:
         """Everything management calls change, for a process that may have missed records

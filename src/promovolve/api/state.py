@@ -118,8 +118,10 @@ class ServerState:
         self.metrics.sites.set(len(self.sites))
         return state
 
-    def update_site(self, state: SiteState, site: Site, now: float) -> None:
-        state.engine.update_site(site, now)
+    def update_site(
+        self, state: SiteState, site: Site, now: float, origin: float | None = None
+    ) -> None:
+        state.engine.update_site(site, now, origin)
         self._set_serving(state)
 
     def _set_serving(self, state: SiteState) -> None:

@@ -126,14 +126,15 @@ class SiteEngine:
         override = config.test_throttle_override
         return None if override is None else StrategyGate(FixedThrottlePacing(override))
 
-    def update_site(self, site: Site, now: float) -> None:
-        """Apply new site settings; a new day length restarts the day clock at `now`."""
+    def update_site(self, site: Site, now: float, origin: float | None = None) -> None:
+        """Apply new site settings; a new day length restarts the day clock at `origin`
+        (where the change was made, the same on every process), by default `now`."""
         old = self.site.pacing
         self.site = site
         new = site.pacing
         self._override_gate = self._override_for(new)
         if new.day_duration_seconds != old.day_duration_seconds:
-            self.origin = now
+            self.origin = now if origin is None else origin
             started = self.controller.day_index is not None
             snapshot = self.controller.tracker.snapshot()
             self.controller = self._new_controller(new)

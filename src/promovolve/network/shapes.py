@@ -31,6 +31,7 @@ from collections.abc import Callable, Mapping
 import redis
 import redis.asyncio as aioredis
 
+from promovolve.pacing.clock import DayClock
 from promovolve.pacing.config import SECONDS_PER_DAY
 from promovolve.pacing.controller import PacingController
 from promovolve.pacing.shape import TrafficShapeTracker
@@ -65,10 +66,13 @@ class SharedShapes:
         self._adopted: dict[str, int] = {}  # site → day of the network shape it has
         self._learnt: dict[str, int] = {}  # site → last ended day it tried the lock of
         self._from_sent: dict[str, int] = {}  # site → last day its observed start went
+        # The day clock the days above are on: a new day length restarts a site's days.
+        self._clock_of: dict[str, DayClock] = {}
         self.learned_here = 0
 
-    def counts_key(self, site_id: str, day: int) -> str:
-        return f"{self._prefix}:traffic:{{{site_id}}}:{day}"
+    def counts_key(self, site_id: str, day_start: int) -> str:
+        """A day's counts, named by its start (`day_id`): unique across day clocks."""
+        return f"{self._prefix}:traffic:{{{site_id}}}:{day_start}"
 
     def shape_key(self, site_id: str) -> str:
         return f"{self._prefix}:shape:{{{site_id}}}"
@@ -83,6 +87,9 @@ class SharedShapes:
             day = controller.day_index
             if day is None:
                 continue
+            if self._clock_of.get(site_id) != controller.clock:
+                self._forget(site_id)
+                self._clock_of[site_id] = controller.clock
             counts = list(controller.tracker.today_count)
             sent_day, before = self._sent.get(site_id) or _first_sight(controller)
             if sent_day != day:
@@ -127,7 +134,7 @@ class SharedShapes:
         counts: list[int],
         before: list[int],
     ) -> None:
-        key = self.counts_key(site_id, day)
+        key = self.counts_key(site_id, day_id(controller.clock, day))
         deltas = [(b, n - before[b]) for b, n in enumerate(counts) if n != before[b]]
         for bucket, delta in deltas:
             pipe.hincrby(key, str(bucket), delta)
@@ -143,15 +150,19 @@ class SharedShapes:
         observed_from: float,
     ) -> None:
         """Once per day: the second this process's counts of the day began at."""
-        if self._from_sent.get(site_id, -1) >= day:
+        if self._from_sent.get(site_id) == day:
             return
         self._from_sent[site_id] = day
-        key = self.counts_key(site_id, day)
+        key = self.counts_key(site_id, day_id(controller.clock, day))
         pipe.eval(_KEEP_LEAST, 1, key, OBSERVED_FROM_FIELD, repr(observed_from))
         pipe.expire(key, _ttl(controller))
 
+    def _forget(self, site_id: str) -> None:
+        for memory in (self._sent, self._adopted, self._learnt, self._from_sent):
+            memory.pop(site_id, None)
+
     def _adopt(self, site_id: str, controller: PacingController, stored: dict[str, object]) -> None:
-        day = int(str(stored.get("day", -1)))
+        day = int(str(stored.get("dayStart", -1)))  # the newest day learnt, on any clock
         if day > self._adopted.get(site_id, -1):
             tracker = controller.tracker
             tracker.adopt_learned(stored)
@@ -168,11 +179,12 @@ class SharedShapes:
         stored: bytes | None,
     ) -> None:
         """Learn the ended day's shape from the network's counts, if no process did."""
-        lock = f"{self._prefix}:shape-lock:{{{site_id}}}:{day}"
+        day_start = day_id(controller.clock, day)
+        lock = f"{self._prefix}:shape-lock:{{{site_id}}}:{day_start}"
         try:
             if not await client.set(lock, 1, nx=True, ex=_ttl(controller)):
                 return
-            raw = await client.hgetall(self.counts_key(site_id, day))
+            raw = await client.hgetall(self.counts_key(site_id, day_start))
             counts = [0] * controller.tracker.bucket_count
             observed_from = 0.0
             for field, n in raw.items():
@@ -224,7 +236,11 @@ def learn(
     tracker.today_count = counts
     tracker.observe_from(observed_from)
     tracker.rollover_day()
-    learned: dict[str, object] = {"day": day, **tracker.snapshot()}
+    learned: dict[str, object] = {
+        "day": day,
+        "dayStart": day_id(controller.clock, day),
+        **tracker.snapshot(),
+    }
     return learned
 
 
@@ -236,6 +252,14 @@ def _first_sight(controller: PacingController) -> tuple[int, list[int]]:
     if restored is not None and restored[0] == day:
         return day, list(restored[1])
     return (day if day is not None else -1), [0] * controller.tracker.bucket_count
+
+
+def day_id(clock: DayClock, day: int) -> int:
+    """A day's start in milliseconds since the epoch: the same on every process (they share
+    the site's clock origin) and never the same for two days of different clocks."""
+    if clock.is_simulated:
+        return round((clock.origin + day * clock.day_duration_seconds) * 1000)
+    return day * SECONDS_PER_DAY * 1000
 
 
 def _number(value: object) -> float:
