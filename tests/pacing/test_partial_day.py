@@ -132,3 +132,15 @@ def test_a_new_sites_counts_begin_at_its_first_request() -> None:
     later.observe_request(DAY + 10 * HOUR)  # no request until 10:00 the next day
     assert later.day_index == 1
     assert later.tracker.observed_from == 10 * HOUR
+
+
+def test_a_process_restored_before_the_first_request_still_waits_for_it() -> None:
+    """Another process loads the site from a snapshot taken before any request: its counts
+    too begin at its first request, not at the snapshot's day start."""
+    clock = DayClock(DAY, 0.0)
+    first = PacingController(clock, make_tracker(), observer_for(DAY))
+    first.begin_day(0.0, observed_from_now=True)
+    loaded = PacingController(clock, make_tracker(), observer_for(DAY))
+    loaded.restore(first.snapshot())
+    loaded.observe_request(2 * HOUR)
+    assert loaded.tracker.observed_from == 2 * HOUR

@@ -162,6 +162,7 @@ class PacingController:
             "dayIndex": self.day_index,
             "dayStart": self.day_start,
             "requestsToday": self.requests_today,
+            "countsBeginAtARequest": self._counts_begin_at_a_request,
             "tracker": self.tracker.snapshot(),
             "history": [
                 {
@@ -191,6 +192,7 @@ class PacingController:
             self.restored_counts = (self.day_index, tuple(self.tracker.today_count))
         requests = data.get("requestsToday", 0)
         self.requests_today = requests if isinstance(requests, int) else 0
+        self._counts_begin_at_a_request = data.get("countsBeginAtARequest") is True
         self.history.clear()
         history = data.get("history", [])
         if isinstance(history, list):
