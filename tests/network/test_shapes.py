@@ -202,14 +202,16 @@ def test_a_process_that_did_not_see_the_day_learns_it_as_the_day_type_it_was():
 
 
 def test_a_day_the_network_began_counting_mid_day_is_learnt_without_an_empty_morning():
-    """Two processes that started at 15:00 and 18:00 (DAY/24 seconds an hour): the network
-    counted from 15:00, so the hours before are unseen, and flat traffic is learnt flat."""
+    """A site started at 14:00 whose traffic began at 15:00, served by a second process
+    from 18:00 (DAY/24 seconds an hour): the network counted from 15:00, its first request,
+    though a tick came before it; the hours before are unseen, and flat traffic is learnt
+    flat."""
     client = require_redis()
     prefix = fresh_prefix()
     hour = DAY / 24
     a, b = process(prefix), process(prefix)
-    a[1]["s1"].begin_day(15 * hour, observed_from_now=True)
-    sync(15 * hour, a)
+    a[1]["s1"].begin_day(14 * hour, observed_from_now=True)
+    sync(14.5 * hour, a)
     b[1]["s1"].begin_day(18 * hour, observed_from_now=True)
     for n in range(900):
         t = 15 * hour + n * (9 * hour / 900)

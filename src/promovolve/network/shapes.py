@@ -97,11 +97,13 @@ class SharedShapes:
                 if final is not None and final.day_index == sent_day:
                     # What it counted of the ended day after its last tick in that day.
                     began = _number(final.learned_before.get("observedFrom", 0.0))
-                    self._add(pipe, controller, site_id, sent_day, list(final.counts), before)
-                    self._add_start(pipe, controller, site_id, sent_day, began)
+                    ended = list(final.counts)
+                    self._add(pipe, controller, site_id, sent_day, ended, before)
+                    self._add_start(pipe, controller, site_id, sent_day, ended, began)
                 before = [0] * len(counts)
             self._add(pipe, controller, site_id, day, counts, before)
-            self._add_start(pipe, controller, site_id, day, controller.tracker.observed_from)
+            began = controller.tracker.observed_from
+            self._add_start(pipe, controller, site_id, day, counts, began)
             pipe.get(self.shape_key(site_id))
             sent.append((site_id, day, counts))
         if not sent:
@@ -147,10 +149,12 @@ class SharedShapes:
         controller: PacingController,
         site_id: str,
         day: int,
+        counts: list[int],
         observed_from: float,
     ) -> None:
-        """Once per day: the second this process's counts of the day began at."""
-        if self._from_sent.get(site_id) == day:
+        """Once per day, with its first counts of the day: the second they began at (a
+        process that counted nothing of a day has no say in where the network's began)."""
+        if self._from_sent.get(site_id) == day or not any(counts):
             return
         self._from_sent[site_id] = day
         key = self.counts_key(site_id, day_id(controller.clock, day))
