@@ -7,7 +7,6 @@ import math
 import random
 import time
 
-import pytest
 from sqlalchemy import update
 
 from promovolve.store.models import SiteRow
@@ -37,6 +36,11 @@ async def test_state_survives_a_restart(api: Harness) -> None:
     api.advance(0.5)
     await api.http.get(slot["clickUrl"])
     assert outcomes == ["selected"] * 6
+    # The same instant before and after the restart: a spend ratio is measured against the
+    # clock, and seconds into a site's first day a restart's second moves it by a third.
+    moving = api.now
+    instant = moving()
+    api.now = lambda: instant
     before = (
         await api.http.get("/v1/publishers/pub-1/sites/site-1/stats", headers=bearer(pub))
     ).json()
@@ -46,6 +50,7 @@ async def test_state_survives_a_restart(api: Harness) -> None:
     after = (
         await api.http.get("/v1/publishers/pub-1/sites/site-1/stats", headers=bearer(pub))
     ).json()
+    api.now = moving
     for key in (
         "selected",
         "noCandidates",
@@ -57,10 +62,7 @@ async def test_state_survives_a_restart(api: Harness) -> None:
         "dayIndex",
     ):
         assert after[key] == before[key], key
-    # spendRatio is measured against the wall clock, which moves during the restart.
-    for b, a in zip(before["campaigns"], after["campaigns"], strict=True):
-        assert a["spendRatio"] == pytest.approx(b["spendRatio"], rel=0.01)
-        assert {**a, "spendRatio": 0} == {**b, "spendRatio": 0}
+    assert after["campaigns"] == before["campaigns"]
     r = await api.http.get(
         "/v1/publishers/pub-1/sites/site-1/approvals?status=pending", headers=bearer(pub)
     )
