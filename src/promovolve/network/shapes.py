@@ -98,12 +98,10 @@ class SharedShapes:
                     # What it counted of the ended day after its last tick in that day.
                     began = _number(final.learned_before.get("observedFrom", 0.0))
                     ended = list(final.counts)
-                    self._add(pipe, controller, site_id, sent_day, ended, before)
-                    self._add_start(pipe, controller, site_id, sent_day, ended, began)
+                    self._add(pipe, controller, site_id, sent_day, ended, before, began)
                 before = [0] * len(counts)
-            self._add(pipe, controller, site_id, day, counts, before)
             began = controller.tracker.observed_from
-            self._add_start(pipe, controller, site_id, day, counts, began)
+            self._add(pipe, controller, site_id, day, counts, before, began)
             pipe.get(self.shape_key(site_id))
             sent.append((site_id, day, counts))
         if not sent:
@@ -135,31 +133,21 @@ class SharedShapes:
         day: int,
         counts: list[int],
         before: list[int],
+        observed_from: float,
     ) -> None:
+        """The day's counts since those sent; with its first counts of the day, the second
+        they began at (a process that counted nothing of a day has no say in where the
+        network's began)."""
         key = self.counts_key(site_id, day_id(controller.clock, day))
         deltas = [(b, n - before[b]) for b, n in enumerate(counts) if n != before[b]]
         for bucket, delta in deltas:
             pipe.hincrby(key, str(bucket), delta)
-        if deltas:
+        first = self._from_sent.get(site_id) != day and any(counts)
+        if first:
+            self._from_sent[site_id] = day
+            pipe.eval(_KEEP_LEAST, 1, key, OBSERVED_FROM_FIELD, repr(observed_from))
+        if deltas or first:
             pipe.expire(key, _ttl(controller))
-
-    def _add_start(
-        self,
-        pipe: aioredis.client.Pipeline,
-        controller: PacingController,
-        site_id: str,
-        day: int,
-        counts: list[int],
-        observed_from: float,
-    ) -> None:
-        """Once per day, with its first counts of the day: the second they began at (a
-        process that counted nothing of a day has no say in where the network's began)."""
-        if self._from_sent.get(site_id) == day or not any(counts):
-            return
-        self._from_sent[site_id] = day
-        key = self.counts_key(site_id, day_id(controller.clock, day))
-        pipe.eval(_KEEP_LEAST, 1, key, OBSERVED_FROM_FIELD, repr(observed_from))
-        pipe.expire(key, _ttl(controller))
 
     def _forget(self, site_id: str) -> None:
         for memory in (self._sent, self._adopted, self._learnt, self._from_sent):
