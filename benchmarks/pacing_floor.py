@@ -27,9 +27,7 @@ from pathlib import Path
 from random import Random
 
 from promovolve.engine.policies import default_tracker
-from promovolve.engine.site import observer_for
-from promovolve.pacing.clock import DayClock
-from promovolve.pacing.controller import PacingController
+from promovolve.engine.site_clock import pacing_controller
 from promovolve.pacing.forecast import FINISH_FRACTION, MAX_CREDIT, ForecastPacing
 from promovolve.sim.scenario import HOURS_PER_DAY, Scenario, load_scenario
 from promovolve.sim.traffic import generate_day_arrivals
@@ -81,11 +79,7 @@ def run_days(
 ) -> list[tuple[int, bool, float]]:
     """(day, first day of its type, pacingError) for each day of the scenario."""
     length = float(scenario.day_duration_seconds)
-    controller = PacingController(
-        DayClock(scenario.day_duration_seconds, 0.0),
-        default_tracker(),
-        observer_for(scenario.day_duration_seconds),
-    )
+    controller = pacing_controller(default_tracker(), scenario.day_duration_seconds)
     pacing = ForecastPacing()
     expected = {w: expectation(scenario, w, calibration) for w in (False, True)} if known else {}
     seen_types: set[bool] = set()

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from promovolve.engine.policies import policy_named
-from promovolve.engine.site import observer_for
+from promovolve.engine.site_clock import pacing_controller
 from promovolve.network.shapes import SETTLE_SECONDS, SharedShapes, day_id
 from promovolve.pacing.clock import DayClock
 from promovolve.pacing.controller import PacingController
@@ -26,7 +26,7 @@ Process = tuple[SharedShapes, Mapping[str, PacingController]]
 
 
 def controller() -> PacingController:
-    return PacingController(DayClock(DAY, 0.0), make_tracker(), observer_for(DAY))
+    return pacing_controller(make_tracker(), DAY)
 
 
 def process(prefix: str) -> Process:
@@ -244,7 +244,7 @@ def test_a_new_day_length_starts_the_networks_days_afresh():
     sync(DAY + SETTLE_SECONDS, a)
     assert learned_count(a) == 1
     origin, short = 10_000.0, 120
-    fresh = PacingController(DayClock(short, origin), make_tracker(), observer_for(short))
+    fresh = pacing_controller(make_tracker(), short, origin)
     b = (a[0], {"s1": fresh})
     for n in range(300):
         fresh.observe_request(origin + 60.0 + n * 0.2)  # the afternoon of its day 0

@@ -9,9 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from promovolve.engine.policies import policy_named
-from promovolve.engine.site import observer_for
-from promovolve.pacing.clock import DayClock
-from promovolve.pacing.controller import PacingController
+from promovolve.engine.site_clock import pacing_controller
 from promovolve.pacing.day_counts import denoised, filled_in, observed_weights
 from promovolve.pacing.shape import TrafficShapeTracker
 
@@ -61,8 +59,7 @@ def test_a_configured_shape_is_refined_not_relearnt_by_a_partial_day() -> None:
 
 
 def test_a_site_started_mid_day_forecasts_its_next_day_from_a_whole_days_total() -> None:
-    clock = DayClock(DAY, 0.0)
-    controller = PacingController(clock, make_tracker(), observer_for(DAY))
+    controller = pacing_controller(make_tracker(), DAY)
     controller.begin_day(18 * HOUR, observed_from_now=True)
     assert controller.expected_fraction(18 * HOUR) == 0.0
     assert abs(controller.expected_fraction(21 * HOUR) - 0.5) < 1e-9
@@ -74,13 +71,13 @@ def test_a_site_started_mid_day_forecasts_its_next_day_from_a_whole_days_total()
     assert controller.history[-1].requests == requests
     assert abs(controller.past_day_requests(False)[0] - 4 * requests) <= 0.02 * 4 * requests
     # It survives a restart.
-    copy = PacingController(clock, make_tracker(), observer_for(DAY))
+    copy = pacing_controller(make_tracker(), DAY)
     copy.restore(controller.snapshot())
     assert copy.past_day_requests(False) == controller.past_day_requests(False)
 
 
 def test_a_day_begun_by_its_first_request_counts_as_a_whole_day() -> None:
-    controller = PacingController(DayClock(DAY, 0.0), make_tracker(), observer_for(DAY))
+    controller = pacing_controller(make_tracker(), DAY)
     controller.observe_request(18 * HOUR)
     assert controller.tracker.observed_from == 0.0
     assert controller.expected_fraction(12 * HOUR) == 0.5
@@ -120,14 +117,14 @@ def test_filled_in_keeps_the_observed_counts_and_a_whole_day_is_as_before(
 
 def test_a_new_sites_counts_begin_at_its_first_request() -> None:
     """Created at 01:00, its tag live at 03:00 (the first request), even on a later day."""
-    controller = PacingController(DayClock(DAY, 0.0), make_tracker(), observer_for(DAY))
+    controller = pacing_controller(make_tracker(), DAY)
     controller.begin_day(1 * HOUR, observed_from_now=True)
     assert controller.tracker.observed_from == 1 * HOUR
     controller.observe_request(3 * HOUR)
     assert controller.tracker.observed_from == 3 * HOUR
     controller.observe_request(4 * HOUR)
     assert controller.tracker.observed_from == 3 * HOUR
-    later = PacingController(DayClock(DAY, 0.0), make_tracker(), observer_for(DAY))
+    later = pacing_controller(make_tracker(), DAY)
     later.begin_day(23 * HOUR, observed_from_now=True)
     later.observe_request(DAY + 10 * HOUR)  # no request until 10:00 the next day
     assert later.day_index == 1
@@ -137,10 +134,9 @@ def test_a_new_sites_counts_begin_at_its_first_request() -> None:
 def test_a_process_restored_before_the_first_request_still_waits_for_it() -> None:
     """Another process loads the site from a snapshot taken before any request: its counts
     too begin at its first request, not at the snapshot's day start."""
-    clock = DayClock(DAY, 0.0)
-    first = PacingController(clock, make_tracker(), observer_for(DAY))
+    first = pacing_controller(make_tracker(), DAY)
     first.begin_day(0.0, observed_from_now=True)
-    loaded = PacingController(clock, make_tracker(), observer_for(DAY))
+    loaded = pacing_controller(make_tracker(), DAY)
     loaded.restore(first.snapshot())
     loaded.observe_request(2 * HOUR)
     assert loaded.tracker.observed_from == 2 * HOUR

@@ -40,15 +40,13 @@ from promovolve.engine.network_pace import InMemoryNetworkPace, NetworkPace
 from promovolve.engine.policies import PacingPolicy, policy_named
 from promovolve.engine.sampling import ThompsonSampler, Win
 from promovolve.engine.site_candidates import SiteCandidates
-from promovolve.pacing.clock import DayClock
-from promovolve.pacing.config import SECONDS_PER_DAY, PacingConfig
+from promovolve.engine.site_clock import pacing_controller
+from promovolve.pacing.config import PacingConfig
 from promovolve.pacing.controller import PacingController
-from promovolve.pacing.observer import TrafficObserver
 from promovolve.pacing.strategy import FixedThrottlePacing
 
 logger = logging.getLogger(__name__)
 
-OBSERVER_TIME_CONSTANT_SECONDS = 10.0
 RECENT_REQUESTS_KEPT = 10_000
 NOBODY_OUT: tuple[int, ...] = ()
 
@@ -63,11 +61,6 @@ __all__ = [
     "SlotDecision",
     "reservation_id",
 ]
-
-
-def observer_for(day_duration_seconds: int) -> TrafficObserver:
-    scaled = OBSERVER_TIME_CONSTANT_SECONDS * day_duration_seconds / SECONDS_PER_DAY
-    return TrafficObserver(time_constant_seconds=max(1.0, scaled))
 
 
 class SiteEngine:
@@ -112,8 +105,7 @@ class SiteEngine:
     def _new_controller(self, config: PacingConfig) -> PacingController:
         tracker = self.policy.make_tracker()
         tracker.configure(config.weekday_shape_volumes, config.weekend_shape_volumes)
-        clock = DayClock(config.day_duration_seconds, self.origin)
-        return PacingController(clock, tracker, observer_for(config.day_duration_seconds))
+        return pacing_controller(tracker, config.day_duration_seconds, self.origin)
 
     @property
     def _gate_in_use(self) -> PacingGate:
@@ -134,12 +126,11 @@ class SiteEngine:
         new = site.pacing
         self._override_gate = self._override_for(new)
         if new.day_duration_seconds != old.day_duration_seconds:
-            self.origin = now if origin is None else origin
             started = self.controller.day_index is not None
-            snapshot = self.controller.tracker.snapshot()
-            self.controller = self._new_controller(new)
+            learned = self.controller.tracker.snapshot()
+            self.restart_clock(now if origin is None else origin)
             # The learned shapes carry over; today's counts were on the old clock.
-            self.controller.tracker.adopt_learned(snapshot)
+            self.controller.tracker.adopt_learned(learned)
             if started:  # its new first day's counts begin at the next request
                 self.start(now)
         if (new.weekday_shape_volumes, new.weekend_shape_volumes) != (

@@ -96,8 +96,7 @@ class SharedShapes:
                 final = controller.ended
                 if final is not None and final.day_index == sent_day:
                     # What it counted of the ended day after its last tick in that day.
-                    began = _number(final.learned_before.get("observedFrom", 0.0))
-                    ended = list(final.counts)
+                    ended, began = list(final.counts), final.observed_from
                     self._add(pipe, controller, site_id, sent_day, ended, before, began)
                 before = [0] * len(counts)
             began = controller.tracker.observed_from
@@ -252,10 +251,6 @@ def day_id(clock: DayClock, day: int) -> int:
     if clock.is_simulated:
         return round((clock.origin + day * clock.day_duration_seconds) * 1000)
     return day * SECONDS_PER_DAY * 1000
-
-
-def _number(value: object) -> float:
-    return float(value) if isinstance(value, int | float) else 0.0
 
 
 def _ttl(controller: PacingController) -> int:

@@ -50,6 +50,7 @@ class EndedDay:
     is_weekend: bool
     counts: tuple[int, ...]
     learned_before: dict[str, object]
+    observed_from: float  # where its counts began (0: the whole day)
 
 
 class PacingController:
@@ -104,7 +105,11 @@ class PacingController:
             logger.debug("Day rollover detected, resetting pacing for new day")
             tracker = self.tracker
             self.ended = EndedDay(
-                self.day_index, tracker.is_weekend, tuple(tracker.today_count), tracker.snapshot()
+                self.day_index,
+                tracker.is_weekend,
+                tuple(tracker.today_count),
+                tracker.snapshot(),
+                tracker.observed_from,
             )
             observed_share = tracker.rollover_day()
             self.history.append(
