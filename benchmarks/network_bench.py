@@ -8,7 +8,9 @@ over the processes (a load generator per process, run at the same time, as a bal
 would spread it). Measured per setup: saturated serve throughput and latency, then the
 latency at half that rate (paced, measured from when each request was due), and as its
 reference the same paced load on the same servers' trivial `GET /healthz`: what the paced
-Python generator and the shared cores add to any request.
+Python generator and the shared cores add to any request. At half rate the servers also
+time their own waits (`benchmarks.serve_waits`): for the ledger's confirmation and for
+the commit of the spend.
 
 Redis: the benchmark flushes the database number it is given before each setup.
 PostgreSQL: each setup gets a schema of its own, dropped afterwards.
@@ -31,6 +33,7 @@ import redis
 from benchmarks.cpu_use import CpuSplit, ceiling_requests_per_second, snapshot
 from benchmarks.load import LoadGenerator, LoadResult
 from benchmarks.serve_bench import BenchSite, outcomes_now, selected_between, setup_pool
+from benchmarks.serve_waits import WaitSummary, waits_between, waits_now
 from benchmarks.server import ServerProcess, running_server, tail
 
 TARGET_TWO_OVER_ONE = 1.5
@@ -70,6 +73,7 @@ class SetupResult:
     half_rate_healthz: LoadResult  # the reference: the same pace on the trivial endpoint
     selected_share: float
     cpu: CpuSplit  # used during the saturated run
+    half_rate_waits: dict[str, WaitSummary]  # timed inside the servers, by what for
 
     @property
     def cpu_micros_per_request(self) -> dict[str, float]:
@@ -172,14 +176,16 @@ def measure(setup: Setup, config: NetworkBenchConfig, say: Callable[[str], None]
             rate = saturated.requests_per_second / 2
             say(f"{label}: at half that rate ({rate:,.0f} req/s), {config.seconds:g}s")
             paced = LoadGenerator(config.connections)
+            waits_before = [waits_now(s.url) for s in servers]
             half = paced.run_paced(urls, config.seconds, rate, "POST", body)
+            waits = waits_between(waits_before, [waits_now(s.url) for s in servers])
             health = [s.url + "/healthz" for s in servers]
             say(f"{label}: GET /healthz at that rate, {config.seconds:g}s")
             half_health = paced.run_paced(health, config.seconds, rate, "GET", None)
             paced.close()
     finally:
         generator.close()
-    return SetupResult(setup, saturated, half, half_health, share, cpu)
+    return SetupResult(setup, saturated, half, half_health, share, cpu, waits)
 
 
 def run_network_benchmark(

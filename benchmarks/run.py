@@ -42,6 +42,7 @@ from benchmarks.serve_bench import (
     results_json,
     run_benchmark,
 )
+from benchmarks.serve_waits import as_json as waits_json
 
 DEFAULT_POSTGRES_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 
@@ -133,6 +134,16 @@ def network_table(results: Sequence[SetupResult]) -> Table:
     return table
 
 
+def waits_line(result: SetupResult) -> str:
+    """What a serve waited for inside the server at half rate, for one setup."""
+    waits = ", ".join(
+        f"{wait} p50 {w.p50_ms:.2f} / p99 {w.p99_ms:.2f} ms ({w.over_5ms_share:.1%} over 5 ms)"
+        for wait, w in result.half_rate_waits.items()
+    )
+    label = f"{result.setup.name} ×{result.setup.processes}"
+    return f"{label} at half rate, waiting inside the server: {waits or 'nothing timed'}"
+
+
 def network_main(args: argparse.Namespace) -> int:
     config = NetworkBenchConfig(
         redis_url=args.redis_url,
@@ -161,6 +172,7 @@ def network_main(args: argparse.Namespace) -> int:
                     "halfRateHealthz": asdict(r.half_rate_healthz),
                     "selectedShare": r.selected_share,
                     "cpuMicrosPerRequest": r.cpu_micros_per_request,
+                    "halfRateWaits": waits_json(r.half_rate_waits),
                 }
                 for r in results
             ],
@@ -180,6 +192,8 @@ def network_main(args: argparse.Namespace) -> int:
         sign = "≤" if "p99" in target else "≥"
         verdict = "[green]meets[/]" if met else "[red]misses[/]"
         console.print(f"{target}: {measured:.2f} — {verdict} the target {sign} {wanted:g}")
+    for r in results:
+        console.print(waits_line(r))
     console.print(
         f"the most 2 processes / 1 can be on {cores()} cores at the CPU per request measured "
         f"(servers, Redis, PostgreSQL and load generators share them): "

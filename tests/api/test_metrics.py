@@ -62,3 +62,35 @@ async def test_serve_and_beacons_are_labelled_by_their_route(api: Harness) -> No
     assert not any(k[1] == "unmatched" and k[2] == "POST" for k in samples)
     latency = "promovolve_http_request_duration_seconds_count"
     assert samples[(latency, "/v1/serve", "", "")] == 2
+
+
+def _serve_waits(text: str) -> dict[str, float]:
+    """wait label -> how many waits the serve-wait histogram counted."""
+    return {
+        s.labels["wait"]: s.value
+        for family in text_string_to_metric_families(text)
+        if family.name == "promovolve_serve_wait_seconds"
+        for s in family.samples
+        if s.name == "promovolve_serve_wait_seconds_count"
+    }
+
+
+async def test_a_served_ad_times_its_wait_for_the_commit(api: Harness) -> None:
+    pub = await api.publisher("pub-1")
+    adv = await api.advertiser("adv-1")
+    await api.site(pub, "pub-1", "site-1", "example.com")
+    await api.campaign(adv, "adv-1", "cmp-1")
+    await api.creative(adv, "adv-1", "cmp-1", "cr-1")
+    await api.pacing(pub, "pub-1", "site-1", {"testThrottleOverride": 0.0})
+
+    unapproved = await api.serve("site-1", "https://example.com/a")
+    assert unapproved.json()["slots"][0]["outcome"] != "selected"
+    assert _serve_waits((await api.http.get("/metrics")).text).get("commit", 0) == 0
+
+    await api.approve(pub, "pub-1", "site-1", "cr-1")
+    served = await api.serve("site-1", "https://example.com/a")
+    assert served.json()["slots"][0]["outcome"] == "selected"
+    waits = _serve_waits((await api.http.get("/metrics")).text)
+    # Embedded: the spend's commit is waited for; there is no network ledger to wait on.
+    assert waits["commit"] == 1
+    assert waits.get("network", 0) == 0

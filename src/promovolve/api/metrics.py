@@ -53,6 +53,14 @@ class Metrics:
             buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256, 512),
             registry=self.registry,
         )
+        self.serve_waits = Histogram(
+            "promovolve_serve_wait_seconds",
+            "Time a serve that selected an ad waited, by what for (network: the budget "
+            "ledger confirming its reserves; commit: the durable write of its spend)",
+            ["wait"],
+            buckets=LATENCY_BUCKETS,
+            registry=self.registry,
+        )
         self.page_reads = Counter(
             "promovolve_page_reads",
             "Served pages that sent text, by what they were matched on (pinned, cached, "

@@ -6,6 +6,7 @@ import itertools
 import logging
 import random
 import secrets
+import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -87,6 +88,8 @@ class ServePath:
         self.rng = random.Random(secrets.randbits(64))
         self.request_ids = RequestIds()
         self._outcome_counters: dict[str, Any] = {}
+        self._network_wait = metrics.serve_waits.labels("network")
+        self._commit_wait = metrics.serve_waits.labels("commit")
 
     def _outcome_counter(self, outcome: str) -> Any:
         counter = self._outcome_counters.get(outcome)
@@ -125,8 +128,10 @@ class ServePath:
         )
         slots = tuple(SlotSpec(s.id, s.width, s.height) for s in body.slots)
         result = engine.serve(ServeRequest(request_id, page, slots), now, self.rng)
-        if self.network is not None:
+        if self.network is not None and any(d.outcome == SELECTED for d in result.slots):
+            waited_from = time.perf_counter()
             result, refused = await self.network.confirmed(result)
+            self._network_wait.observe(time.perf_counter() - waited_from)
             for position in refused:  # another process spent the budget first
                 engine.refuse(request_id, result.slots[position], result.day_index)
         self.dirty.add(body.site_id)
@@ -182,7 +187,9 @@ class ServePath:
                 }
             )
         if recorded:
+            waited_from = time.perf_counter()
             failed = await unrecorded(recorded)
+            self._commit_wait.observe(time.perf_counter() - waited_from)
             if failed:
                 # Nothing is shown, so nothing is spent: the budget gets these amounts back.
                 # Slots that were recorded keep their spend (the database has them), and so
