@@ -133,6 +133,19 @@ class Harness:
         )
         assert r.status_code == 200, r.text
 
+    async def unpaced_ad(self, approved: bool = True) -> tuple[str, str]:
+        """pub-1's site-1 on example.com, unthrottled (`testThrottleOverride` 0), and adv-1's
+        cmp-1 with creative cr-1, approved there unless told not; (publisher, advertiser)
+        keys."""
+        pub, adv = await self.publisher("pub-1"), await self.advertiser("adv-1")
+        await self.site(pub, "pub-1", "site-1", "example.com")
+        await self.pacing(pub, "pub-1", "site-1", {"testThrottleOverride": 0.0})
+        await self.campaign(adv, "adv-1", "cmp-1")
+        await self.creative(adv, "adv-1", "cmp-1", "cr-1")
+        if approved:
+            await self.approve(pub, "pub-1", "site-1", "cr-1")
+        return pub, adv
+
     async def serve(
         self, sid: str, url: str, slots: list[tuple[str, int, int]] | None = None, **extra: Any
     ) -> httpx.Response:

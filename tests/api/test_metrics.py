@@ -76,12 +76,7 @@ def _serve_waits(text: str) -> dict[str, float]:
 
 
 async def test_a_served_ad_times_its_wait_for_the_commit(api: Harness) -> None:
-    pub = await api.publisher("pub-1")
-    adv = await api.advertiser("adv-1")
-    await api.site(pub, "pub-1", "site-1", "example.com")
-    await api.campaign(adv, "adv-1", "cmp-1")
-    await api.creative(adv, "adv-1", "cmp-1", "cr-1")
-    await api.pacing(pub, "pub-1", "site-1", {"testThrottleOverride": 0.0})
+    pub, _ = await api.unpaced_ad(approved=False)
 
     unapproved = await api.serve("site-1", "https://example.com/a")
     assert unapproved.json()["slots"][0]["outcome"] != "selected"

@@ -14,11 +14,10 @@ from pathlib import Path
 import httpx
 import jsonschema_rs
 
-from promovolve.settings import Settings
-from tests.api.harness import ADMIN_KEY, Harness
+from tests.api.harness import Harness
 from tests.network.faults import network
 from tests.network.proxy import TcpProxy
-from tests.network.redisutil import REDIS_URL, require_redis
+from tests.network.redisutil import REDIS_URL, one_process_settings, require_redis
 
 REBUILDING = "the budget ledger lost campaigns and is rebuilding them from the database"
 
@@ -75,21 +74,9 @@ async def test_not_ready_while_the_ledger_is_rebuilt_after_redis_lost_its_data(
 ) -> None:
     client = require_redis()
     client.flushdb()  # our database only
-    settings = Settings(
-        data_dir=tmp_path,
-        admin_key=ADMIN_KEY,
-        redis_url=REDIS_URL,
-        allowed_hosts="testserver",
-        rate_limit=0,
-    )
-    api = await Harness(settings).start()
+    api = await Harness(one_process_settings(tmp_path)).start()
     try:
-        pub, adv = await api.publisher("pub-1"), await api.advertiser("adv-1")
-        await api.site(pub, "pub-1", "site-1", "example.com")
-        await api.pacing(pub, "pub-1", "site-1", {"testThrottleOverride": 0.0})
-        await api.campaign(adv, "adv-1", "cmp-1")
-        await api.creative(adv, "adv-1", "cmp-1", "cr-1")
-        await api.approve(pub, "pub-1", "site-1", "cr-1")
+        await api.unpaced_ad()
         served = (await api.serve("site-1", "https://example.com/a")).json()
         assert served["slots"][0]["outcome"] == "selected"
         assert (await api.http.get("/healthz?ready=true")).status_code == 200

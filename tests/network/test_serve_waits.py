@@ -8,9 +8,8 @@ from pathlib import Path
 
 from prometheus_client.parser import text_string_to_metric_families
 
-from promovolve.settings import Settings
-from tests.api.harness import ADMIN_KEY, Harness
-from tests.network.redisutil import REDIS_URL, require_redis
+from tests.api.harness import Harness
+from tests.network.redisutil import one_process_settings, require_redis
 
 
 def _waits(text: str) -> dict[str, tuple[float, float]]:
@@ -31,20 +30,9 @@ def _waits(text: str) -> dict[str, tuple[float, float]]:
 async def test_a_served_ad_times_the_network_and_the_commit(tmp_path: Path) -> None:
     client = require_redis()
     client.flushdb()  # our database only
-    settings = Settings(
-        data_dir=tmp_path,
-        admin_key=ADMIN_KEY,
-        redis_url=REDIS_URL,
-        allowed_hosts="testserver",
-        rate_limit=0,
-    )
-    api = await Harness(settings).start()
+    api = await Harness(one_process_settings(tmp_path)).start()
     try:
-        pub, adv = await api.publisher("pub-1"), await api.advertiser("adv-1")
-        await api.site(pub, "pub-1", "site-1", "example.com")
-        await api.pacing(pub, "pub-1", "site-1", {"testThrottleOverride": 0.0})
-        await api.campaign(adv, "adv-1", "cmp-1")
-        await api.creative(adv, "adv-1", "cmp-1", "cr-1")
+        pub, _ = await api.unpaced_ad(approved=False)
         for page in ("a", "b"):
             # Not approved yet: nothing selected, nothing to wait for.
             served = (await api.serve("site-1", f"https://example.com/{page}")).json()
