@@ -139,6 +139,7 @@ def waits_line(result: SetupResult) -> str:
     waits = ", ".join(
         f"{wait} p50 {w.p50_ms:.2f} / p99 {w.p99_ms:.2f} ms ({w.over_5ms_share:.1%} over 5 ms)"
         for wait, w in result.half_rate_waits.items()
+        if w.count
     )
     label = f"{result.setup.name} ×{result.setup.processes}"
     return f"{label} at half rate, waiting inside the server: {waits or 'nothing timed'}"

@@ -7,6 +7,11 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 LATENCY_BUCKETS = (
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
 )  # fmt: skip
+# Finer where a serve's waits fall, so their p99 can be read from the buckets.
+WAIT_BUCKETS = (
+    0.00025, 0.0005, 0.001, 0.002, 0.003, 0.004, 0.005, 0.0075, 0.01, 0.015, 0.025, 0.05,
+    0.1, 0.25, 1.0,
+)  # fmt: skip
 
 
 class Metrics:
@@ -58,7 +63,7 @@ class Metrics:
             "Time a serve that selected an ad waited, by what for (network: the budget "
             "ledger confirming its reserves; commit: the durable write of its spend)",
             ["wait"],
-            buckets=LATENCY_BUCKETS,
+            buckets=WAIT_BUCKETS,
             registry=self.registry,
         )
         self.page_reads = Counter(
