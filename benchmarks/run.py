@@ -42,7 +42,6 @@ from benchmarks.serve_bench import (
     results_json,
     run_benchmark,
 )
-from benchmarks.serve_waits import as_json as waits_json
 
 DEFAULT_POSTGRES_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 
@@ -173,7 +172,7 @@ def network_main(args: argparse.Namespace) -> int:
                     "halfRateHealthz": asdict(r.half_rate_healthz),
                     "selectedShare": r.selected_share,
                     "cpuMicrosPerRequest": r.cpu_micros_per_request,
-                    "halfRateWaits": waits_json(r.half_rate_waits),
+                    "halfRateWaits": {w: asdict(s) for w, s in r.half_rate_waits.items()},
                 }
                 for r in results
             ],

@@ -177,10 +177,14 @@ def selected_between(before: dict[str, float], after: dict[str, float]) -> float
     return selected / decided if decided > 0 else 0.0
 
 
-def outcomes_now(server_url: str) -> dict[str, float]:
+def metrics_text(server_url: str) -> str:
     response = httpx.get(server_url + "/metrics", timeout=30.0)
     response.raise_for_status()
-    return parse_outcomes(response.text)
+    return response.text
+
+
+def outcomes_now(server_url: str) -> dict[str, float]:
+    return parse_outcomes(metrics_text(server_url))
 
 
 @dataclass(frozen=True, slots=True)

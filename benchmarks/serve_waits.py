@@ -10,11 +10,12 @@ the bucket they fall in.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-import httpx
 from prometheus_client.parser import text_string_to_metric_families
+
+from benchmarks.serve_bench import metrics_text
 
 WAIT_HISTOGRAM = "promovolve_serve_wait_seconds"
 OVER_MS = 5.0  # the half-rate p99 target: the share of waits longer than this is reported
@@ -45,9 +46,7 @@ def parse_waits(metrics_text: str) -> Buckets:
 
 
 def waits_now(server_url: str) -> Buckets:
-    response = httpx.get(server_url + "/metrics", timeout=30.0)
-    response.raise_for_status()
-    return parse_waits(response.text)
+    return parse_waits(metrics_text(server_url))
 
 
 def waits_between(before: Sequence[Buckets], after: Sequence[Buckets]) -> dict[str, WaitSummary]:
@@ -89,15 +88,3 @@ def _summary(rows: Sequence[tuple[float, float]]) -> WaitSummary:
         p99_ms=round(quantile(rows, 0.99) * 1000, 3),
         over_5ms_share=round((total - within) / total, 4) if total > 0 else 0.0,
     )
-
-
-def as_json(waits: Mapping[str, WaitSummary]) -> dict[str, dict[str, float]]:
-    return {
-        wait: {
-            "count": s.count,
-            "p50Ms": s.p50_ms,
-            "p99Ms": s.p99_ms,
-            "over5msShare": s.over_5ms_share,
-        }
-        for wait, s in waits.items()
-    }

@@ -152,7 +152,8 @@ class Runtime:
             )
             ledger = BatchedRedisLedger(sync, self._aredis, idempotency_window_seconds=window)
             self._repair = LedgerRepair(ledger, sessions, window, self.clock)
-            network = NetworkServing(ledger, self._aredis)
+            waited = self.metrics.serve_waits.labels("network").observe
+            network = NetworkServing(ledger, self._aredis, waited)
             pace = RedisNetworkPace(secrets.token_hex(6))
         shared = InMemoryNetworkPace() if pace is None else pace
         state = self._state = ServerState(

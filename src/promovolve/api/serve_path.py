@@ -88,7 +88,6 @@ class ServePath:
         self.rng = random.Random(secrets.randbits(64))
         self.request_ids = RequestIds()
         self._outcome_counters: dict[str, Any] = {}
-        self._network_wait = metrics.serve_waits.labels("network")
         self._commit_wait = metrics.serve_waits.labels("commit")
 
     def _outcome_counter(self, outcome: str) -> Any:
@@ -128,10 +127,8 @@ class ServePath:
         )
         slots = tuple(SlotSpec(s.id, s.width, s.height) for s in body.slots)
         result = engine.serve(ServeRequest(request_id, page, slots), now, self.rng)
-        if self.network is not None and any(d.outcome == SELECTED for d in result.slots):
-            waited_from = time.perf_counter()
+        if self.network is not None:
             result, refused = await self.network.confirmed(result)
-            self._network_wait.observe(time.perf_counter() - waited_from)
             for position in refused:  # another process spent the budget first
                 engine.refuse(request_id, result.slots[position], result.day_index)
         self.dirty.add(body.site_id)

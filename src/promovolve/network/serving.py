@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
+from collections.abc import Callable
 from dataclasses import replace
 
 import redis
@@ -18,11 +20,17 @@ logger = logging.getLogger(__name__)
 
 class NetworkServing:
     def __init__(
-        self, ledger: BatchedRedisLedger, client: aioredis.Redis, prefix: str = "promovolve"
+        self,
+        ledger: BatchedRedisLedger,
+        client: aioredis.Redis,
+        waited: Callable[[float], None],
+        prefix: str = "promovolve",
     ) -> None:
+        """`waited` is told how long each serve that had reserves waited for them."""
         self.ledger = ledger
         self._client = client
         self._prefix = prefix
+        self._waited = waited
 
     async def confirmed(self, result: ServeResult) -> tuple[ServeResult, list[int]]:
         """The result with every selection the network refused turned into budgetExhausted,
@@ -39,10 +47,12 @@ class NetworkServing:
         ]
         if not waits:
             return result, []
+        waited_from = time.perf_counter()
         if len(waits) == 1:
             answers = [await waits[0][1]]
         else:
             answers = list(await asyncio.gather(*(f for _, f in waits)))
+        self._waited(time.perf_counter() - waited_from)
         refused = [i for (i, _), ok in zip(waits, answers, strict=True) if not ok]
         if not refused:
             return result, []
